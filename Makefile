@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv from requirements.lock when it is missing.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test test-fast bench doctor clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m kaolin_pipeline demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_data.py
+
+doctor: $(STAMP)
+	$(PY) -m kaolin_pipeline doctor
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
