@@ -1,0 +1,93 @@
+"""Checks that loaded tensors describe a usable mesh, point cloud or voxel grid.
+
+Every loader calls these before returning, so a file with NaN vertices or face
+indices out of range fails with a :class:`LoadError` naming the file, instead of
+producing a silently wrong tensor.
+"""
+from __future__ import annotations
+
+import torch
+
+from kaolin_pipeline.datasets.types import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.errors import LoadError
+
+
+def _check_finite(name: str, value: torch.Tensor, source: str) -> None:
+    if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+        bad = int((~torch.isfinite(value)).any(dim=-1).sum()) if value.dim() > 1 else int((~torch.isfinite(value)).sum())
+        raise LoadError(f"{source}: {bad} {name} contain NaN or Inf values")
+
+
+def _check_rows(name: str, value: torch.Tensor, width: int, source: str) -> None:
+    if value.dim() != 2 or value.shape[1] != width:
+        raise LoadError(f"{source}: {name} must have shape (N, {width}), got {tuple(value.shape)}")
+
+
+def _check_indices(name: str, index: torch.Tensor, count: int, what: str, source: str) -> None:
+    if index.numel() == 0:
+        return
+    low, high = int(index.min()), int(index.max())
+    if low < 0 or high >= count:
+        raise LoadError(f"{source}: {name} index out of range [{low}, {high}] for {count} {what}")
+
+
+def validate_mesh(mesh: Mesh, source: str) -> Mesh:
+    """Return ``mesh`` unchanged if it is well formed, else raise :class:`LoadError`.
+
+    Checks: at least one vertex and one face, (V, 3) finite vertices, (F, 3) faces
+    indexing existing vertices, and the same for the optional UV, colour and normal fields.
+    """
+    _check_rows("vertices", mesh.vertices, 3, source)
+    _check_rows("faces", mesh.faces, 3, source)
+    if mesh.vertices.shape[0] == 0:
+        raise LoadError(f"{source}: mesh has no vertices")
+    if mesh.faces.shape[0] == 0:
+        raise LoadError(f"{source}: mesh has no faces")
+    _check_finite("vertices", mesh.vertices, source)
+    _check_indices("face", mesh.faces, mesh.num_vertices, "vertices", source)
+    if mesh.uvs is not None:
+        _check_rows("uvs", mesh.uvs, 2, source)
+        _check_finite("uvs", mesh.uvs, source)
+        if mesh.face_uvs_idx is None:
+            raise LoadError(f"{source}: uvs given without face_uvs_idx")
+        _check_rows("face_uvs_idx", mesh.face_uvs_idx, 3, source)
+        if mesh.face_uvs_idx.shape[0] != mesh.num_faces:
+            raise LoadError(f"{source}: face_uvs_idx has {mesh.face_uvs_idx.shape[0]} rows for {mesh.num_faces} faces")
+        _check_indices("face uv", mesh.face_uvs_idx, mesh.uvs.shape[0], "uvs", source)
+    for name in ("vertex_colors", "vertex_normals"):
+        value = getattr(mesh, name)
+        if value is not None:
+            _check_rows(name, value, 3, source)
+            if value.shape[0] != mesh.num_vertices:
+                raise LoadError(f"{source}: {name} has {value.shape[0]} rows for {mesh.num_vertices} vertices")
+            _check_finite(name, value, source)
+    if mesh.texture is not None and (mesh.texture.dim() != 3 or mesh.texture.shape[0] != 3):
+        raise LoadError(f"{source}: texture must have shape (3, H, W), got {tuple(mesh.texture.shape)}")
+    return mesh
+
+
+def validate_pointcloud(cloud: PointCloud, source: str) -> PointCloud:
+    """Return ``cloud`` unchanged if it is well formed, else raise :class:`LoadError`."""
+    _check_rows("points", cloud.points, 3, source)
+    if cloud.points.shape[0] == 0:
+        raise LoadError(f"{source}: point cloud has no points")
+    _check_finite("points", cloud.points, source)
+    for name in ("normals", "colors"):
+        value = getattr(cloud, name)
+        if value is not None:
+            _check_rows(name, value, 3, source)
+            if value.shape[0] != cloud.num_points:
+                raise LoadError(f"{source}: {name} has {value.shape[0]} rows for {cloud.num_points} points")
+            _check_finite(name, value, source)
+    return cloud
+
+
+def validate_voxelgrid(grid: VoxelGrid, source: str) -> VoxelGrid:
+    """Return ``grid`` unchanged if it is a cubic (R, R, R) grid with a finite box, else raise :class:`LoadError`."""
+    occ = grid.occupancy
+    if occ.dim() != 3 or len(set(occ.shape)) != 1 or occ.shape[0] == 0:
+        raise LoadError(f"{source}: voxel grid must have shape (R, R, R) with R > 0, got {tuple(occ.shape)}")
+    _check_finite("origin", grid.origin.reshape(1, -1), source)
+    if not (grid.size > 0 and torch.isfinite(torch.tensor(float(grid.size)))):
+        raise LoadError(f"{source}: voxel grid size must be a positive number, got {grid.size}")
+    return grid
