@@ -1,0 +1,116 @@
+"""Shading from per-pixel normals: 9-coefficient spherical harmonics (Kaolin / DIB-R) and a directional light.
+
+Normals and light directions are expressed in the same frame; the renderer uses
+camera space (the camera looks down −z, so ``(0, 0, 1)`` points back at the camera).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence, Union
+
+import torch
+
+from ..errors import RenderError
+
+# Constants and ordering of ``kaolin.render.mesh.spherical_harmonic_lighting`` (after W. Jarosz,
+# "Efficient Monte Carlo Methods for Light Transport in Scattering Media", appendix B).
+SH_BAND0 = 0.28209479177
+SH_BAND1 = 0.4886025119
+SH_XY_YZ = 1.09254843059
+SH_ZZ = 0.94617469575
+SH_ZZ_OFFSET = 0.31539156525
+SH_XZ = 0.77254840404
+SH_XX_YY = 0.38627420202
+
+
+def _check_normals(name: str, normals: torch.Tensor) -> None:
+    if not isinstance(normals, torch.Tensor) or normals.dim() < 2 or normals.shape[-1] != 3 \
+            or not normals.is_floating_point():
+        shape = tuple(getattr(normals, "shape", ()))
+        raise RenderError(f"{name}: normals must be a floating tensor of shape (B, ..., 3), got shape {shape}")
+
+
+def spherical_harmonic_basis(normals: torch.Tensor) -> torch.Tensor:
+    r"""Evaluate Kaolin's 9 spherical-harmonic basis functions at unit directions.
+
+    The order is ``[1, x, z, y, xy, yz, 3z²−1, xz, x²−y²]`` scaled by Kaolin's constants
+    (``SH_*`` in this module).
+
+    Args:
+        normals: unit directions of shape :math:`(..., 3)`.
+
+    Returns:
+        The basis values, of shape :math:`(..., 9)`.
+    """
+    x, y, z = normals.unbind(-1)
+    return torch.stack([
+        torch.full_like(x, SH_BAND0),
+        SH_BAND1 * x, SH_BAND1 * z, SH_BAND1 * y,
+        SH_XY_YZ * x * y, SH_XY_YZ * y * z,
+        SH_ZZ * z * z - SH_ZZ_OFFSET,
+        SH_XZ * x * z,
+        SH_XX_YY * (x * x - y * y),
+    ], dim=-1)
+
+
+def spherical_harmonic_lighting(imnormal: torch.Tensor, lights: torch.Tensor) -> torch.Tensor:
+    r"""Shade per-pixel normals with 9 spherical-harmonic coefficients per batch item (DIB-R's lighting).
+
+    Args:
+        imnormal: unit normals, of shape :math:`(B, H, W, 3)` (any :math:`(B, ..., 3)` works).
+        lights: coefficients, of shape :math:`(B, 9)` or :math:`(9,)` (shared by the batch),
+            in the order of :func:`spherical_harmonic_basis`.
+
+    Returns:
+        The lighting intensity, of shape :math:`(B, H, W)`; not clamped.
+    """
+    _check_normals("spherical_harmonic_lighting", imnormal)
+    if not isinstance(lights, torch.Tensor) or lights.shape[-1:] != (9,) or lights.dim() > 2 \
+            or (lights.dim() == 2 and lights.shape[0] not in (1, imnormal.shape[0])):
+        shape = tuple(getattr(lights, "shape", ()))
+        raise RenderError(f"spherical_harmonic_lighting: lights must have shape (B, 9) with B = {imnormal.shape[0]} "
+                          f"or (9,), got shape {shape}")
+    coefficients = lights.reshape(-1, *([1] * (imnormal.dim() - 2)), 9)
+    return (spherical_harmonic_basis(imnormal) * coefficients).sum(-1)
+
+
+@dataclasses.dataclass
+class DirectionalLight:
+    """A distant light for :func:`lambertian_lighting`.
+
+    Attributes:
+        direction: (3,) or (B, 3) direction from the surface *towards* the light (normalised internally),
+            in the frame of the normals (camera space in the renderer: ``(0, 0, 1)`` is a headlight).
+        ambient: intensity added everywhere.
+        diffuse: intensity of the Lambertian term ``max(0, n · l)``.
+    """
+
+    direction: Union[torch.Tensor, Sequence[float]] = (0.0, 0.0, 1.0)
+    ambient: float = 0.3
+    diffuse: float = 0.7
+
+
+def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Sequence[float]],
+                        ambient: float = 0.3, diffuse: float = 0.7) -> torch.Tensor:
+    r"""Lambertian shading by one directional light: ``ambient + diffuse * max(0, n · l̂)``.
+
+    Args:
+        normals: unit normals of shape :math:`(B, ..., 3)`, e.g. :math:`(B, H, W, 3)`.
+        direction: direction towards the light, of shape :math:`(3,)` or :math:`(B, 3)`; normalised here.
+        ambient: constant term.
+        diffuse: scale of the cosine term.
+
+    Returns:
+        The intensity, of shape :math:`(B, ...)`.
+    """
+    _check_normals("lambertian_lighting", normals)
+    direction = torch.as_tensor(direction, dtype=normals.dtype, device=normals.device)
+    if direction.shape[-1:] != (3,) or direction.dim() > 2 \
+            or (direction.dim() == 2 and direction.shape[0] not in (1, normals.shape[0])):
+        raise RenderError(f"lambertian_lighting: direction must have shape (3,) or (B, 3) with B = "
+                          f"{normals.shape[0]}, got shape {tuple(direction.shape)}")
+    length = direction.norm(dim=-1, keepdim=True)
+    if not bool((length > 0).all()):
+        raise RenderError("lambertian_lighting: direction must be a non-zero vector")
+    unit = (direction / length).reshape(-1, *([1] * (normals.dim() - 2)), 3)
+    return ambient + diffuse * (normals * unit).sum(-1).clamp(min=0.0)
