@@ -423,6 +423,7 @@ class SyntheticShapes(Dataset):
 
     def source_key(self, index: int) -> str:
         """String identifying item ``index`` before its transform (used by the on-disk cache)."""
+        index = index % max(self.num_items, 1)
         params = sorted((k, repr(v)) for k, v in self.shape_params.items())
         return f"synthetic:{self.family(index)}:{self.seed}:{index}:{params}"
 
