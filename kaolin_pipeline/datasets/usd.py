@@ -64,11 +64,11 @@ SIZE_ATTR = "kaolin_pipeline:size"
 # --------------------------------------------------------------------------- stages and files
 
 
-def new_stage_layer(up_axis: str = "Y") -> Sdf.Layer:
-    """An anonymous ``.usd`` layer with Kaolin's stage metadata: ``/World`` Xform as default prim, up axis, metres."""
-    layer = Sdf.Layer.CreateAnonymous(".usd")
+def new_stage_layer(up_axis: str = "Y", default_prim: str = "/World", extension: str = ".usd") -> Sdf.Layer:
+    """An anonymous layer with Kaolin's stage metadata: an Xform ``default_prim``, the up axis, metres."""
+    layer = Sdf.Layer.CreateAnonymous(extension)
     stage = Usd.Stage.Open(layer)
-    stage.SetDefaultPrim(stage.DefinePrim("/World", "Xform"))
+    stage.SetDefaultPrim(stage.DefinePrim(default_prim, "Xform"))
     UsdGeom.SetStageUpAxis(stage, up_axis)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
     return layer
@@ -271,6 +271,7 @@ def write_preview_material(static: Usd.Stage, samples: Usd.Stage, material_path:
     surface.CreateIdAttr("UsdPreviewSurface")
     texture = UsdShade.Shader.Define(static, f"{material_path}/diffuse_texture")
     texture.CreateIdAttr("UsdUVTexture")
+    texture.CreateInput("file", Sdf.ValueTypeNames.Asset)
     reader = UsdShade.Shader.Define(static, f"{material_path}/st_reader")
     reader.CreateIdAttr("UsdPrimvarReader_float2")
     reader.CreateInput("varname", Sdf.ValueTypeNames.String).Set("st")
