@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import torch
 
 from kaolin_pipeline.errors import ConfigError
+from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces, normalize_vertices
 from kaolin_pipeline.ops.sampling import sample_points
 
@@ -108,8 +109,6 @@ class Voxelize(Transform):
                 "origin": self.origin, "size": self.size}
 
     def __call__(self, item: Dict[str, Any]) -> Dict[str, Any]:
-        from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
-
         vertices = item["vertices"]
         origin = None if self.origin is None else torch.tensor(self.origin, dtype=vertices.dtype, device=vertices.device)
         grid = mesh_to_voxelgrid(vertices, item["faces"], self.resolution, origin=origin, size=self.size, mode=self.mode)
