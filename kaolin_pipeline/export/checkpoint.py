@@ -11,7 +11,7 @@ plain containers (dict, list, tuple, str, int, float, bool, None), so it loads w
                     mesh=mesh_state(mesh))
 
 ``save_checkpoint`` adds ``format_version``. Files named ``step_000500.pt`` are
-training checkpoints; after each such save the folder's ``latest.json`` pointer is
+training checkpoints; with each such save the folder's ``latest.json`` pointer is
 updated (atomically) so :func:`latest_checkpoint` needs no folder scan.
 """
 from __future__ import annotations
@@ -184,8 +184,8 @@ def save_checkpoint(path: PathLike, **state: Any) -> Path:
 
     The folder is created if needed. A writer killed at any moment leaves the
     previous file at ``path`` intact. When the name follows ``step_NNNNNN.pt`` the
-    folder's ``latest.json`` pointer is then updated, unless it already points to a
-    higher step.
+    folder's ``latest.json`` pointer is moved to it (unless it already names a higher
+    step that exists) just before the checkpoint is renamed into place.
 
     Raises:
         CheckpointError: ``state`` holds an object that ``weights_only`` loading would
@@ -198,11 +198,13 @@ def save_checkpoint(path: PathLike, **state: Any) -> Path:
     _check_plain(state, f"{path}: state")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as temporary:
-            torch.save({FORMAT_KEY: FORMAT_VERSION, **state}, temporary)
         step = _step_of(path.name)
         if step is not None:
+            # Pointer first: until the rename below lands it names a missing file, which
+            # makes latest_checkpoint scan, so a kill at any moment never leaves it stale.
             _advance_pointer(path.parent, path.name, step)
+        with atomic_path(path) as temporary:
+            torch.save({FORMAT_KEY: FORMAT_VERSION, **state}, temporary)
     except OSError as exc:
         raise CheckpointError(f"{path}: cannot write checkpoint ({exc})") from exc
     return path
