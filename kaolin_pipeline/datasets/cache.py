@@ -18,7 +18,7 @@ import io
 import json
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 import torch
 from torch.utils.data import Dataset
@@ -31,24 +31,17 @@ CACHE_FORMAT = 1
 _MAGIC = b"KPCACHE1"
 _DIGEST_BYTES = 32
 
-_file_digests: Dict[Tuple[str, int, int], str] = {}
-
 
 def file_digest(path: PathLike) -> str:
-    """SHA-256 hex digest of a file's content, remembered per (path, size, mtime) within the process."""
-    path = Path(path)
+    """SHA-256 hex digest of a file's content (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
     try:
-        stat = path.stat()
-        memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-        if memo_key not in _file_digests:
-            digest = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            _file_digests[memo_key] = digest.hexdigest()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     except OSError as exc:
         raise LoadError(f"{path}: cannot read file to hash it: {exc}") from exc
-    return _file_digests[memo_key]
+    return digest.hexdigest()
 
 
 class ItemCache:
