@@ -163,8 +163,9 @@ class Timelapse:
         if prim.GetTypeName() != prim_type:
             raise SaveError(f"{root}: prim {prim_path} is a {prim.GetTypeName()}, cannot append a {prim_type}")
         clips = dict(root_layer.GetPrimAtPath(prim_path).GetInfo("clips").get("default", {}))
-        active = [tuple(pair) for pair in clips.get("active", [])]
-        earlier = [time for time, _ in active if time != iteration]
+        active = np.asarray(clips.get("active", Vt.Vec2dArray()), dtype=np.float64).reshape(-1, 2)
+        logged = active[:, 0]
+        earlier = [float(t) for t in (logged.min(), logged.max())] if len(logged) else []
 
         clip_dir = root.parent / CLIPS_DIR / name
         clip_dir.mkdir(parents=True, exist_ok=True)
@@ -180,15 +181,16 @@ class Timelapse:
         usd.save_layer(samples_layer, clip_dir / clip_name, atomic_path)
         _update_manifest(clip_dir / MANIFEST_NAME, samples_layer, prim_path, self.up_axis)
 
-        if iteration not in {time for time, _ in active}:
-            assets = [a.path for a in clips.get("assetPaths", [])] + [f"./{CLIPS_DIR}/{name}/{clip_name}"]
-            active = sorted(active + [(float(iteration), float(len(assets) - 1))])
-            clips.update(assetPaths=Sdf.AssetPathArray(assets), active=Vt.Vec2dArray(active),
-                         times=Vt.Vec2dArray([(time, time) for time, _ in active]), primPath=prim_path,
+        if not np.any(logged == iteration):
+            assets = list(clips.get("assetPaths", [])) + [Sdf.AssetPath(f"./{CLIPS_DIR}/{name}/{clip_name}")]
+            active = np.concatenate([active, [[iteration, len(assets) - 1]]])
+            active = active[np.argsort(active[:, 0], kind="stable")]
+            clips.update(assetPaths=Sdf.AssetPathArray(assets), active=Vt.Vec2dArray.FromNumpy(active),
+                         times=Vt.Vec2dArray.FromNumpy(active[:, [0, 0]]), primPath=prim_path,
                          manifestAssetPath=Sdf.AssetPath(f"./{CLIPS_DIR}/{name}/{MANIFEST_NAME}"),
                          interpolateMissingClipValues=True)
             root_layer.GetPrimAtPath(prim_path).SetInfo("clips", {"default": clips})
-        root_layer.startTimeCode = min(time for time, _ in active)
+        root_layer.startTimeCode = float(active[:, 0].min())
         root_layer.endTimeCode = max(end_time, root_layer.endTimeCode if root_layer.HasEndTimeCode() else end_time)
         usd.save_layer(root_layer, root, atomic_path)
 
