@@ -110,7 +110,7 @@ def _read_with_trimesh(path: Path, ext: str) -> Mesh:
         scene_normals = None
         if isinstance(loaded, trimesh.Scene):
             if not loaded.geometry:
-                raise LoadError(f"{path}: file contains no geometry")
+                raise LoadError(f"{path}: file contains no geometry (corrupt or truncated?)")
             scene_normals = _scene_vertex_normals(loaded)
             loaded = loaded.to_geometry()
         if not isinstance(loaded, trimesh.Trimesh):
@@ -383,7 +383,7 @@ def _obj_texture(content: _ObjContent, path: Path) -> Optional[torch.Tensor]:
         return None
     from PIL import Image
 
-    with reading(texture_path, "texture image"), Image.open(texture_path) as image:
+    with reading(texture_path, f"texture image used by {path}"), Image.open(texture_path) as image:
         return image_to_texture(image)
 
 

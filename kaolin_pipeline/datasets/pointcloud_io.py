@@ -1,4 +1,7 @@
-"""Read and write point clouds: PLY, PCD, XYZ/XYZN/XYZRGB/PTS (open3d), NPY/NPZ (NumPy), USD.
+"""Read and write point clouds: PLY (trimesh), PCD, XYZ/XYZN/XYZRGB/PTS (open3d), NPY/NPZ (NumPy), USD.
+
+PLY files are read with trimesh because open3d returns uninitialised memory as points
+for a truncated binary PLY (it only prints a warning); open3d writes them.
 
 NumPy conventions:
     * ``.npy``: one float array ``(N, 3)`` = xyz, ``(N, 6)`` = xyz + normals, or
@@ -31,9 +34,9 @@ from kaolin_pipeline.datasets.types import PointCloud
 from kaolin_pipeline.datasets.validate import validate_pointcloud
 from kaolin_pipeline.errors import LoadError, SaveError
 
-OPEN3D_POINTCLOUD_EXTENSIONS = (".ply", ".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts")
+OPEN3D_POINTCLOUD_EXTENSIONS = (".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts")
 NUMPY_POINTCLOUD_EXTENSIONS = (".npy", ".npz")
-POINTCLOUD_EXTENSIONS = OPEN3D_POINTCLOUD_EXTENSIONS + NUMPY_POINTCLOUD_EXTENSIONS + USD_EXTENSIONS
+POINTCLOUD_EXTENSIONS = (".ply",) + OPEN3D_POINTCLOUD_EXTENSIONS + NUMPY_POINTCLOUD_EXTENSIONS + USD_EXTENSIONS
 
 _NPY_LAYOUTS = {3: ("points",), 6: ("points", "normals"), 9: ("points", "normals", "colors")}
 
@@ -59,6 +62,8 @@ def load_pointcloud(path: PathLike) -> PointCloud:
         cloud = _read_npy(path)
     elif ext == ".npz":
         cloud = _read_npz(path)
+    elif ext == ".ply":
+        cloud = _read_ply(path)
     else:
         cloud = _read_open3d(path, ext)
     return validate_pointcloud(cloud, str(path))
@@ -104,9 +109,14 @@ def _cloud_arrays(cloud: PointCloud, path: Path) -> dict[str, np.ndarray]:
 
 
 def _cloud_from_arrays(arrays: dict[str, np.ndarray], path: Path) -> PointCloud:
-    """PointCloud from ``points`` / optional ``normals`` / ``colors`` arrays, checking each is (N, 3)."""
+    """PointCloud from ``points`` / optional ``normals`` / ``colors`` arrays, checking each is (N, 3).
+
+    RGBA colours (N, 4) lose their alpha channel.
+    """
     fields = {}
     for name, value in arrays.items():
+        if name == "colors" and value.ndim == 2 and value.shape[1] == 4:
+            value = value[:, :3]
         if value.ndim != 2 or value.shape[1] != 3:
             raise LoadError(f"{path}: {name} must have shape (N, 3), got {value.shape}")
         if name == "colors":
@@ -140,6 +150,21 @@ def _read_npz(path: Path) -> PointCloud:
         if "points" not in archive.files:
             raise LoadError(f"{path}: missing key 'points' (keys found: {', '.join(archive.files) or 'none'})")
         arrays = {name: archive[name] for name in ("points", "normals", "colors") if name in archive.files}
+    return _cloud_from_arrays(arrays, path)
+
+
+def _read_ply(path: Path) -> PointCloud:
+    """Vertices (and their normals / colours) of any PLY file, mesh or point cloud."""
+    from trimesh.exchange.ply import load_ply
+
+    with reading(path, "PLY point cloud"), open(path, "rb") as handle:
+        fields = load_ply(handle)
+    if fields.get("vertices") is None or len(fields["vertices"]) == 0:
+        raise LoadError(f"{path}: PLY file has no vertex element with x, y, z")
+    arrays = {"points": np.asarray(fields["vertices"])}
+    for name, key in (("normals", "vertex_normals"), ("colors", "vertex_colors")):
+        if fields.get(key) is not None:
+            arrays[name] = np.asarray(fields[key])
     return _cloud_from_arrays(arrays, path)
 
 
