@@ -50,8 +50,13 @@ def _grid_box(points: torch.Tensor, resolution: int, origin: OriginLike, size: O
     box and enlarged by one voxel's worth (``1 + 2 / R``) so the surface stays inside.
     """
     low, high = points.amin(dim=0), points.amax(dim=0)
+    if origin is not None:
+        origin = torch.as_tensor(origin, dtype=points.dtype, device=points.device)
+        if origin.numel() != 3 or not bool(torch.isfinite(origin).all()):
+            raise PipelineError(f"origin must be 3 finite numbers, got {origin.tolist()}")
+        origin = origin.reshape(3)
     if size is None:
-        reach = (high - low) if origin is None else (high - torch.as_tensor(origin, dtype=points.dtype, device=points.device))
+        reach = (high - low) if origin is None else (high - origin)
         size = float(reach.max()) * (1 + 2 / resolution)
         if not size > 0:
             raise PipelineError("vertices/points: cannot fit a grid box around geometry with zero extent; give origin and size")
@@ -59,11 +64,6 @@ def _grid_box(points: torch.Tensor, resolution: int, origin: OriginLike, size: O
         raise PipelineError(f"size must be a positive finite number, got {size!r}")
     if origin is None:
         origin = (low + high) / 2 - size / 2
-    else:
-        origin = torch.as_tensor(origin, dtype=points.dtype, device=points.device)
-        if origin.numel() != 3 or not bool(torch.isfinite(origin).all()):
-            raise PipelineError(f"origin must be 3 finite numbers, got {origin.tolist()}")
-        origin = origin.reshape(3)
     return origin, float(size)
 
 
