@@ -160,3 +160,21 @@ def test_bad_file_is_skipped_with_a_warning_or_raised_in_strict_mode(tmp_path):
         assert [ds[i]["path"][-5:] for i in range(3)] == ["1.obj", "3.obj", "3.obj"]
     with pytest.raises(LoadError, match=r"2\.obj"):
         MeshFolder(tmp_path, strict=True)[1]
+
+
+def test_layout_manifests_agree_with_the_code():
+    import pathlib
+
+    import yaml
+
+    from kaolin_pipeline.datasets.folders import MODELNET10_CLASSES, MODELNET40_CLASSES, SPLIT_FRACTIONS
+    from kaolin_pipeline.datasets.synthetic import FAMILIES
+
+    manifests = pathlib.Path(__file__).resolve().parents[1] / "datasets" / "manifests"
+    modelnet = yaml.safe_load((manifests / "modelnet.yaml").read_text())
+    assert tuple(modelnet["variants"][10]["classes"]) == MODELNET10_CLASSES
+    assert tuple(modelnet["variants"][40]["classes"]) == MODELNET40_CLASSES
+    shapenet = yaml.safe_load((manifests / "shapenet.yaml").read_text())
+    assert tuple(shapenet["splits"]["hash"]["fractions"].values()) == SPLIT_FRACTIONS
+    assert shapenet["synset_table"].endswith("shapenet_synsets.SYNSET_TO_NAME")
+    assert tuple(yaml.safe_load((manifests / "synthetic.yaml").read_text())["families"]) == FAMILIES
