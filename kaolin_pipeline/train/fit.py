@@ -1,0 +1,218 @@
+"""The ``fit`` recipe: deform a template sphere and learn its colour so its DIB-R renders match a target.
+
+Follows Kaolin's DIB-R tutorial: the target is seen from the ``train`` cameras of a
+render preset (or from a folder of views), a 642-vertex icosphere scaled by 0.75 is
+deformed by per-vertex offsets while a UV texture (or vertex colours) is learned, and
+the loss is ``image * L1 + mask * mask_iou(soft mask) + laplacian * Laplacian(offsets)``
+(+ optional flatten and edge-length terms). Held-out views measure the result.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+from kaolin_pipeline.datasets.mesh_io import load_mesh
+from kaolin_pipeline.datasets.synthetic import make_shape
+from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian
+from kaolin_pipeline.ops.metrics import mask_iou
+from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer
+from kaolin_pipeline.errors import ConfigError
+from kaolin_pipeline.train.config import save_config
+from kaolin_pipeline.train.distributed import resolve_device
+from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics
+from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss
+from kaolin_pipeline.train.loop import Trainer
+from kaolin_pipeline.train.models import MeshFitModel
+from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
+from kaolin_pipeline.train.template import icosphere, sphere_uvs
+from kaolin_pipeline.train.views import Views, load_view_folder, render_views
+
+SYNTHETIC_PREFIX = "synthetic:"
+
+
+@dataclasses.dataclass
+class FitTarget:
+    """What ``fit`` matches: training and held-out views, the renderer and lights that
+    go with them, and the target mesh when it is known."""
+
+    train: Views
+    heldout: Views
+    renderer: DIBRenderer
+    lights: object
+    mesh: Optional[Mesh]
+
+
+def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
+    """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
+    its farthest vertex is at distance ``scale`` from the origin."""
+    if target.startswith(SYNTHETIC_PREFIX):
+        mesh = make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
+    else:
+        mesh = load_mesh(target)
+    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
+
+
+def _preset(config: dict) -> dict:
+    preset = load_preset(config["views"]["preset"])
+    size = config["views"]["image_size"]
+    return {**preset, "image_size": [size, size]} if size > 0 else preset
+
+
+def prepare_target(config: dict, device: torch.device) -> FitTarget:
+    """Render (or read) the target views described by ``config``."""
+    views_cfg, target = config["views"], config["target"]
+    preset = _preset(config)
+    if Path(target).is_dir():
+        views = load_view_folder(target)
+        every = views_cfg["folder_heldout_every"]
+        if every < 2:
+            raise ConfigError(f"views.folder_heldout_every must be at least 2, got {every}")
+        index = torch.arange(len(views))
+        heldout_mask = index % every == every - 1
+        height, width = views.images.shape[1:3]
+        renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
+        return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
+                         renderer.to(device), None, None)
+    mesh = load_target_mesh(target, views_cfg["target_scale"], config["seed"]).to(device)
+    renderer = preset_renderer(preset).to(device)
+    lights = preset_lights(preset, device=device)
+    train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device)
+    if views_cfg["num_views"] > 0:
+        train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
+    heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device)
+    return FitTarget(render_views(renderer, mesh, train_cameras, lights),
+                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh)
+
+
+class FitProblem:
+    """The model, its template topology and the loss of one ``fit`` run."""
+
+    def __init__(self, config: dict, target: FitTarget, device: torch.device):
+        template_cfg = config["template"]
+        vertices, faces = icosphere(template_cfg["subdivisions"])
+        self.faces = faces.to(device)
+        uvs, face_uvs_idx = sphere_uvs(vertices, faces)
+        self.uvs, self.face_uvs_idx = uvs.to(device), face_uvs_idx.to(device)
+        self.model = MeshFitModel(vertices * template_cfg["scale"], template_cfg["color"],
+                                  template_cfg["texture_resolution"]).to(device)
+        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
+        self.adjacent_faces = edge_adjacent_faces(self.faces)
+        self.edges = mesh_edges(self.faces)
+        self.target, self.config = target, config
+
+    def mesh(self) -> Mesh:
+        """The current prediction as a :class:`Mesh` (texture or vertex colours clamped to [0, 1])."""
+        with torch.no_grad():
+            vertices, color = self.model()
+            if self.model.texture is not None:
+                return Mesh(vertices[0].clone(), self.faces, uvs=self.uvs, face_uvs_idx=self.face_uvs_idx,
+                            texture=color[0].clamp(0, 1).clone())
+            return Mesh(vertices[0].clone(), self.faces, vertex_colors=color[0].clamp(0, 1).clone())
+
+    def render(self, cameras) -> dict:
+        """Render the current mesh from ``cameras`` (gradients flow to the model)."""
+        vertices, color = self.model()
+        if self.model.texture is not None:
+            return self.target.renderer(vertices, self.faces, cameras, uvs=self.uvs, face_uvs_idx=self.face_uvs_idx,
+                                        texture=color[0], lights=self.target.lights)
+        return self.target.renderer(vertices, self.faces, cameras, vertex_colors=color[0], lights=self.target.lights)
+
+    def losses(self, step: int) -> dict[str, torch.Tensor]:
+        """The weighted loss on a batch of training views drawn from ``(seed, step)``."""
+        weights, train = self.config["loss"], self.target.train
+        generator = torch.Generator().manual_seed(self.config["seed"] * 1_000_003 + step)
+        batch = min(self.config["views"]["batch_size"], len(train))
+        views = train.select(torch.randperm(len(train), generator=generator)[:batch].to(train.images.device))
+        out = self.render(views.cameras)
+        terms = {
+            "image": F.l1_loss(out["image"], views.images),
+            "mask": mask_iou(out["soft_mask"], views.masks),
+            "laplacian": laplacian_loss(self.model.offsets.unsqueeze(0), self.laplacian),
+        }
+        vertices = self.model()[0]
+        if weights["flatten"] > 0:
+            terms["flatten"] = flatten_loss(vertices, self.faces, self.adjacent_faces)
+        if weights["edge_length"] > 0:
+            terms["edge_length"] = edge_length_loss(vertices, self.edges)
+        total = sum(weights[name] * value for name, value in terms.items())
+        return {"loss": total, **terms}
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[dict[str, float], torch.Tensor]:
+        """Held-out image metrics (and 3D metrics when the target mesh is known); the predicted views."""
+        heldout = self.target.heldout
+        self.model.eval()
+        out = self.render(heldout.cameras)
+        predictions = out["image"].clamp(0, 1)
+        metrics = image_metrics(predictions, (out["face_idx"] >= 0).to(predictions.dtype), heldout.images,
+                                heldout.masks)
+        if self.target.mesh is not None:
+            eval_cfg = self.config["eval"]
+            metrics.update(mesh_metrics(self.mesh(), self.target.mesh, eval_cfg["num_points"],
+                                        eval_cfg["voxel_resolution"], seed=self.config["seed"]))
+        return metrics, predictions
+
+    def optimizer(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.StepLR]:
+        """Adam with separate learning rates for the offsets and the colour, halved by StepLR."""
+        optim_cfg = self.config["optim"]
+        optimizer = torch.optim.Adam([
+            {"params": [self.model.offsets], "lr": optim_cfg["lr_vertices"]},
+            {"params": self.model.appearance_parameters(), "lr": optim_cfg["lr_texture"]},
+        ])
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, optim_cfg["scheduler_step"], optim_cfg["scheduler_gamma"])
+        return optimizer, scheduler
+
+
+def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: Optional[int] = None,
+        progress: bool = True, finish: bool = True) -> dict[str, float]:
+    """Run the ``fit`` recipe described by ``config`` in ``run_dir``.
+
+    Writes ``config.yaml``, ``checkpoints/``, ``metrics.csv``, ``timelapse/`` and, when the
+    run reaches its last step and ``finish`` is True, ``views/``, ``metrics.json``,
+    ``final/`` and ``report.html``.
+
+    Args:
+        config: a resolved ``fit`` config (see :func:`kaolin_pipeline.train.config.load_config`).
+        run_dir: the run folder.
+        resume: continue from the run folder's latest checkpoint.
+        max_steps: stop after this step (as an interruption would), without the final outputs.
+        progress: show a progress bar.
+        finish: write the final assets and report at the end.
+
+    Returns:
+        The held-out metrics (``mask_iou``, ``psnr``, and ``chamfer``, ``f_score_1``,
+        ``f_score_2``, ``voxel_iou`` when the target mesh is known) and ``seconds`` of training;
+        empty when the run stopped before its last step.
+    """
+    run_dir = Path(run_dir)
+    device = resolve_device(config["device"])
+    save_config(run_dir / "config.yaml", config)
+    torch.manual_seed(config["seed"])
+    problem = FitProblem(config, prepare_target(config, device), device)
+    optimizer, scheduler = problem.optimizer()
+    log_cfg = config["log"]
+    hooks = []
+    if log_cfg["timelapse_every"] > 0:
+        logger = TimelapseLogger(run_dir, "fit", voxel_resolution=config["eval"]["voxel_resolution"])
+        hooks.append((log_cfg["timelapse_every"], lambda step: logger.log(step, [problem.mesh()])))
+    trainer = Trainer(run_dir, problem.model, optimizer, scheduler, problem.losses, steps=config["steps"],
+                      config=config, log_every=log_cfg["every"], checkpoint_every=log_cfg["checkpoint_every"],
+                      hooks=hooks, mesh_fn=problem.mesh, progress=progress)
+    start = time.perf_counter()
+    trainer.run(resume=resume, max_steps=max_steps)
+    seconds = time.perf_counter() - start
+    if trainer.step < config["steps"]:
+        return {}
+    metrics, predictions = problem.evaluate()
+    metrics["seconds"] = seconds
+    save_view_images(run_dir, problem.target.heldout.images, predictions)
+    write_metrics(run_dir, metrics)
+    if finish:
+        finish_run(run_dir, problem.mesh())
+    return metrics
