@@ -272,3 +272,15 @@ def test_save_replaces_existing_file_atomically(tmp_path):
     save_mesh(path, _textured_mesh())
     assert load_mesh(path).num_faces == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.off"]
+
+
+def test_saved_file_has_ordinary_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        save_mesh(tmp_path / "model.obj", _textured_mesh())
+    finally:
+        os.umask(umask)
+    for name in ("model.obj", "model.mtl", "model.png"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name

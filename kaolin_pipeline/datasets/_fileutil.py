@@ -84,6 +84,7 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         yield temp
         if not temp.exists() or temp.stat().st_size == 0:
             raise SaveError(f"{path}: writer produced no data")
+        os.chmod(temp, _new_file_mode(path))
         os.replace(temp, path)
     except PipelineError:
         temp.unlink(missing_ok=True)
@@ -91,6 +92,18 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     except Exception as exc:  # a library failure while writing becomes one clear error
         temp.unlink(missing_ok=True)
         raise SaveError(f"{path}: could not write file: {type(exc).__name__}: {exc}") from exc
+
+
+def _new_file_mode(path: Path) -> int:
+    """Permissions for the written file: those of the file it replaces, else 0o666 minus the umask.
+
+    (``mkstemp`` creates its file as 0o600, which would make every saved file private.)
+    """
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def to_numpy(value: torch.Tensor, name: str, path: PathLike, dtype: np.dtype) -> np.ndarray:
