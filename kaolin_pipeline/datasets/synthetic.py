@@ -84,10 +84,10 @@ def _pole_to_pole_mesh(rings: torch.Tensor, bottom: torch.Tensor, top: torch.Ten
     bottom_uvs = torch.stack([pole_u, torch.full_like(pole_u, float(v_coords[0]))], dim=-1)
     top_uvs = torch.stack([pole_u, torch.full_like(pole_u, float(v_coords[-1]))], dim=-1)
     uvs = torch.cat([ring_uvs.reshape(-1, 2), bottom_uvs, top_uvs], dim=0)
-    ring_uv = lambda ring, col: ring * (segs + 1) + col  # noqa: E731 - index of a ring uv
+    last_row = (num_rings - 1) * (segs + 1)  # uv index of the top ring's first column
     first_bottom_uv, first_top_uv = num_rings * (segs + 1), num_rings * (segs + 1) + segs
-    uv_bottom_fan = torch.stack([first_bottom_uv + s, ring_uv(0, s + 1), ring_uv(0, s)], dim=-1)
-    uv_top_fan = torch.stack([first_top_uv + s, ring_uv(num_rings - 1, s), ring_uv(num_rings - 1, s + 1)], dim=-1)
+    uv_bottom_fan = torch.stack([first_bottom_uv + s, s + 1, s], dim=-1)
+    uv_top_fan = torch.stack([first_top_uv + s, last_row + s, last_row + s + 1], dim=-1)
     uv_side = _grid_faces(num_rings, segs + 1, wrap_cols=False)
     face_uvs_idx = torch.cat([uv_bottom_fan, uv_side, uv_top_fan], dim=0)
     return vertices, faces, uvs, face_uvs_idx
@@ -110,8 +110,8 @@ def _lathe(radii: torch.Tensor, heights: torch.Tensor, segments: int = _SEGMENTS
     rings = torch.stack([ring_r * torch.cos(phi), ring_r * torch.sin(phi), ring_z.expand(-1, segments)], dim=-1)
     steps = torch.sqrt(torch.diff(radii) ** 2 + torch.diff(heights) ** 2)
     arc = torch.cat([torch.zeros(1, dtype=torch.float64), torch.cumsum(steps, 0)])
-    pole = lambda z: torch.stack([torch.zeros((), dtype=torch.float64)] * 2 + [z])  # noqa: E731
-    return _pole_to_pole_mesh(rings, pole(heights[0]), pole(heights[-1]), arc / arc[-1])
+    bottom, top = (torch.stack([torch.zeros_like(z), torch.zeros_like(z), z]) for z in (heights[0], heights[-1]))
+    return _pole_to_pole_mesh(rings, bottom, top, arc / arc[-1])
 
 
 def _radial_surface(radius_fn: Callable[[torch.Tensor], torch.Tensor], rings: int = _RINGS, segments: int = _SEGMENTS):
