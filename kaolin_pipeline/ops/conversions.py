@@ -7,6 +7,7 @@ voxel ``(i, j, k)`` is the unit cube at ``(i, j, k)`` and its centre is ``(i, j,
 """
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Union
 
 import numpy as np
@@ -60,7 +61,7 @@ def _grid_box(points: torch.Tensor, resolution: int, origin: OriginLike, size: O
         size = float(reach.max()) * (1 + 2 / resolution)
         if not size > 0:
             raise PipelineError("vertices/points: cannot fit a grid box around geometry with zero extent; give origin and size")
-    elif not (isinstance(size, (int, float)) and np.isfinite(size) and size > 0):
+    elif isinstance(size, bool) or not (isinstance(size, numbers.Real) and np.isfinite(size) and size > 0):
         raise PipelineError(f"size must be a positive finite number, got {size!r}")
     if origin is None:
         origin = (low + high) / 2 - size / 2
