@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Callable, Optional
 
-from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
+
+RUNS_DIR = Path("runs")
 
 
 def _cmd_doctor(args) -> int:
@@ -19,6 +23,191 @@ def _cmd_doctor(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- recipes
+
+
+def _resolve_run(recipe: str, args, extra: dict) -> tuple[dict, Path, bool]:
+    """The config and run folder of a ``fit``/``train`` invocation (``--resume`` reloads the saved config)."""
+    from kaolin_pipeline.train.config import load_config, parse_overrides
+
+    overrides = dict(extra)
+    for key, value in (("steps", args.steps), ("seed", args.seed), ("device", args.device)):
+        if value is not None:
+            overrides[key] = value
+    overrides.update(parse_overrides(args.overrides))
+    if args.resume:
+        run_dir = Path(args.resume)
+        saved = run_dir / "config.yaml"
+        if not saved.is_file():
+            raise ConfigError(f"--resume {run_dir}: no config.yaml there; is it a run folder?")
+        config = load_config(recipe, saved, overrides)
+        if args.out and Path(args.out) != run_dir:
+            raise ConfigError(f"--out {args.out} and --resume {run_dir} name different run folders")
+        return config, run_dir, True
+    config = load_config(recipe, args.config, overrides)
+    return config, Path(args.out) if args.out else RUNS_DIR / config["name"], False
+
+
+def _print_metrics(metrics: dict) -> None:
+    for key, value in metrics.items():
+        print(f"  {key:<10} {value:.4f}" if isinstance(value, float) else f"  {key:<10} {value}")
+
+
+def _cmd_fit(args, recipe: str = "fit") -> int:
+    from kaolin_pipeline.train.fit import fit
+
+    extra = {"target": args.target} if getattr(args, "target", None) else {}
+    if args.resume and extra:
+        raise ConfigError("give either TARGET or --resume RUN_DIR (a resumed run keeps its target)")
+    if recipe == "demo":
+        extra = {}
+    config, run_dir, resume = _resolve_run(recipe, args, extra)
+    metrics = fit(config, run_dir, resume=resume)
+    print(f"run: {run_dir}")
+    _print_metrics(metrics)
+    print(f"metrics: {run_dir / 'metrics.json'}")
+    print(f"report:  {run_dir / 'report.html'}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    args.target, args.config = None, None
+    if args.out is None:
+        args.out = str(RUNS_DIR / "demo")
+    return _cmd_fit(args, recipe="demo")
+
+
+def _cmd_train(args) -> int:
+    from kaolin_pipeline.train.reconstruct import train
+
+    extra = {}
+    if args.dataset:
+        extra["data.source"] = args.dataset
+    if args.root:
+        extra["data.root"] = args.root
+    config, run_dir, resume = _resolve_run("reconstruct", args, extra)
+    history = train(config, run_dir, resume=resume)
+    if history:
+        print(f"run: {run_dir} (step {history[-1]['step']}, loss {history[-1]['loss']:.4f})")
+    print(f"evaluate with: kaolin-pipeline eval {run_dir}")
+    return 0
+
+
+def _cmd_eval(args) -> int:
+    from kaolin_pipeline.train.config import load_config, parse_overrides
+    from kaolin_pipeline.train.reconstruct import EVAL_NAME, evaluate, format_eval_table
+
+    run_dir = Path(args.run_dir)
+    saved = run_dir / "config.yaml"
+    if not saved.is_file():
+        raise LoadError(f"{run_dir}: no config.yaml; not a run folder of `kaolin-pipeline train`")
+    overrides = parse_overrides(args.overrides)
+    if args.device:
+        overrides["device"] = args.device
+    config = load_config("reconstruct", saved, overrides)
+    result = evaluate(config, run_dir, checkpoint=args.checkpoint)
+    print(format_eval_table(result))
+    print(f"written: {run_dir / EVAL_NAME}")
+    return 0
+
+
+# --------------------------------------------------------------------------- files and runs
+
+
+def _cmd_view(args) -> int:
+    from kaolin_pipeline.export.report import view_run
+
+    print(view_run(args.run_dir, open_browser=not args.no_browser))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from kaolin_pipeline.export.assets import export_run
+
+    print(export_run(args.source, args.format, args.out))
+    return 0
+
+
+def _loaders_for(path: Path) -> list[tuple[str, Callable]]:
+    """``(kind, loader)`` candidates for a file, most likely first."""
+    from kaolin_pipeline.datasets import (MESH_EXTENSIONS, POINTCLOUD_EXTENSIONS, VOXELGRID_EXTENSIONS,
+                                          load_mesh, load_pointcloud, load_voxelgrid)
+
+    suffix = path.suffix.lower()
+    candidates = [("mesh", MESH_EXTENSIONS, load_mesh), ("point cloud", POINTCLOUD_EXTENSIONS, load_pointcloud),
+                  ("voxel grid", VOXELGRID_EXTENSIONS, load_voxelgrid)]
+    found = [(kind, loader) for kind, extensions, loader in candidates if suffix in extensions]
+    if not found:
+        known = sorted(set(MESH_EXTENSIONS + POINTCLOUD_EXTENSIONS + VOXELGRID_EXTENSIONS))
+        raise LoadError(f"{path}: unsupported file type '{suffix}' (known: {', '.join(known)})")
+    return found
+
+
+def _bbox(points) -> str:
+    low, high = points.min(dim=0).values.tolist(), points.max(dim=0).values.tolist()
+    fmt = lambda v: "[" + ", ".join(f"{x:.4g}" for x in v) + "]"
+    return f"{fmt(low)} .. {fmt(high)}"
+
+
+def describe_file(path: str | Path) -> str:
+    """A few lines describing a mesh, point cloud or voxel grid file: counts, bounding box, fields present.
+
+    Files whose extension several representations share (``.ply``, ``.npz``, USD) are
+    read as a mesh, then a point cloud, then a voxel grid; the first that loads wins.
+
+    Raises:
+        LoadError: the file is missing, of an unknown type, or no loader can read it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path}: no such file")
+    errors = []
+    for kind, loader in _loaders_for(path):
+        try:
+            data = loader(path)
+        except PipelineError as exc:
+            errors.append(exc)
+            continue
+        lines = [f"{path}: {kind}"]
+        if kind == "mesh":
+            lines += [f"  vertices  {data.num_vertices}", f"  faces     {data.num_faces}",
+                      f"  bbox      {_bbox(data.vertices)}"]
+            fields = ["uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture"]
+        elif kind == "point cloud":
+            lines += [f"  points    {data.num_points}", f"  bbox      {_bbox(data.points)}"]
+            fields = ["normals", "colors"]
+        else:
+            occupied = int(data.occupancy.sum())
+            lines += [f"  resolution {data.resolution}^3", f"  occupied  {occupied} "
+                      f"({100.0 * occupied / data.occupancy.numel():.2f}%)",
+                      f"  box       origin {[round(v, 4) for v in data.origin.tolist()]}, size {data.size:.4g}"]
+            fields = []
+        present = [f"{name} {tuple(getattr(data, name).shape)}" for name in fields if getattr(data, name) is not None]
+        if fields:
+            lines.append(f"  fields    {', '.join(present) if present else 'none'}")
+        return "\n".join(lines)
+    raise errors[0]
+
+
+def _cmd_info(args) -> int:
+    print(describe_file(args.file))
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _run_options(parser: argparse.ArgumentParser, with_config: bool = True) -> None:
+    if with_config:
+        parser.add_argument("--config", help="YAML file of config values (on top of the recipe defaults)")
+    parser.add_argument("--out", help="run folder (default: runs/<name>)")
+    parser.add_argument("--steps", type=int, help="number of optimisation steps")
+    parser.add_argument("--seed", type=int, help="random seed")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to run (default: auto)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. optim.lr_texture=0.01")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kaolin-pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
@@ -26,10 +215,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = verbs.add_parser("doctor", help="versions of dependencies and which optional parts work")
     doctor.set_defaults(run=_cmd_doctor)
+
+    fit = verbs.add_parser("fit", help="fit a textured mesh to views of TARGET with DIB-R")
+    fit.add_argument("target", nargs="?", metavar="TARGET",
+                     help="mesh file, synthetic:<family> or a folder of <i>_rgb.png views")
+    _run_options(fit)
+    fit.set_defaults(run=_cmd_fit)
+
+    train = verbs.add_parser("train", help="train single-image mesh reconstruction")
+    train.add_argument("--dataset", choices=["synthetic", "shapenet", "modelnet", "folder"], help="data.source")
+    train.add_argument("--root", help="dataset folder (data.root)")
+    _run_options(train)
+    train.set_defaults(run=_cmd_train)
+
+    evaluate = verbs.add_parser("eval", help="3D IoU and F-score of a `train` run on held-out shapes")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR")
+    evaluate.add_argument("--checkpoint", help="checkpoint file (default: the run's latest)")
+    evaluate.add_argument("--device", choices=["auto", "cpu", "cuda"])
+    evaluate.add_argument("overrides", nargs="*", metavar="key=value")
+    evaluate.set_defaults(run=_cmd_eval)
+
+    demo = verbs.add_parser("demo", help="fit a built-in textured synthetic shape (a few minutes on CPU)")
+    _run_options(demo, with_config=False)
+    demo.set_defaults(run=_cmd_demo)
+
+    view = verbs.add_parser("view", help="write a run's report.html and open it")
+    view.add_argument("run_dir", metavar="RUN_DIR")
+    view.add_argument("--no-browser", action="store_true", help="only print the report's path")
+    view.set_defaults(run=_cmd_view)
+
+    export = verbs.add_parser("export", help="export the mesh of a checkpoint or run")
+    export.add_argument("source", metavar="CHECKPOINT_OR_RUN")
+    export.add_argument("--format", required=True, choices=["usd", "obj", "ply", "glb"])
+    export.add_argument("out", metavar="OUT")
+    export.set_defaults(run=_cmd_export)
+
+    info = verbs.add_parser("info", help="summary of a mesh, point cloud or voxel grid file")
+    info.add_argument("file", metavar="FILE")
+    info.set_defaults(run=_cmd_info)
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[list[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -37,10 +264,12 @@ def main(argv=None) -> int:
     except PipelineError as exc:
         if args.debug:
             raise
-        print(f"kaolin-pipeline: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())
+        print(f"kaolin-pipeline: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("kaolin-pipeline: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        detail = f": {exc}" if str(exc) else ""
+        print(f"kaolin-pipeline: interrupted{detail}", file=sys.stderr)
         return 130
 
 
