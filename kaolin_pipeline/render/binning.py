@@ -65,10 +65,10 @@ def face_bounding_boxes(face_vertices_image: torch.Tensor) -> tuple[torch.Tensor
     """Corners of the faces' 2D bounding boxes.
 
     Args:
-        face_vertices_image: (B, F, 3, 2).
+        face_vertices_image: (..., 3, 2) triangle corners.
 
     Returns:
-        ``(lower, upper)``, each (B, F, 2): per-face minimum and maximum of x and y.
+        ``(lower, upper)``, each (..., 2): per-face minimum and maximum of x and y.
     """
     return face_vertices_image.amin(dim=-2), face_vertices_image.amax(dim=-2)
 
@@ -89,10 +89,33 @@ def pixel_centers_of(pixel: torch.Tensor, height: int, width: int,
                          height, width, dtype)
 
 
-def _pixel_ranges(lower: torch.Tensor, upper: torch.Tensor, height: int,
-                  width: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """First row, first column, row count and column count of the pixels whose centres may
-    fall in each box; all (N,) int64, counts 0 for empty or non-finite boxes."""
+class PixelBoxes(NamedTuple):
+    """Per-face rectangles of pixels, all (B * F,) int64 over flattened faces ``b * F + f``.
+
+    Attributes:
+        first_row, first_col: top-left pixel of the rectangle.
+        num_rows, num_cols: its size; 0 for a box off the image or with non-finite corners.
+    """
+
+    first_row: torch.Tensor
+    first_col: torch.Tensor
+    num_rows: torch.Tensor
+    num_cols: torch.Tensor
+
+
+def pixel_boxes(face_vertices_image: torch.Tensor, height: int, width: int, margin: float = 0.0) -> PixelBoxes:
+    """The pixels whose centres may lie in each face's bounding box enlarged by ``margin``.
+
+    Args:
+        face_vertices_image: (B, F, 3, 2) image-plane face corners (not differentiated through).
+        height, width: image size in pixels.
+        margin: enlargement of every box on every side, in image-plane units.
+
+    Returns:
+        :class:`PixelBoxes` over the B * F flattened faces.
+    """
+    lower, upper = face_bounding_boxes(face_vertices_image.detach().reshape(-1, 3, 2))
+    lower, upper = lower - margin, upper + margin
     # x_w >= lo  <=>  w >= (lo * W + W - 1) / 2 ; y_h <= hi  <=>  h >= (H - 1 - hi * H) / 2.
     col_lo = (lower[:, 0] * width + (width - 1)) / 2 - _RANGE_TOLERANCE
     col_hi = (upper[:, 0] * width + (width - 1)) / 2 + _RANGE_TOLERANCE
@@ -105,28 +128,46 @@ def _pixel_ranges(lower: torch.Tensor, upper: torch.Tensor, height: int,
     finite = torch.isfinite(lower).all(dim=1) & torch.isfinite(upper).all(dim=1)
     num_cols = torch.where(finite, (last_col - first_col + 1).clamp(min=0), 0).long()
     num_rows = torch.where(finite, (last_row - first_row + 1).clamp(min=0), 0).long()
-    return (torch.nan_to_num(first_row).long(), torch.nan_to_num(first_col).long(), num_rows, num_cols)
+    return PixelBoxes(torch.nan_to_num(first_row).long(), torch.nan_to_num(first_col).long(), num_rows, num_cols)
 
 
-def candidate_pairs(face_vertices_image: torch.Tensor, height: int, width: int, margin: float = 0.0,
-                    face_mask: Optional[torch.Tensor] = None,
-                    max_pairs: int = DEFAULT_MAX_PAIRS) -> Iterator[PixelFacePairs]:
-    """Yield the (pixel, face) pairs whose face box, enlarged by ``margin``, may contain the pixel centre.
+def count_in_boxes(pixel_mask: torch.Tensor, boxes: PixelBoxes) -> torch.Tensor:
+    """How many pixels of ``pixel_mask`` fall in each box, via a summed-area table.
 
     Args:
-        face_vertices_image: (B, F, 3, 2) image-plane face vertices (not differentiated through).
+        pixel_mask: (B, H, W) bool.
+        boxes: :class:`PixelBoxes` of B * F faces.
+
+    Returns:
+        (B * F,) int64 counts.
+    """
+    batch_size, height, width = pixel_mask.shape
+    table = torch.nn.functional.pad(pixel_mask.long().cumsum(1).cumsum(2), (1, 0, 1, 0))
+    num_faces = boxes.first_row.numel() // batch_size
+    image = torch.arange(batch_size, device=pixel_mask.device).repeat_interleave(num_faces)
+    top, left = boxes.first_row, boxes.first_col
+    bottom, right = top + boxes.num_rows, left + boxes.num_cols
+    return (table[image, bottom, right] - table[image, top, right]
+            - table[image, bottom, left] + table[image, top, left])
+
+
+def candidate_pairs(boxes: PixelBoxes, num_faces: int, height: int, width: int, dtype: torch.dtype,
+                    face_mask: Optional[torch.Tensor] = None,
+                    max_pairs: int = DEFAULT_MAX_PAIRS) -> Iterator[PixelFacePairs]:
+    """Yield every (pixel, face) pair of the faces' pixel boxes.
+
+    Args:
+        boxes: :class:`PixelBoxes` of the B * F flattened faces (from :func:`pixel_boxes`).
+        num_faces: F, faces per batch item.
         height, width: image size in pixels.
-        margin: enlargement of every box on every side, in image-plane units.
-        face_mask: optional (B, F) bool; faces where it is False produce no pair.
+        dtype: floating dtype of the pixel-centre coordinates.
+        face_mask: optional (B * F,) or (B, F) bool; faces where it is False produce no pair.
         max_pairs: about how many pairs one chunk holds (a single face's pairs are never split).
 
     Yields:
         :class:`PixelFacePairs` chunks, face-major (increasing flattened face index).
     """
-    batch_size, num_faces = face_vertices_image.shape[:2]
-    lower, upper = face_bounding_boxes(face_vertices_image.detach().reshape(batch_size * num_faces, 3, 2))
-    first_row, first_col, num_rows, num_cols = _pixel_ranges(lower - margin, upper + margin, height, width)
-    counts = num_rows * num_cols
+    counts = boxes.num_rows * boxes.num_cols
     if face_mask is not None:
         counts = counts * face_mask.reshape(-1)
     faces = counts.nonzero().squeeze(1)
@@ -140,22 +181,20 @@ def candidate_pairs(face_vertices_image: torch.Tensor, height: int, width: int, 
     bounds = [0] + splits.tolist() + [faces.numel()]
     for start, stop in zip(bounds[:-1], bounds[1:]):
         if start < stop:
-            yield _enumerate_chunk(faces[start:stop], counts[start:stop], first_row, first_col, num_cols,
-                                   num_faces, height, width, face_vertices_image.dtype)
+            yield _enumerate_chunk(faces[start:stop], counts[start:stop], boxes, num_faces, height, width, dtype)
 
 
-def _enumerate_chunk(faces: torch.Tensor, counts: torch.Tensor, first_row: torch.Tensor,
-                     first_col: torch.Tensor, num_cols: torch.Tensor, num_faces: int, height: int,
-                     width: int, dtype: torch.dtype) -> PixelFacePairs:
+def _enumerate_chunk(faces: torch.Tensor, counts: torch.Tensor, boxes: PixelBoxes, num_faces: int,
+                     height: int, width: int, dtype: torch.dtype) -> PixelFacePairs:
     """All pairs of the given faces: each face's box, row-major."""
     ends = counts.cumsum(0)
     total = int(ends[-1])
     pair_face = torch.repeat_interleave(faces, counts, output_size=total)
     offset_in_face = torch.arange(total, device=faces.device) - torch.repeat_interleave(
         ends - counts, counts, output_size=total)
-    cols_of_face = num_cols[pair_face]
-    rows = first_row[pair_face] + torch.div(offset_in_face, cols_of_face, rounding_mode="floor")
-    cols = first_col[pair_face] + offset_in_face % cols_of_face
+    cols_of_face = boxes.num_cols[pair_face]
+    rows = boxes.first_row[pair_face] + torch.div(offset_in_face, cols_of_face, rounding_mode="floor")
+    cols = boxes.first_col[pair_face] + offset_in_face % cols_of_face
     batch = torch.div(pair_face, num_faces, rounding_mode="floor")
     pixel = (batch * height + rows) * width + cols
     x, y = pixel_centers(rows, cols, height, width, dtype)

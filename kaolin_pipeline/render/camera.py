@@ -83,8 +83,8 @@ def generate_perspective_projection(fovyangle: float | torch.Tensor, ratio: floa
         if fovyangle.numel() != 1 or not fovyangle.is_floating_point():
             raise RenderError(f"fovyangle must be a float or a one-element floating tensor, got {fovyangle!r}")
         fovy = fovyangle.reshape(())
-        if not 0 < float(fovy) < math.pi:
-            raise RenderError(f"fovyangle must be in (0, pi) radians, got {float(fovy)}")
+        if not 0 < float(fovy.detach()) < math.pi:
+            raise RenderError(f"fovyangle must be in (0, pi) radians, got {float(fovy.detach())}")
         focal = 1.0 / torch.tan(fovy / 2)
         return torch.stack([focal / ratio, focal, -torch.ones_like(focal)]).reshape(3, 1)
     if not isinstance(fovyangle, (int, float)) or not 0 < fovyangle < math.pi:

@@ -20,7 +20,7 @@ import torch
 from ..errors import RenderError
 from ..ops.mesh import face_normals, index_vertices_by_faces
 from .binning import (DEFAULT_MAX_PAIRS, candidate_pairs, check_face_vertices_image, check_image_size,
-                      pixel_centers_of)
+                      pixel_boxes, pixel_centers_of)
 from .camera import check_camera_proj, perspective_camera, rotate_translate_points
 
 FaceFeatures = Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -86,10 +86,9 @@ def edge_functions(vertices: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> 
         three sum to twice the triangle's signed area. Computed from corner-minus-point
         differences, which keeps it exactly antisymmetric across an edge shared by two faces.
     """
-    dx = vertices[..., 0] - x.unsqueeze(1)
-    dy = vertices[..., 1] - y.unsqueeze(1)
-    next_, last = [1, 2, 0], [2, 0, 1]
-    return dx[:, next_] * dy[:, last] - dx[:, last] * dy[:, next_]
+    dx0, dx1, dx2 = (vertices[..., 0] - x.unsqueeze(1)).unbind(dim=1)
+    dy0, dy1, dy2 = (vertices[..., 1] - y.unsqueeze(1)).unbind(dim=1)
+    return torch.stack([dx1 * dy2 - dx2 * dy1, dx2 * dy0 - dx0 * dy2, dx0 * dy1 - dx1 * dy0], dim=1)
 
 
 def signed_double_areas(face_vertices_image: torch.Tensor) -> torch.Tensor:
@@ -150,10 +149,12 @@ def _nearest_faces(height: int, width: int, face_vertices_z: torch.Tensor, face_
     num_pixels = batch_size * height * width
     best_depth = torch.full((num_pixels,), -torch.inf, dtype=dtype, device=vertices.device)
     best_face = torch.full((num_pixels,), -1, dtype=torch.long, device=vertices.device)
-    for pairs in candidate_pairs(face_vertices_image, height, width, face_mask=drawable, max_pairs=max_pairs):
+    boxes = pixel_boxes(face_vertices_image, height, width)
+    for pairs in candidate_pairs(boxes, num_faces, height, width, face_vertices_image.dtype, face_mask=drawable,
+                                 max_pairs=max_pairs):
         weights = edge_functions(vertices[pairs.face], pairs.x.to(dtype), pairs.y.to(dtype))
         total = weights.sum(dim=1, keepdim=True)
-        inside = ((weights * total.sign()) >= 0).all(dim=1)
+        inside = ((weights * total.sign()) >= 0).all(dim=1).nonzero().squeeze(1)
         pixel, face = pairs.pixel[inside], pairs.face[inside]
         depth = (weights[inside] * depths[face]).sum(dim=1) / total[inside].squeeze(1)
         _merge_nearest(best_depth, best_face, pixel, face, depth)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import RenderError
-from .binning import (DEFAULT_MAX_PAIRS, candidate_pairs, check_face_vertices_image, face_bounding_boxes,
-                      pixel_centers_of)
+from .binning import (DEFAULT_MAX_PAIRS, candidate_pairs, check_face_vertices_image, count_in_boxes,
+                      face_bounding_boxes, pixel_boxes, pixel_centers_of)
 
 
 def squared_distances_to_boundary(vertices: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -74,9 +74,13 @@ def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, h
     batch_size, num_faces = face_vertices_image.shape[:2]
     lower, upper = face_bounding_boxes(face_vertices_image.reshape(-1, 3, 2))
     lower, upper = lower - boxlen, upper + boxlen
+    boxes = pixel_boxes(face_vertices_image, height, width, margin=boxlen)
+    # Faces whose box holds no background pixel (inside the silhouette) are skipped outright.
+    near_background = count_in_boxes(background.reshape(batch_size, height, width), boxes) > 0
     seen = torch.zeros_like(background, dtype=torch.long)
     kept = []
-    for pairs in candidate_pairs(face_vertices_image, height, width, margin=boxlen, max_pairs=max_pairs):
+    for pairs in candidate_pairs(boxes, num_faces, height, width, face_vertices_image.dtype,
+                                 face_mask=near_background, max_pairs=max_pairs):
         low, high = lower[pairs.face], upper[pairs.face]
         inside_box = ((low[:, 0] <= pairs.x) & (pairs.x <= high[:, 0])
                       & (low[:, 1] <= pairs.y) & (pairs.y <= high[:, 1]))
