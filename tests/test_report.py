@@ -16,7 +16,7 @@ from kaolin_pipeline.datasets.types import Mesh
 from kaolin_pipeline.errors import ConfigError, LoadError, RenderError
 from kaolin_pipeline.export import report
 from kaolin_pipeline.export.assets import export_assets
-from kaolin_pipeline.export.report import write_report
+from kaolin_pipeline.export.report import dibr_frame_renderer, write_report
 from kaolin_pipeline.export.timelapse import Timelapse
 
 VERTICES = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
@@ -200,3 +200,24 @@ def test_view_run_writes_report_without_opening_browser(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "dibr_frame_renderer", lambda: StubRenderer())
     path = report.view_run(tmp_path)
     assert path == tmp_path / "report.html" and path.is_file() and opened == [path.resolve().as_uri()]
+
+
+def test_dibr_frame_renderer_draws_a_cube_silhouette_of_hand_computed_size():
+    # A red cube of half-size 1/sqrt(3) (farthest vertex at distance 1) seen head-on (elevation 0) from
+    # distance d = 1.05 / sin(20 deg) with fovy 40: its front face at z = 1/sqrt(3) projects to
+    # |x|, |y| < (1/sqrt(3)) / (d - 1/sqrt(3)) / tan(20 deg) = 0.636 in image coordinates, i.e. pixel
+    # centres (2w + 1 - 32) / 32 for w = 6 .. 25: a 20 x 20 square in a 32 x 32 image.
+    half = 1 / math.sqrt(3)
+    corners = torch.tensor([[x, y, z] for x in (-half, half) for y in (-half, half) for z in (-half, half)])
+    faces = torch.tensor([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                          [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
+    cube = Mesh(corners, faces, vertex_colors=torch.tensor([[1.0, 0.0, 0.0]]).expand(8, 3).contiguous())
+    frames = dibr_frame_renderer(image_size=32, elevation=0.0, fovy=40.0)(cube, [0.0, 90.0])
+    assert len(frames) == 2
+    for frame in frames:
+        assert frame.shape == (32, 32, 3) and frame.dtype == np.uint8
+        covered = ~(frame == 255).all(axis=-1)
+        expected = np.zeros((32, 32), dtype=bool)
+        expected[6:26, 6:26] = True
+        np.testing.assert_array_equal(covered, expected)
+        assert (frame[covered][:, 1:] == 0).all()  # red albedo: no green or blue inside the silhouette

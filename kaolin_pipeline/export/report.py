@@ -352,7 +352,7 @@ def _page(run_dir: Path, sections: list[tuple[str, str, str]]) -> str:
 
 
 def write_report(run_dir: PathLike, frame_renderer: Optional[FrameRenderer] = None,
-                 turntable_frames: int = 12, max_timelapse_frames: int = 20,
+                 turntable_frames: int = 12, max_timelapse_frames: int = 12,
                  timelapse_azimuth: float = 30.0) -> Path:
     """Write ``RUN_DIR/report.html`` (atomically) and return its path.
 
