@@ -1,8 +1,8 @@
 """Brute-force NumPy reference of the rasterizer and the DIB-R soft mask, for the tests.
 
-Written from the specification, not from the implementation: float64, every pixel against
-every face with plain loops, barycentric coordinates by Cramer's rule on the parametric form
-``p = a + s (b - a) + t (c - a)``.
+Written from the specification, not from the implementation: float64, a plain loop over
+pixels testing every face (vectorised over faces with NumPy), barycentric coordinates by
+Cramer's rule on the parametric form ``p = a + s (b - a) + t (c - a)``.
 """
 from __future__ import annotations
 
@@ -16,15 +16,21 @@ def pixel_center(row: int, col: int, height: int, width: int) -> tuple[float, fl
     return (2 * col + 1 - width) / width, (height - 2 * row - 1) / height
 
 
-def barycentric(triangle: np.ndarray, x: float, y: float):
-    """Barycentric weights (w_a, w_b, w_c) of (x, y) in the (3, 2) triangle, or None if it has no area."""
-    (ax, ay), (bx, by), (cx, cy) = triangle
-    det = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay)
-    if det == 0:
-        return None
-    s = ((x - ax) * (cy - ay) - (cx - ax) * (y - ay)) / det
-    t = ((bx - ax) * (y - ay) - (x - ax) * (by - ay)) / det
-    return np.array([1.0 - s - t, s, t])
+def barycentric(triangles: np.ndarray, x: float, y: float) -> np.ndarray:
+    """Barycentric weights (w_a, w_b, w_c) of (x, y) in each of the (F, 3, 2) triangles, (F, 3).
+
+    Rows of zero-area triangles are NaN.
+    """
+    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+    ab, ac = b - a, c - a
+    ap = np.array([x, y]) - a
+    det = ab[:, 0] * ac[:, 1] - ac[:, 0] * ab[:, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (ap[:, 0] * ac[:, 1] - ac[:, 0] * ap[:, 1]) / det
+        t = (ab[:, 0] * ap[:, 1] - ap[:, 0] * ab[:, 1]) / det
+    weights = np.stack([1.0 - s - t, s, t], axis=1)
+    weights[det == 0] = np.nan
+    return weights
 
 
 def rasterize_reference(height: int, width: int, face_z: np.ndarray, face_xy: np.ndarray,
@@ -37,24 +43,19 @@ def rasterize_reference(height: int, width: int, face_z: np.ndarray, face_xy: np
     Returns:
         features (H, W, D) (0 on background) and face_idx (H, W) (-1 on background).
     """
-    num_faces = face_xy.shape[0]
+    valid = np.ones(face_xy.shape[0], bool) if valid is None else np.asarray(valid)
     features = np.zeros((height, width, face_features.shape[-1]))
     face_idx = np.full((height, width), -1)
     for row in range(height):
         for col in range(width):
-            x, y = pixel_center(row, col, height, width)
-            best_z = -math.inf
-            for f in range(num_faces):
-                if valid is not None and not valid[f]:
-                    continue
-                weights = barycentric(face_xy[f], x, y)
-                if weights is None or weights.min() < 0:
-                    continue
-                z = float(weights @ face_z[f])
-                if z > best_z:  # strictly nearer: on a tie the lower index stays
-                    best_z = z
-                    face_idx[row, col] = f
-                    features[row, col] = weights @ face_features[f]
+            weights = barycentric(face_xy, *pixel_center(row, col, height, width))
+            inside = valid & (weights >= 0).all(axis=1)  # NaN rows (no area) compare False
+            if not inside.any():
+                continue
+            depth = np.where(inside, (weights * face_z).sum(axis=1), -np.inf)
+            winner = int(np.argmax(depth))  # the first maximum: on a tie the lower index
+            face_idx[row, col] = winner
+            features[row, col] = weights[winner] @ face_features[winner]
     return features, face_idx
 
 
@@ -71,6 +72,7 @@ def soft_mask_reference(face_xy: np.ndarray, face_idx: np.ndarray, sigmainv: flo
                         knum: int) -> np.ndarray:
     """DIB-R soft mask of one mesh: face_xy (F, 3, 2), face_idx (H, W) -> (H, W)."""
     height, width = face_idx.shape
+    lower, upper = face_xy.min(axis=1) - boxlen, face_xy.max(axis=1) + boxlen
     mask = np.zeros((height, width))
     for row in range(height):
         for col in range(width):
@@ -78,14 +80,9 @@ def soft_mask_reference(face_xy: np.ndarray, face_idx: np.ndarray, sigmainv: flo
                 mask[row, col] = 1.0
                 continue
             x, y = pixel_center(row, col, height, width)
-            candidates = []
-            for f, triangle in enumerate(face_xy):
-                xmin, ymin = triangle.min(axis=0)
-                xmax, ymax = triangle.max(axis=0)
-                if xmin - boxlen <= x <= xmax + boxlen and ymin - boxlen <= y <= ymax + boxlen:
-                    candidates.append(f)
+            in_box = (lower[:, 0] <= x) & (x <= upper[:, 0]) & (lower[:, 1] <= y) & (y <= upper[:, 1])
             miss = 1.0
-            for f in candidates[:knum]:
+            for f in np.flatnonzero(in_box)[:knum]:
                 triangle = face_xy[f]
                 d2 = min(squared_distance_to_segment(x, y, triangle[i], triangle[(i + 1) % 3]) for i in range(3))
                 miss *= 1.0 - math.exp(-sigmainv * d2)

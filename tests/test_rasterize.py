@@ -1,0 +1,263 @@
+"""Hard rasterization and prepare_vertices: hand-computed cases, the NumPy brute-force reference, gradcheck."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from render_reference import rasterize_reference
+
+from kaolin_pipeline.errors import RenderError
+from kaolin_pipeline.render.camera import generate_perspective_projection, generate_transformation_matrix
+from kaolin_pipeline.render.rasterize import prepare_vertices, rasterize
+
+# Lower-left half of the screen: (-1, -1), (1, -1), (-1, 1). At 4 x 4 its hypotenuse x + y = 0
+# passes exactly through the centres of the diagonal pixels (row h, col h).
+HALF_SCREEN = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]
+CORNER_FEATURES = torch.eye(3).reshape(1, 1, 3, 3)
+
+
+def one_face(vertices, z=0.0, dtype=torch.float32):
+    """(1, 1, 3) depths and (1, 1, 3, 2) image vertices of one triangle."""
+    image = torch.tensor([[vertices]], dtype=dtype)
+    return torch.full((1, 1, 3), z, dtype=dtype), image
+
+
+def random_faces(generator, batch_size, num_faces, dtype=torch.float64):
+    """Random triangles of mixed sizes around the screen (some partly or fully off screen)."""
+    centres = torch.rand(batch_size, num_faces, 1, 2, generator=generator, dtype=dtype) * 3.0 - 1.5
+    sizes = torch.rand(batch_size, num_faces, 1, 1, generator=generator, dtype=dtype) * 0.6 + 0.05
+    offsets = torch.randn(batch_size, num_faces, 3, 2, generator=generator, dtype=dtype)
+    face_vertices_image = centres + sizes * offsets
+    face_vertices_z = -1.0 - 2.0 * torch.rand(batch_size, num_faces, 3, generator=generator, dtype=dtype)
+    return face_vertices_z, face_vertices_image
+
+
+def test_single_triangle_coverage_and_hand_interpolated_features():
+    z, image = one_face(HALF_SCREEN)
+    features, face_idx = rasterize(4, 4, z, image, CORNER_FEATURES)
+    rows, cols = np.indices((4, 4))
+    assert torch.equal(face_idx[0], torch.from_numpy(np.where(cols <= rows, 0, -1)))
+    # Pixel (3, 0): centre (-0.75, -0.75). w1 = (x + 1) / 2, w2 = (y + 1) / 2, w0 = 1 - w1 - w2.
+    assert torch.allclose(features[0, 3, 0], torch.tensor([0.75, 0.125, 0.125]))
+    # Pixel (1, 1) lies on the hypotenuse at (-0.25, 0.25): w0 = 0.
+    assert torch.allclose(features[0, 1, 1], torch.tensor([0.0, 0.375, 0.625]))
+    assert torch.equal(features[0][face_idx[0] < 0], torch.zeros(6, 3))
+    assert features.shape == (1, 4, 4, 3) and features.dtype == torch.float32 and face_idx.dtype == torch.long
+
+
+def test_winding_does_not_matter():
+    z, image = one_face(HALF_SCREEN)
+    clockwise = image[:, :, [0, 2, 1]]
+    features, face_idx = rasterize(4, 4, z, image, CORNER_FEATURES)
+    features_cw, face_idx_cw = rasterize(4, 4, z, clockwise, CORNER_FEATURES[:, :, [0, 2, 1]])
+    assert torch.equal(face_idx, face_idx_cw)
+    assert torch.allclose(features, features_cw)
+
+
+def test_edge_through_pixel_centres_is_inclusive_on_both_sides():
+    # Two triangles sharing the vertical edge x = 0.25, which holds the centres of column 2 of a 4 x 4 image.
+    image = torch.tensor([[[[-1.0, -1.0], [0.25, -1.0], [0.25, 1.0]], [[0.25, -1.0], [1.0, -1.0], [0.25, 1.0]]]])
+    z = torch.full((1, 2, 3), -1.0)
+    _, face_idx = rasterize(4, 4, z, image, torch.zeros(1, 2, 3, 1))
+    # Both faces cover column 2 at equal depth: the lower index wins. Without face 0, face 1 covers it.
+    assert torch.equal(face_idx[0, :, 2], torch.zeros(4, dtype=torch.long))
+    _, face_idx_1 = rasterize(4, 4, z, image, torch.zeros(1, 2, 3, 1), valid_faces=torch.tensor([[False, True]]))
+    # Face 1's hypotenuse x = 1 - 0.375 (y + 1) leaves column 3 (x = 0.75) only in the bottom row.
+    assert torch.equal(face_idx_1[0, :, 2], torch.ones(4, dtype=torch.long))
+    assert torch.equal(face_idx_1[0, :, 3], torch.tensor([-1, -1, -1, 1]))
+    assert torch.equal(face_idx_1[0, :, :2], torch.full((4, 2), -1))
+
+
+def test_nearer_face_wins_whatever_its_index():
+    big = [[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]]  # covers the whole screen
+    small = [[-0.5, -0.5], [0.5, -0.5], [0.0, 0.5]]
+    for near_first in (True, False):
+        order = [small, big] if near_first else [big, small]
+        depths = [-1.0, -2.0] if near_first else [-2.0, -1.0]
+        image = torch.tensor([order])
+        z = torch.tensor(depths).reshape(1, 2, 1).expand(1, 2, 3)
+        features = torch.tensor(depths).reshape(1, 2, 1, 1).expand(1, 2, 3, 1)
+        rendered, face_idx = rasterize(8, 8, z, image, features)
+        small_index = 0 if near_first else 1
+        # Pixel (3, 3) has centre (-0.125, 0.125): inside the small triangle.
+        assert face_idx[0, 3, 3] == small_index and rendered[0, 3, 3, 0] == -1.0
+        assert face_idx[0, 0, 0] == 1 - small_index and rendered[0, 0, 0, 0] == -2.0
+
+
+def test_depth_is_interpolated_before_comparison():
+    # Two faces over the whole screen: face 0 at constant depth -1.5, face 1 tilted with
+    # z1 = -1.5 + x / 4, so face 1 is nearer right of x = 0 (between columns 1 and 2) only.
+    image = torch.tensor([[[[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]]] * 2])
+    z = torch.tensor([[[-1.5, -1.5, -1.5], [-1.75, -0.75, -1.75]]])
+    _, face_idx = rasterize(2, 4, z, image, torch.zeros(1, 2, 3, 1))
+    assert torch.equal(face_idx[0], torch.tensor([[0, 0, 1, 1], [0, 0, 1, 1]]))
+
+
+def test_equal_depth_tie_goes_to_lower_index():
+    image = torch.tensor([[HALF_SCREEN, HALF_SCREEN, HALF_SCREEN]])
+    z = torch.full((1, 3, 3), -2.0)
+    _, face_idx = rasterize(4, 4, z, image, torch.zeros(1, 3, 3, 1), valid_faces=torch.tensor([[False, True, True]]))
+    assert set(face_idx.unique().tolist()) == {-1, 1}
+
+
+def test_valid_faces_and_degenerate_faces_are_not_drawn():
+    degenerate = [[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0]]  # zero area, through pixel centres
+    image = torch.tensor([[HALF_SCREEN, degenerate], [HALF_SCREEN, degenerate]])
+    z = torch.zeros(2, 2, 3)
+    _, face_idx = rasterize(4, 4, z, image, torch.zeros(2, 2, 3, 1),
+                            valid_faces=torch.tensor([[True, True], [False, True]]))
+    assert (face_idx[0] == 0).sum() == 10 and (face_idx[0] == 1).sum() == 0
+    assert torch.equal(face_idx[1], torch.full((4, 4), -1))
+
+
+def test_off_screen_and_non_finite_faces_cover_nothing():
+    image = torch.tensor([[[[5.0, 5.0], [6.0, 5.0], [5.0, 6.0]], [[0.0, 0.0], [float("nan"), 0.0], [0.0, 1.0]],
+                           [[-1.0, -1.0], [1.0, -1.0], [float("inf"), 1.0]]]])
+    features, face_idx = rasterize(6, 6, torch.zeros(1, 3, 3), image, torch.ones(1, 3, 3, 2))
+    assert torch.equal(face_idx, torch.full((1, 6, 6), -1))
+    assert torch.equal(features, torch.zeros(1, 6, 6, 2))
+
+
+def test_features_as_list_give_a_tuple():
+    z, image = one_face(HALF_SCREEN)
+    colours, uvs = CORNER_FEATURES, torch.rand(1, 1, 3, 2)
+    (image_colours, image_uvs), face_idx = rasterize(4, 4, z, image, [colours, uvs])
+    expected_colours, _ = rasterize(4, 4, z, image, colours)
+    expected_uvs, _ = rasterize(4, 4, z, image, uvs)
+    assert image_colours.shape == (1, 4, 4, 3) and image_uvs.shape == (1, 4, 4, 2)
+    assert torch.equal(image_colours, expected_colours) and torch.equal(image_uvs, expected_uvs)
+
+
+def test_batch_items_are_independent():
+    generator = torch.Generator().manual_seed(3)
+    z, image = random_faces(generator, 3, 40, dtype=torch.float32)
+    features = torch.rand(3, 40, 3, 2, generator=generator)
+    batched, batched_idx = rasterize(10, 12, z, image, features)
+    for b in range(3):
+        single, single_idx = rasterize(10, 12, z[b:b + 1], image[b:b + 1], features[b:b + 1])
+        assert torch.equal(batched_idx[b:b + 1], single_idx)
+        assert torch.allclose(batched[b:b + 1], single)
+    assert not torch.equal(batched_idx[0], batched_idx[1])
+
+
+@pytest.mark.parametrize("max_pairs", [1 << 20, 500])
+def test_matches_brute_force_reference_on_random_meshes(max_pairs):
+    generator = torch.Generator().manual_seed(7)
+    height, width, num_faces = 32, 48, 300
+    z, image = random_faces(generator, 2, num_faces)
+    features = torch.rand(2, num_faces, 3, 4, generator=generator, dtype=torch.float64)
+    valid = torch.rand(2, num_faces, generator=generator) > 0.2
+    rendered, face_idx = rasterize(height, width, z, image, features, valid_faces=valid, max_pairs=max_pairs)
+    for b in range(2):
+        expected, expected_idx = rasterize_reference(height, width, z[b].numpy(), image[b].numpy(),
+                                                     features[b].numpy(), valid[b].numpy())
+        np.testing.assert_array_equal(face_idx[b].numpy(), expected_idx)
+        np.testing.assert_allclose(rendered[b].numpy(), expected, atol=1e-6)
+    covered = (face_idx >= 0).float().mean()
+    assert 0.3 < covered < 0.999  # the scene has both covered and background pixels
+
+
+def pixel_centres(height, width, dtype=torch.float64):
+    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
+    return torch.stack([(2 * cols + 1 - width) / width, (height - 2 * rows - 1) / height], -1).to(dtype).reshape(-1, 2)
+
+
+def min_distance_to_edge_lines(image, height, width):
+    """Smallest distance from any pixel centre to the line of any face edge."""
+    centres = pixel_centres(height, width)
+    starts = image.reshape(-1, 3, 2)
+    ends = starts[:, [1, 2, 0]]
+    direction = ends - starts
+    normal = torch.stack([-direction[..., 1], direction[..., 0]], -1) / direction.norm(dim=-1, keepdim=True)
+    distances = ((centres[:, None, None] - starts[None]) * normal[None]).sum(-1).abs()
+    return distances.min().item()
+
+
+def test_gradcheck_wrt_image_vertices_and_features():
+    height, width = 6, 5
+    image = torch.tensor([[[[-0.83, -0.71], [0.62, -0.93], [-0.47, 0.77]],
+                           [[0.11, 0.05], [0.97, 0.21], [0.41, 0.93]]]], dtype=torch.float64)
+    assert min_distance_to_edge_lines(image, height, width) > 1e-3
+    z = torch.tensor([[[-2.0, -2.1, -1.9], [-1.5, -1.4, -1.6]]], dtype=torch.float64)
+    features = torch.rand(1, 2, 3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    image.requires_grad_(True)
+    features.requires_grad_(True)
+    _, face_idx = rasterize(height, width, z, image, features)
+    assert set(face_idx.unique().tolist()) == {-1, 0, 1}
+    assert torch.autograd.gradcheck(lambda v, f: rasterize(height, width, z, v, f)[0], (image, features))
+
+
+def test_no_gradient_reaches_depth():
+    z, image = one_face(HALF_SCREEN, dtype=torch.float64)
+    z.requires_grad_(True)
+    image.requires_grad_(True)
+    features, _ = rasterize(4, 4, z, image, CORNER_FEATURES.double())
+    grad_z, grad_image = torch.autograd.grad(features.sum(), (z, image), allow_unused=True)
+    assert grad_z is None and grad_image is not None
+
+
+def test_prepare_vertices_hand_computed():
+    fovy = math.radians(90)
+    vertices = torch.tensor([[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    faces = torch.tensor([[0, 1, 2]])
+    proj = generate_perspective_projection(fovy)
+    rot, trans = torch.eye(3)[None], torch.tensor([[0.0, 0.0, 2.0]])
+    face_camera, face_image, normals = prepare_vertices(vertices, faces, proj, camera_rot=rot, camera_trans=trans)
+    assert torch.allclose(face_camera, torch.tensor([[[[0.0, 0.0, -2.0], [1.0, 0.0, -2.0], [0.0, 1.0, -2.0]]]]))
+    assert torch.allclose(face_image, torch.tensor([[[[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]]]]))
+    assert torch.allclose(normals, torch.tensor([[[0.0, 0.0, 1.0]]]))
+
+
+def test_prepare_vertices_transform_matrix_equals_rotation_translation():
+    generator = torch.Generator().manual_seed(5)
+    vertices = torch.randn(2, 8, 3, generator=generator)
+    faces = torch.tensor([[0, 1, 2], [2, 3, 4], [4, 5, 6], [6, 7, 0], [1, 3, 5], [7, 2, 5]])
+    positions = torch.tensor([[0.0, 1.0, 4.0], [3.0, 0.5, 1.0]])
+    matrix = generate_transformation_matrix(positions, torch.zeros(1, 3), torch.tensor([[0.0, 1.0, 0.0]]))
+    rot, trans = matrix[:, :3].transpose(1, 2), positions
+    proj = torch.stack([generate_perspective_projection(0.8), generate_perspective_projection(1.1)])
+    by_matrix = prepare_vertices(vertices, faces, proj, camera_transform=matrix)
+    by_rot = prepare_vertices(vertices, faces, proj, camera_rot=rot, camera_trans=trans)
+    for a, b in zip(by_matrix, by_rot):
+        assert torch.allclose(a, b, atol=1e-5)
+    assert torch.allclose(by_matrix[2].norm(dim=-1)[by_matrix[2].norm(dim=-1) > 0], torch.tensor(1.0))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(height=0), "height"),
+    (dict(face_vertices_image=torch.zeros(1, 2, 3)), "face_vertices_image"),
+    (dict(face_vertices_z=torch.zeros(1, 3, 3)), "face_vertices_z"),
+    (dict(face_features=torch.zeros(1, 2, 3)), "face_features"),
+    (dict(face_features=[torch.zeros(1, 2, 3, 1), torch.zeros(1, 2, 3, 1, dtype=torch.float64)]), "dtype"),
+    (dict(valid_faces=torch.ones(1, 2)), "valid_faces"),
+    (dict(multiplier=0), "multiplier"),
+    (dict(eps=-1.0), "eps"),
+])
+def test_bad_arguments_raise_render_error(kwargs, message):
+    arguments = dict(height=4, width=4, face_vertices_z=torch.zeros(1, 2, 3),
+                     face_vertices_image=torch.zeros(1, 2, 3, 2), face_features=torch.zeros(1, 2, 3, 1))
+    arguments.update(kwargs)
+    with pytest.raises(RenderError, match=message):
+        rasterize(**arguments)
+
+
+def test_prepare_vertices_bad_camera_raises():
+    vertices, faces = torch.zeros(1, 3, 3), torch.tensor([[0, 1, 2]])
+    with pytest.raises(RenderError, match="camera_transform"):
+        prepare_vertices(vertices, faces, generate_perspective_projection(1.0))
+    with pytest.raises(RenderError, match="faces index"):
+        prepare_vertices(vertices, torch.tensor([[0, 1, 3]]), generate_perspective_projection(1.0),
+                         camera_transform=torch.zeros(1, 4, 3))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    generator = torch.Generator().manual_seed(11)
+    z, image = random_faces(generator, 2, 200, dtype=torch.float32)
+    features = torch.rand(2, 200, 3, 3, generator=generator)
+    expected, expected_idx = rasterize(40, 56, z, image, features)
+    rendered, face_idx = rasterize(40, 56, z.cuda(), image.cuda(), features.cuda())
+    assert rendered.device.type == "cuda" and face_idx.device.type == "cuda"
+    assert (face_idx.cpu() != expected_idx).float().mean() < 1e-3
+    same = face_idx.cpu() == expected_idx
+    assert torch.allclose(rendered.cpu()[same], expected[same], atol=1e-5)
