@@ -39,9 +39,10 @@ def test_back_faces_are_culled_from_the_raster_but_shape_the_soft_mask():
                                                        normals_z, sigmainv=200.0, boxlen=0.1)
     assert set(face_idx.unique().tolist()) == {-1, 0}
     assert torch.allclose(features[..., 0], (face_idx >= 0).double(), rtol=0, atol=1e-12)
-    # Centre of pixel (4, 11) is (0.4375, 0.4375), inside the culled face, 0.0625 from its nearest edges.
+    # Centre of pixel (4, 11) is (0.4375, 0.4375), inside the culled face, at distance 0.125 / sqrt(2)
+    # from its hypotenuse x + y = 1; the front face's enlarged box ends at x = 0.1.
     assert face_idx[0, 4, 11] == -1
-    assert soft_mask[0, 4, 11].item() == pytest.approx(1 - (1 - math.exp(-200 * 0.0625 ** 2)) ** 2, abs=1e-12)
+    assert soft_mask[0, 4, 11].item() == pytest.approx(math.exp(-200 * 0.125 ** 2 / 2), abs=1e-12)
 
 
 def test_matches_brute_force_reference_with_culling():
