@@ -198,3 +198,24 @@ def test_save_unsupported_extension(tmp_path):
     mesh = Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 2]]))
     with pytest.raises(SaveError, match=r"unsupported file extension '\.fbx'"):
         save_mesh(tmp_path / "model.fbx", mesh)
+
+
+def test_obj_with_normals_but_no_faces(tmp_path):
+    path = tmp_path / "bad.obj"
+    path.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nvn 0 0 1\n")
+    _raises_naming(load_mesh, path, "no faces")
+
+
+@pytest.mark.parametrize("face", ["f 1/1/1 2/1/1 3/1", "f 1/1/1 2//1 3/1/1", "f 1/1/1/1 2/1/1 3/1/1"])
+def test_obj_mixed_corner_layouts_follow_line_reader(tmp_path, face):
+    # a layout differing from the first face's must not be read by the bulk reader as if it matched
+    path = tmp_path / "mixed.obj"
+    path.write_text(f"v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvn 0 0 1\nf 1/1/1 2/1/1 3/1/1\n{face}\n")
+    mesh = load_mesh(path)
+    assert mesh.faces.tolist() == [[0, 1, 2], [0, 1, 2]]
+
+
+def test_obj_malformed_number_in_uniform_file(tmp_path):
+    path = tmp_path / "bad.obj"
+    path.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\nf 1 2 3x\n")
+    _raises_naming(load_mesh, path, "line 5: malformed 'f' line")

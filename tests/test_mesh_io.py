@@ -284,3 +284,65 @@ def test_saved_file_has_ordinary_permissions(tmp_path):
         os.umask(umask)
     for name in ("model.obj", "model.mtl", "model.png"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+
+
+# ------------------------------------------------------------ OBJ bulk reader
+
+QUADS_NEGATIVE = """v 0 0 0 1 0 0
+v 1 0 0 0 1 0
+v 1 1 0 0 0 1
+v 0 1 0 1 1 0
+vt 0 0
+vt 1 0
+vt 1 1
+vt 0 1
+vn 0 0 1
+usemtl first
+f 1/1/1 2/2/1 3/3/1 4/4/1
+v 2 0 0 0 0 0
+vt 0.5 0.5
+usemtl second
+f -4/-5/-1 -1/-1/-1 -3/-4/-1 -2/-3/-1
+"""
+
+
+def test_obj_uniform_quads_fanned_with_negative_indices(tmp_path):
+    path = tmp_path / "quads.obj"
+    path.write_text(QUADS_NEGATIVE)
+    mesh = load_mesh(path)
+    # second quad: vertices -4,-1,-3,-2 of 5 -> 1,4,2,3; uvs -5,-1,-4,-3 of 5 -> 0,4,1,2
+    np.testing.assert_array_equal(mesh.faces.numpy(), [[0, 1, 2], [0, 2, 3], [1, 4, 2], [1, 2, 3]])
+    np.testing.assert_array_equal(mesh.face_uvs_idx.numpy(), [[0, 1, 2], [0, 2, 3], [0, 4, 1], [0, 1, 2]])
+    np.testing.assert_array_equal(mesh.vertex_colors.numpy()[[0, 4]], [[1, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(mesh.vertex_normals.numpy(), np.tile([0.0, 0.0, 1.0], (5, 1)))
+
+
+def _icosphere_obj(tmp_path) -> str:
+    sphere = trimesh.creation.icosphere(subdivisions=3)
+    uvs = (sphere.vertices[:, :2] + 1) / 2
+    mesh = Mesh(vertices=torch.tensor(sphere.vertices, dtype=torch.float32), faces=torch.tensor(sphere.faces),
+                uvs=torch.tensor(uvs, dtype=torch.float32), face_uvs_idx=torch.tensor(sphere.faces),
+                vertex_colors=torch.rand(len(sphere.vertices), 3, generator=torch.Generator().manual_seed(1)),
+                vertex_normals=torch.tensor(sphere.vertex_normals, dtype=torch.float32))
+    save_mesh(tmp_path / "sphere.obj", mesh)
+    return (tmp_path / "sphere.obj").read_text()
+
+
+@pytest.mark.parametrize("variant", ["indented face", "crlf and tabs", "continuation"])
+def test_obj_bulk_and_line_readers_agree(tmp_path, variant):
+    text = _icosphere_obj(tmp_path)
+    reference = load_mesh(tmp_path / "sphere.obj")
+    assert reference.num_faces == 1280 and reference.vertex_normals is not None
+    if variant == "indented face":  # an indented element line sends the file to the line-by-line reader
+        text = text.replace("\nf ", "\n  f ", 1)
+    elif variant == "crlf and tabs":
+        text = text.replace("\n", "\r\n").replace("v ", "v\t")
+    else:
+        text = text.replace("\nvt ", "\nvt \\\n", 1)
+    other = tmp_path / "other.obj"
+    other.write_bytes(text.encode())
+    loaded = load_mesh(other)
+    for name in ("vertices", "faces", "uvs", "face_uvs_idx", "vertex_colors", "vertex_normals"):
+        assert torch.equal(getattr(loaded, name), getattr(reference, name)), name
+    expected = trimesh.creation.icosphere(subdivisions=3).vertices.astype(np.float32)
+    np.testing.assert_array_equal(loaded.vertices.numpy(), expected)
