@@ -1,0 +1,319 @@
+"""A DIB-R renderer module: cameras in, images, soft silhouettes, face ids and normals out.
+
+Batching: ``M`` meshes sharing one face list and ``N`` cameras give ``B = M * N`` images,
+mesh-major (item ``m * N + n`` is mesh ``m`` seen by camera ``n``); one mesh given as
+``(V, 3)`` is broadcast to every camera. With ``pairwise=True`` mesh ``i`` is seen by
+camera ``i`` only (``M == N``, ``B = N``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+
+from ..datasets.types import Mesh
+from ..errors import RenderError
+from ..ops.mesh import index_vertices_by_faces, vertex_normals
+from .camera import generate_perspective_projection, generate_rotate_translate_matrices
+from .dibr import dibr_rasterization
+from .lighting import DirectionalLight, lambertian_lighting, spherical_harmonic_lighting
+from .rasterize import prepare_vertices
+from .texture import texture_mapping
+
+Lights = Union[None, DirectionalLight, torch.Tensor]
+SHADING_MODES = ("flat", "smooth")
+
+
+@dataclasses.dataclass
+class Cameras:
+    """``N`` pinhole cameras in Kaolin's legacy convention.
+
+    A world point ``p`` maps to camera space as ``(p - translation) @ rotation.T``
+    (the camera looks down −z, +y up), then to the image plane with ``projection``
+    as in ``perspective_camera``.
+
+    Attributes:
+        rotation: (N, 3, 3) world-to-camera rotations (rows: camera x, y, z axes in world space).
+        translation: (N, 3) camera positions in world space.
+        projection: (3, 1) perspective projection from ``generate_perspective_projection``.
+    """
+
+    rotation: torch.Tensor
+    translation: torch.Tensor
+    projection: torch.Tensor
+
+    def __post_init__(self) -> None:
+        count = self.rotation.shape[0] if self.rotation.dim() == 3 else -1
+        if self.rotation.shape[1:] != (3, 3) or self.rotation.dim() != 3:
+            raise RenderError(f"Cameras: rotation must have shape (N, 3, 3), got {tuple(self.rotation.shape)}")
+        if tuple(self.translation.shape) != (count, 3):
+            raise RenderError(f"Cameras: translation must have shape ({count}, 3), got {tuple(self.translation.shape)}")
+        if tuple(self.projection.shape) != (3, 1):
+            raise RenderError(f"Cameras: projection must have shape (3, 1), got {tuple(self.projection.shape)}")
+
+    def __len__(self) -> int:
+        return int(self.rotation.shape[0])
+
+    def __getitem__(self, index: Union[int, slice, Sequence[int], torch.Tensor]) -> "Cameras":
+        """The cameras selected by ``index`` (an int keeps the batch dimension)."""
+        if isinstance(index, int):
+            index = slice(index, index + 1 if index != -1 else None)
+        elif not isinstance(index, slice):
+            index = torch.as_tensor(index, dtype=torch.long, device=self.rotation.device)
+        return Cameras(self.rotation[index], self.translation[index], self.projection)
+
+    def to(self, device=None, dtype=None) -> "Cameras":
+        """Copy on ``device`` with floating tensors cast to ``dtype`` if given."""
+        return Cameras(*(t.to(device=device, dtype=dtype) for t in (self.rotation, self.translation, self.projection)))
+
+
+def look_at_cameras(azimuth, elevation, distance, fovy: float,
+                    look_at: Sequence[float] = (0.0, 0.0, 0.0), up: Sequence[float] = (0.0, 1.0, 0.0),
+                    ratio: float = 1.0, device=None, dtype: torch.dtype = torch.float32) -> Cameras:
+    """Cameras on a sphere around ``look_at``, all angles in **degrees**.
+
+    The camera sits at ``look_at + distance * (cos(el) sin(az), sin(el), cos(el) cos(az))``:
+    azimuth 0, elevation 0 puts it on +z looking down −z (camera frame = world frame).
+    Azimuth turns towards +x; elevation lifts towards +y.
+
+    Args:
+        azimuth, elevation, distance: floats or 1-D sequences/tensors, broadcast to a common length N.
+        fovy: vertical field of view in degrees (converted to radians for ``generate_perspective_projection``).
+        look_at: (3,) point the cameras look at.
+        up: (3,) world up direction.
+        ratio: aspect ratio width / height.
+
+    Returns:
+        :class:`Cameras` with N cameras.
+    """
+    if not 0.0 < float(fovy) < 180.0:
+        raise RenderError(f"look_at_cameras: fovy must be in (0, 180) degrees, got {fovy}")
+    as_1d = [torch.as_tensor(v, dtype=dtype, device=device).reshape(-1) for v in (azimuth, elevation, distance)]
+    try:
+        azimuth, elevation, distance = torch.broadcast_tensors(*as_1d)
+    except RuntimeError as error:
+        raise RenderError(f"look_at_cameras: azimuth, elevation and distance lengths do not broadcast: {error}") from None
+    if not bool((distance > 0).all()):
+        raise RenderError("look_at_cameras: distance must be positive")
+    az, el = torch.deg2rad(azimuth), torch.deg2rad(elevation)
+    target = torch.as_tensor(look_at, dtype=dtype, device=device).reshape(1, 3)
+    offset = torch.stack([torch.cos(el) * torch.sin(az), torch.sin(el), torch.cos(el) * torch.cos(az)], dim=-1)
+    position = target + distance[:, None] * offset
+    up_direction = torch.as_tensor(up, dtype=dtype, device=device).reshape(1, 3).expand_as(position)
+    rotation, translation = generate_rotate_translate_matrices(position, target.expand_as(position), up_direction)
+    projection = generate_perspective_projection(math.radians(float(fovy)), ratio).to(device=device, dtype=dtype)
+    return Cameras(rotation, translation, projection)
+
+
+def _per_view(name: str, value: torch.Tensor, width: int, cam_index: torch.Tensor, num_views: int) -> torch.Tensor:
+    """Lift a light parameter ``(width,)``, ``(N, width)`` per camera or ``(B, width)`` per image to ``(B, width)``."""
+    batch = cam_index.shape[0]
+    if value.dim() == 1 and value.shape[0] == width:
+        return value.expand(batch, width)
+    if value.dim() == 2 and value.shape[1] == width:
+        if value.shape[0] == num_views:
+            return value[cam_index]
+        if value.shape[0] == batch:
+            return value
+    raise RenderError(f"DIBRenderer: {name} must have shape ({width},), (N cameras, {width}) or "
+                      f"(B images, {width}); got {tuple(value.shape)} for B = {batch}")
+
+
+class DIBRenderer(torch.nn.Module):
+    """Differentiable mesh renderer on DIB-R's rasterization and soft mask (``dibr_rasterization``).
+
+    Args:
+        image_size: ``int`` (square) or ``(height, width)``.
+        background: RGB colour of pixels covered by no face.
+        sigmainv, boxlen, knum, multiplier, eps: passed to :func:`dibr_rasterization`.
+        shading: ``'flat'`` (per-face normals) or ``'smooth'`` (interpolated area-weighted vertex normals).
+        texture_mode: filtering of textures, ``'nearest'`` or ``'bilinear'``.
+
+    ``forward`` returns a dict with ``image`` (B, H, W, 3) (albedo × lighting inside the hard
+    silhouette, background outside), ``soft_mask`` (B, H, W) (carries the silhouette
+    gradients), ``face_idx`` (B, H, W) long (−1 on background) and ``normals`` (B, H, W, 3)
+    unit camera-space normals (zero on background).
+    """
+
+    def __init__(self, image_size: Union[int, Sequence[int]], background: Sequence[float] = (0.0, 0.0, 0.0),
+                 sigmainv: float = 7000.0, boxlen: float = 0.02, knum: int = 30,
+                 multiplier: Optional[float] = None, eps: Optional[float] = None,
+                 shading: str = "flat", texture_mode: str = "bilinear") -> None:
+        super().__init__()
+        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+            raise RenderError(f"DIBRenderer: image_size must be a positive int or (height, width), got {image_size!r}")
+        if shading not in SHADING_MODES:
+            raise RenderError(f"DIBRenderer: shading must be one of {SHADING_MODES}, got {shading!r}")
+        background = torch.as_tensor(background, dtype=torch.float32)
+        if background.shape != (3,):
+            raise RenderError(f"DIBRenderer: background must be an RGB triple, got shape {tuple(background.shape)}")
+        self.height, self.width = size
+        self.register_buffer("background", background)
+        self.sigmainv, self.boxlen, self.knum = sigmainv, boxlen, knum
+        self.multiplier, self.eps = multiplier, eps
+        self.shading, self.texture_mode = shading, texture_mode
+
+    def forward(self, vertices: Union[torch.Tensor, Mesh, Sequence[Mesh]], faces: Optional[torch.Tensor] = None,
+                cameras: Optional[Cameras] = None, vertex_colors: Optional[torch.Tensor] = None,
+                uvs: Optional[torch.Tensor] = None, face_uvs_idx: Optional[torch.Tensor] = None,
+                texture: Optional[torch.Tensor] = None, lights: Lights = None,
+                pairwise: bool = False) -> dict:
+        """Render meshes from cameras.
+
+        Args:
+            vertices: (V, 3) or (M, V, 3) positions, or a :class:`Mesh` / list of meshes
+                (their faces, UVs, texture or vertex colours are used; ``faces`` etc. must then be None;
+                a list is rendered mesh by mesh and concatenated).
+            faces: (F, 3) long, shared by the M meshes.
+            cameras: :class:`Cameras` with N views.
+            vertex_colors: (V, 3) or (M, V, 3) albedo per vertex.
+            uvs, face_uvs_idx, texture: (T, 2) or (M, T, 2), (F, 3) long, (3, Ht, Wt) or (M, 3, Ht, Wt)
+                for a UV-textured albedo (takes precedence over ``vertex_colors``). Without either,
+                the albedo is white.
+            lights: None (unlit albedo), a :class:`DirectionalLight` (Lambertian), or SH coefficients
+                (9,), (N, 9) per camera or (B, 9) per image, in camera space.
+            pairwise: render mesh i from camera i only.
+
+        Returns:
+            dict of ``image``, ``soft_mask``, ``face_idx``, ``normals`` (see the class docstring).
+        """
+        if cameras is None:
+            raise RenderError("DIBRenderer: cameras are required")
+        if isinstance(vertices, Mesh) or isinstance(vertices, (list, tuple)):
+            return self._render_mesh_objects(vertices, cameras, faces, vertex_colors, uvs, face_uvs_idx,
+                                             texture, lights, pairwise)
+        if faces is None:
+            raise RenderError("DIBRenderer: faces are required with a vertices tensor")
+        return self._render(vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights, pairwise)
+
+    def _render_mesh_objects(self, meshes, cameras, faces, vertex_colors, uvs, face_uvs_idx, texture,
+                             lights, pairwise) -> dict:
+        if any(arg is not None for arg in (faces, vertex_colors, uvs, face_uvs_idx, texture)):
+            raise RenderError("DIBRenderer: pass faces, colours and textures inside the Mesh, not as arguments")
+        meshes = [meshes] if isinstance(meshes, Mesh) else list(meshes)
+        if pairwise and len(meshes) != len(cameras):
+            raise RenderError(f"DIBRenderer: pairwise needs one camera per mesh, got {len(meshes)} meshes "
+                              f"and {len(cameras)} cameras")
+        outputs = []
+        for i, mesh in enumerate(meshes):
+            if not isinstance(mesh, Mesh):
+                raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
+            views = cameras[i] if pairwise else cameras
+            textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
+            outputs.append(self._render(
+                mesh.vertices, mesh.faces, views, mesh.vertex_colors,
+                mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
+                mesh.texture if textured else None, lights, False))
+        return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
+
+    def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
+                pairwise) -> dict:
+        if not isinstance(vertices, torch.Tensor) or vertices.dim() not in (2, 3) or vertices.shape[-1] != 3:
+            raise RenderError(f"DIBRenderer: vertices must have shape (V, 3) or (M, V, 3), "
+                              f"got {tuple(getattr(vertices, 'shape', ()))}")
+        vertices = vertices.unsqueeze(0) if vertices.dim() == 2 else vertices
+        num_meshes, num_views = vertices.shape[0], len(cameras)
+        mesh_index, cam_index = self._pairing(num_meshes, num_views, pairwise, vertices.device)
+        rotation, translation = cameras.rotation[cam_index], cameras.translation[cam_index]
+        face_vertices_camera, face_vertices_image, face_normals = prepare_vertices(
+            vertices[mesh_index], faces, cameras.projection, camera_rot=rotation, camera_trans=translation)
+
+        albedo_features = self._albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces,
+                                                mesh_index, num_meshes)
+        normal_features = self._normal_features(vertices, faces, face_normals, rotation, mesh_index)
+        features = normal_features if albedo_features is None else torch.cat([albedo_features, normal_features], -1)
+        interpolated, soft_mask, face_idx = dibr_rasterization(
+            self.height, self.width, face_vertices_camera[..., 2], face_vertices_image, features,
+            face_normals[..., 2], sigmainv=self.sigmainv, boxlen=self.boxlen, knum=self.knum,
+            multiplier=self.multiplier, eps=self.eps)
+
+        normals = F.normalize(interpolated[..., -3:], dim=-1)
+        albedo = self._albedo(interpolated[..., :-3], texture, mesh_index, num_meshes, normals)
+        shaded = albedo * self._shade(normals, lights, cam_index, num_views).unsqueeze(-1)
+        background = self.background.to(shaded.dtype)
+        image = torch.where((face_idx >= 0).unsqueeze(-1), shaded, background)
+        return {"image": image, "soft_mask": soft_mask, "face_idx": face_idx, "normals": normals}
+
+    @staticmethod
+    def _pairing(num_meshes: int, num_views: int, pairwise: bool, device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mesh and camera index of every rendered image."""
+        if pairwise:
+            if num_meshes != num_views:
+                raise RenderError(f"DIBRenderer: pairwise needs one camera per mesh, got {num_meshes} meshes "
+                                  f"and {num_views} cameras")
+            index = torch.arange(num_meshes, device=device)
+            return index, index
+        mesh_index = torch.arange(num_meshes, device=device).repeat_interleave(num_views)
+        cam_index = torch.arange(num_views, device=device).repeat(num_meshes)
+        return mesh_index, cam_index
+
+    @staticmethod
+    def _albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces, mesh_index,
+                         num_meshes) -> Optional[torch.Tensor]:
+        """(B, F, 3, 2) UVs or (B, F, 3, 3) colours per face corner, or None for a white albedo."""
+        textured = [arg is not None for arg in (uvs, face_uvs_idx, texture)]
+        if any(textured) and not all(textured):
+            raise RenderError("DIBRenderer: uvs, face_uvs_idx and texture must be given together")
+        if all(textured):
+            if texture.dim() not in (3, 4) or texture.shape[-3] != 3:
+                raise RenderError(f"DIBRenderer: texture must have shape (3, Ht, Wt) or (M, 3, Ht, Wt), "
+                                  f"got {tuple(texture.shape)}")
+            if face_uvs_idx.shape != faces.shape:
+                raise RenderError(f"DIBRenderer: face_uvs_idx must have the shape of faces {tuple(faces.shape)}, "
+                                  f"got {tuple(face_uvs_idx.shape)}")
+            return index_vertices_by_faces(_lift(uvs, "uvs", 2, mesh_index, num_meshes), face_uvs_idx)
+        if vertex_colors is not None:
+            return index_vertices_by_faces(_lift(vertex_colors, "vertex_colors", 3, mesh_index, num_meshes), faces)
+        return None
+
+    def _normal_features(self, vertices, faces, face_normals, rotation, mesh_index) -> torch.Tensor:
+        """(B, F, 3, 3) camera-space normals at each face corner."""
+        if self.shading == "flat":
+            return face_normals.unsqueeze(2).expand(-1, -1, 3, -1)
+        world_normals = vertex_normals(vertices, faces)[mesh_index]
+        return index_vertices_by_faces(world_normals @ rotation.transpose(1, 2), faces)
+
+    def _albedo(self, interpolated, texture, mesh_index, num_meshes, normals) -> torch.Tensor:
+        """(B, H, W, 3) albedo from interpolated colours, sampled UVs or white."""
+        if interpolated.shape[-1] == 0:
+            return torch.ones_like(normals)
+        if texture is None:
+            return interpolated
+        maps = texture.unsqueeze(0) if texture.dim() == 3 else _index_batch(texture, "texture", mesh_index, num_meshes)
+        return texture_mapping(interpolated, maps.to(interpolated.dtype), mode=self.texture_mode)
+
+    @staticmethod
+    def _shade(normals, lights: Lights, cam_index, num_views: int) -> torch.Tensor:
+        """(B, H, W) light intensity."""
+        if lights is None:
+            return torch.ones_like(normals[..., 0])
+        if isinstance(lights, DirectionalLight):
+            direction = torch.as_tensor(lights.direction, dtype=normals.dtype, device=normals.device)
+            return lambertian_lighting(normals, _per_view("light direction", direction, 3, cam_index, num_views),
+                                       ambient=lights.ambient, diffuse=lights.diffuse)
+        if isinstance(lights, torch.Tensor):
+            return spherical_harmonic_lighting(normals, _per_view("SH lights", lights.to(normals.dtype), 9, cam_index, num_views))
+        raise RenderError(f"DIBRenderer: lights must be None, a DirectionalLight or a tensor of SH coefficients, "
+                          f"got {type(lights).__name__}")
+
+
+def _index_batch(value: torch.Tensor, name: str, mesh_index: torch.Tensor, num_meshes: int) -> torch.Tensor:
+    """Select per-image rows of a per-mesh batch ``(M, ...)``."""
+    if value.shape[0] != num_meshes:
+        raise RenderError(f"DIBRenderer: {name} has {value.shape[0]} meshes in its first dimension, "
+                          f"vertices have {num_meshes}")
+    return value[mesh_index]
+
+
+def _lift(value: torch.Tensor, name: str, width: int, mesh_index: torch.Tensor, num_meshes: int) -> torch.Tensor:
+    """Per-vertex attribute ``(K, width)`` shared by all meshes or ``(M, K, width)`` → ``(B, K, width)``."""
+    if value.dim() not in (2, 3) or value.shape[-1] != width:
+        raise RenderError(f"DIBRenderer: {name} must have shape (K, {width}) or (M, K, {width}), "
+                          f"got {tuple(value.shape)}")
+    if value.dim() == 2:
+        return value.unsqueeze(0).expand(mesh_index.shape[0], -1, -1)
+    return _index_batch(value, name, mesh_index, num_meshes)
