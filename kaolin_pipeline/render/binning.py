@@ -5,16 +5,20 @@ faces whose (possibly enlarged) 2D bounding box contains the pixel centre. Inste
 a (B, H, W, F) tensor, this module lists exactly those pairs, in chunks of bounded
 size, so time and memory grow with the number of (pixel, nearby face) pairs.
 
+Faces are grouped by the size of their pixel box, rounded up to a few bucket sizes,
+and each group is handed out as dense (n, R, C) grids: one R x C window of pixels per
+face, with a ``valid`` mask for the cells past the face's own box. Per-pixel quantities
+then factor into a per-column part (n, 1, C) and a per-row part (n, R, 1), so most of
+the work is done per row or column rather than per pair.
+
 Pixel (row h, col w) of an H x W image has its centre at
 ``x = (2w + 1 - W) / W``, ``y = (H - 2h - 1) / H`` (row 0 at the top, +y up).
-Pairs are generated face-major: by increasing flattened face index ``b * F + f``,
-then row-major over the face's box. Enumerated boxes are widened by a tiny tolerance,
-so a centre lying exactly on a box edge is never lost to rounding; callers apply their
-exact test to every pair.
+Boxes are widened by a tiny tolerance so that a centre lying exactly on a box edge is
+never lost to rounding; callers apply their exact test to every pair. Grids come out
+grouped by box size, not by face index: callers that need face order must restore it.
 """
 from __future__ import annotations
 
-import math
 from typing import Iterator, NamedTuple, Optional
 
 import torch
@@ -29,20 +33,23 @@ DEFAULT_MAX_PAIRS = 1 << 20
 _RANGE_TOLERANCE = 1e-3
 
 
-class PixelFacePairs(NamedTuple):
-    """One chunk of candidate pairs, all (N,) tensors.
+class FaceGrid(NamedTuple):
+    """Windows of R x C pixels for n faces; cells are (face, window row, window column).
 
     Attributes:
-        pixel: flattened pixel index ``b * H * W + h * W + w`` (int64).
-        face: flattened face index ``b * F + f`` (int64), non-decreasing.
-        x: image-plane x of the pixel centre (dtype of the face vertices).
-        y: image-plane y of the pixel centre.
+        face: (n,) flattened face indices ``b * F + f``, increasing.
+        pixel: (n, R, C) flattened pixel indices ``b * H * W + h * W + w`` (clamped into the
+            image on cells that are not ``valid``).
+        x: (n, 1, C) image-plane x of the pixel centres of each window column.
+        y: (n, R, 1) image-plane y of the pixel centres of each window row.
+        valid: (n, R, C) bool, True on the cells inside the face's own pixel box.
     """
 
-    pixel: torch.Tensor
     face: torch.Tensor
+    pixel: torch.Tensor
     x: torch.Tensor
     y: torch.Tensor
+    valid: torch.Tensor
 
 
 def check_image_size(height: int, width: int) -> None:
@@ -151,51 +158,66 @@ def count_in_boxes(pixel_mask: torch.Tensor, boxes: PixelBoxes) -> torch.Tensor:
             - table[image, bottom, left] + table[image, top, left])
 
 
-def candidate_pairs(boxes: PixelBoxes, num_faces: int, height: int, width: int, dtype: torch.dtype,
-                    face_mask: Optional[torch.Tensor] = None,
-                    max_pairs: int = DEFAULT_MAX_PAIRS) -> Iterator[PixelFacePairs]:
-    """Yield every (pixel, face) pair of the faces' pixel boxes.
+def _bucket_sizes(largest: int) -> list[int]:
+    """Window sizes 1, 2, 3, 4, 6, 8, 12, 16, 24, ... up to at least ``largest``: rounding a box up
+    to one of them wastes at most a third of a window side."""
+    sizes, power = [1], 2
+    while sizes[-1] < largest:
+        sizes += [power, 3 * power // 2] if power >= 4 else [power, power + 1]
+        power *= 2
+    return sizes
+
+
+def face_grids(boxes: PixelBoxes, num_faces: int, height: int, width: int, dtype: torch.dtype,
+               face_mask: Optional[torch.Tensor] = None,
+               max_pairs: int = DEFAULT_MAX_PAIRS) -> Iterator[FaceGrid]:
+    """Yield every (pixel, face) pair of the faces' pixel boxes, as dense per-face windows.
 
     Args:
         boxes: :class:`PixelBoxes` of the B * F flattened faces (from :func:`pixel_boxes`).
         num_faces: F, faces per batch item.
         height, width: image size in pixels.
         dtype: floating dtype of the pixel-centre coordinates.
-        face_mask: optional (B * F,) or (B, F) bool; faces where it is False produce no pair.
-        max_pairs: about how many pairs one chunk holds (a single face's pairs are never split).
+        face_mask: optional (B * F,) or (B, F) bool; faces where it is False produce nothing.
+        max_pairs: about how many cells one grid holds (one face's window is never split).
 
     Yields:
-        :class:`PixelFacePairs` chunks, face-major (increasing flattened face index).
+        :class:`FaceGrid` chunks, grouped by window size; faces increase within each chunk.
     """
-    counts = boxes.num_rows * boxes.num_cols
+    present = (boxes.num_rows > 0) & (boxes.num_cols > 0)
     if face_mask is not None:
-        counts = counts * face_mask.reshape(-1)
-    faces = counts.nonzero().squeeze(1)
+        present &= face_mask.reshape(-1)
+    faces = present.nonzero().squeeze(1)
     if faces.numel() == 0:
         return
-    counts = counts[faces]
-    ends = counts.cumsum(0)
-    total = int(ends[-1])
-    num_chunks = math.ceil(total / max_pairs)
-    splits = torch.searchsorted(ends, torch.arange(1, num_chunks, device=ends.device) * max_pairs, right=True)
-    bounds = [0] + splits.tolist() + [faces.numel()]
-    for start, stop in zip(bounds[:-1], bounds[1:]):
-        if start < stop:
-            yield _enumerate_chunk(faces[start:stop], counts[start:stop], boxes, num_faces, height, width, dtype)
+    num_rows, num_cols = boxes.num_rows[faces], boxes.num_cols[faces]
+    sizes = _bucket_sizes(max(height, width))
+    size_table = torch.tensor(sizes, device=faces.device)
+    key = torch.searchsorted(size_table, num_rows) * len(sizes) + torch.searchsorted(size_table, num_cols)
+    key, order = torch.sort(key, stable=True)
+    faces = faces[order]
+    group_keys, group_counts = torch.unique_consecutive(key, return_counts=True)
+    start = 0
+    for group_key, count in zip(group_keys.tolist(), group_counts.tolist()):
+        window_rows, window_cols = sizes[group_key // len(sizes)], sizes[group_key % len(sizes)]
+        faces_per_chunk = max(1, max_pairs // (window_rows * window_cols))
+        for chunk_start in range(start, start + count, faces_per_chunk):
+            chunk = faces[chunk_start:min(chunk_start + faces_per_chunk, start + count)]
+            yield _window_grid(chunk, boxes, window_rows, window_cols, num_faces, height, width, dtype)
+        start += count
 
 
-def _enumerate_chunk(faces: torch.Tensor, counts: torch.Tensor, boxes: PixelBoxes, num_faces: int,
-                     height: int, width: int, dtype: torch.dtype) -> PixelFacePairs:
-    """All pairs of the given faces: each face's box, row-major."""
-    ends = counts.cumsum(0)
-    total = int(ends[-1])
-    pair_face = torch.repeat_interleave(faces, counts, output_size=total)
-    offset_in_face = torch.arange(total, device=faces.device) - torch.repeat_interleave(
-        ends - counts, counts, output_size=total)
-    cols_of_face = boxes.num_cols[pair_face]
-    rows = boxes.first_row[pair_face] + torch.div(offset_in_face, cols_of_face, rounding_mode="floor")
-    cols = boxes.first_col[pair_face] + offset_in_face % cols_of_face
-    batch = torch.div(pair_face, num_faces, rounding_mode="floor")
-    pixel = (batch * height + rows) * width + cols
+def _window_grid(faces: torch.Tensor, boxes: PixelBoxes, window_rows: int, window_cols: int, num_faces: int,
+                 height: int, width: int, dtype: torch.dtype) -> FaceGrid:
+    """The R x C windows anchored at the top-left pixel of each face's box."""
+    row_steps = torch.arange(window_rows, device=faces.device)
+    col_steps = torch.arange(window_cols, device=faces.device)
+    rows = boxes.first_row[faces].unsqueeze(1) + row_steps
+    cols = boxes.first_col[faces].unsqueeze(1) + col_steps
+    valid = ((row_steps < boxes.num_rows[faces].unsqueeze(1)).unsqueeze(2)
+             & (col_steps < boxes.num_cols[faces].unsqueeze(1)).unsqueeze(1))
     x, y = pixel_centers(rows, cols, height, width, dtype)
-    return PixelFacePairs(pixel, pair_face, x, y)
+    batch = torch.div(faces, num_faces, rounding_mode="floor")
+    row_start = (batch.unsqueeze(1) * height + rows.clamp(max=height - 1)) * width
+    pixel = row_start.unsqueeze(2) + cols.clamp(max=width - 1).unsqueeze(1)
+    return FaceGrid(faces, pixel, x.unsqueeze(1), y.unsqueeze(2), valid)

@@ -19,8 +19,8 @@ import torch
 
 from ..errors import RenderError
 from ..ops.mesh import face_normals, index_vertices_by_faces
-from .binning import (DEFAULT_MAX_PAIRS, candidate_pairs, check_face_vertices_image, check_image_size,
-                      pixel_boxes, pixel_centers_of)
+from .binning import (DEFAULT_MAX_PAIRS, check_face_vertices_image, check_image_size, face_grids, pixel_boxes,
+                      pixel_centers_of)
 from .camera import check_camera_proj, perspective_camera, rotate_translate_points
 
 FaceFeatures = Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -74,21 +74,23 @@ def prepare_vertices(vertices: torch.Tensor, faces: torch.Tensor, camera_proj: t
     return face_vertices_camera, face_vertices_image, face_normals(face_vertices_camera, unit=True)
 
 
-def edge_functions(vertices: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def edge_functions(dx: torch.Tensor, dy: torch.Tensor,
+                   dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Unnormalised barycentric coordinates of points in triangles.
 
     Args:
-        vertices: (N, 3, 2) triangle corners.
-        x, y: (N,) point coordinates.
+        dx, dy: corner-minus-point differences ``x_i - x_p`` and ``y_i - y_p``, with the three
+            corners along ``dim``; the two are broadcast against each other.
 
     Returns:
-        (N, 3): entry i is twice the signed area of (point, corner i+1, corner i+2), so the
-        three sum to twice the triangle's signed area. Computed from corner-minus-point
-        differences, which keeps it exactly antisymmetric across an edge shared by two faces.
+        Three tensors (``dim`` removed): value i is twice the signed area of (point, corner i+1,
+        corner i+2), so they sum to twice the triangle's signed area. Built from corner-minus-point
+        differences, it is exactly antisymmetric across an edge shared by two faces, so no pixel
+        centre on such an edge can fall between them.
     """
-    dx0, dx1, dx2 = (vertices[..., 0] - x.unsqueeze(1)).unbind(dim=1)
-    dy0, dy1, dy2 = (vertices[..., 1] - y.unsqueeze(1)).unbind(dim=1)
-    return torch.stack([dx1 * dy2 - dx2 * dy1, dx2 * dy0 - dx0 * dy2, dx0 * dy1 - dx1 * dy0], dim=1)
+    dx0, dx1, dx2 = dx.unbind(dim)
+    dy0, dy1, dy2 = dy.unbind(dim)
+    return dx1 * dy2 - dx2 * dy1, dx2 * dy0 - dx0 * dy2, dx0 * dy1 - dx1 * dy0
 
 
 def signed_double_areas(face_vertices_image: torch.Tensor) -> torch.Tensor:
@@ -149,32 +151,41 @@ def _nearest_faces(height: int, width: int, face_vertices_z: torch.Tensor, face_
     num_pixels = batch_size * height * width
     best_depth = torch.full((num_pixels,), -torch.inf, dtype=dtype, device=vertices.device)
     best_face = torch.full((num_pixels,), -1, dtype=torch.long, device=vertices.device)
+    pending, pending_size = [], 0
     boxes = pixel_boxes(face_vertices_image, height, width)
-    for pairs in candidate_pairs(boxes, num_faces, height, width, face_vertices_image.dtype, face_mask=drawable,
-                                 max_pairs=max_pairs):
-        weights = edge_functions(vertices[pairs.face], pairs.x.to(dtype), pairs.y.to(dtype))
-        total = weights.sum(dim=1, keepdim=True)
-        inside = ((weights * total.sign()) >= 0).all(dim=1).nonzero().squeeze(1)
-        pixel, face = pairs.pixel[inside], pairs.face[inside]
-        depth = (weights[inside] * depths[face]).sum(dim=1) / total[inside].squeeze(1)
-        _merge_nearest(best_depth, best_face, pixel, face, depth)
+    for grid in face_grids(boxes, num_faces, height, width, dtype, face_mask=drawable, max_pairs=max_pairs):
+        corners = vertices[grid.face]
+        # (n, R, C) each, from per-column x differences (n, 3, 1, C) and per-row y differences (n, 3, R, 1).
+        w0, w1, w2 = edge_functions(corners[:, :, 0, None, None] - grid.x.unsqueeze(1),
+                                    corners[:, :, 1, None, None] - grid.y.unsqueeze(1), dim=1)
+        inside = grid.valid & (((w0 >= 0) & (w1 >= 0) & (w2 >= 0)) | ((w0 <= 0) & (w1 <= 0) & (w2 <= 0)))
+        z0, z1, z2 = depths[grid.face][:, :, None, None].unbind(dim=1)
+        depth = (w0 * z0 + w1 * z1 + w2 * z2) / (w0 + w1 + w2)
+        cells = inside.reshape(-1).nonzero().squeeze(1)
+        face = grid.face[torch.div(cells, inside[0].numel(), rounding_mode="floor")]
+        pending.append((grid.pixel.reshape(-1)[cells], face, depth.reshape(-1)[cells]))
+        pending_size += cells.numel()
+        if pending_size >= max_pairs:
+            _merge_nearest(best_depth, best_face, *(torch.cat(parts) for parts in zip(*pending)))
+            pending, pending_size = [], 0
+    if pending:
+        _merge_nearest(best_depth, best_face, *(torch.cat(parts) for parts in zip(*pending)))
     return best_face
 
 
 def _merge_nearest(best_depth: torch.Tensor, best_face: torch.Tensor, pixel: torch.Tensor,
                    face: torch.Tensor, depth: torch.Tensor) -> None:
-    """Fold one chunk of covering (pixel, face, depth) triples into the per-pixel winners, in place.
+    """Fold covering (pixel, face, depth) triples into the per-pixel winners, in place.
 
-    Within the chunk the largest depth wins, then the lowest face; against earlier chunks (which
-    hold lower face indices) the chunk wins only with a strictly larger depth.
+    The largest depth wins, then the lowest face index, whatever order the triples come in.
     """
-    chunk_depth = torch.full_like(best_depth, -torch.inf).scatter_reduce_(0, pixel, depth, "amax")
-    on_top = depth == chunk_depth[pixel]
-    chunk_face = torch.full_like(best_face, torch.iinfo(torch.long).max).scatter_reduce_(
+    batch_depth = torch.full_like(best_depth, -torch.inf).scatter_reduce_(0, pixel, depth, "amax")
+    on_top = depth == batch_depth[pixel]
+    batch_face = torch.full_like(best_face, torch.iinfo(torch.long).max).scatter_reduce_(
         0, pixel[on_top], face[on_top], "amin")
-    nearer = chunk_depth > best_depth
-    best_depth[nearer] = chunk_depth[nearer]
-    best_face[nearer] = chunk_face[nearer]
+    better = (batch_depth > best_depth) | ((batch_depth == best_depth) & (batch_face < best_face))
+    best_depth[better] = batch_depth[better]
+    best_face[better] = batch_face[better]
 
 
 def _interpolate_at_pixels(face_vertices_image: torch.Tensor, face_features: torch.Tensor,
@@ -183,11 +194,13 @@ def _interpolate_at_pixels(face_vertices_image: torch.Tensor, face_features: tor
 
     ``pixel`` and ``face`` are (P,) flattened indices; returns (P, D).
     """
-    vertices = face_vertices_image.reshape(-1, 3, 2)[face]
+    # index_select rather than indexing: its backward is a cheap index_add.
+    vertices = face_vertices_image.reshape(-1, 3, 2).index_select(0, face)
     x, y = pixel_centers_of(pixel, height, width, vertices.dtype)
-    weights = edge_functions(vertices, x, y)
+    weights = torch.stack(edge_functions(vertices[..., 0] - x.unsqueeze(1), vertices[..., 1] - y.unsqueeze(1),
+                                         dim=1), dim=1)
     weights = weights / weights.sum(dim=1, keepdim=True)
-    features = face_features.reshape(-1, 3, face_features.shape[-1])[face]
+    features = face_features.reshape(-1, 3, face_features.shape[-1]).index_select(0, face)
     return (weights.unsqueeze(-1).to(features.dtype) * features).sum(dim=1)
 
 

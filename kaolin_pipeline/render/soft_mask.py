@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import RenderError
-from .binning import (DEFAULT_MAX_PAIRS, candidate_pairs, check_face_vertices_image, count_in_boxes,
-                      face_bounding_boxes, pixel_boxes, pixel_centers_of)
+from .binning import (DEFAULT_MAX_PAIRS, check_face_vertices_image, count_in_boxes, face_bounding_boxes,
+                      face_grids, pixel_boxes, pixel_centers_of)
 
 
 def squared_distances_to_boundary(vertices: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -63,44 +63,56 @@ def _check_soft_mask_arguments(face_vertices_image: torch.Tensor, selected_face_
         raise RenderError(f"knum must be a positive int, got {knum!r}")
 
 
+def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
+                           total_faces: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Order (pixel, face) pairs by pixel then face and keep each pixel's first ``knum`` faces.
+
+    Returns the kept ``(pixel, face, rank)``, sorted; rank counts the pixel's earlier faces.
+    """
+    key, order = torch.sort(pixel * total_faces + face)
+    pixel, face = pixel[order], face[order]
+    first = torch.ones_like(key, dtype=torch.bool)
+    first[1:] = pixel[1:] != pixel[:-1]
+    position = torch.arange(key.numel(), device=key.device)
+    start_of_run = torch.cummax(torch.where(first, position, 0), dim=0).values
+    rank = position - start_of_run
+    kept = rank < knum
+    return pixel[kept], face[kept], rank[kept]
+
+
 @torch.no_grad()
 def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, height: int, width: int,
                   boxlen: float, knum: int, max_pairs: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The first ``knum`` faces (by index) whose enlarged box holds each background pixel's centre.
 
-    Returns (K,) long tensors ``(pixel, face, rank)``: flattened pixel and face indices, and the
-    rank of the face among its pixel's candidates (0 ... knum - 1).
+    Returns (K,) long tensors ``(pixel, face, rank)`` sorted by pixel then face: flattened pixel and
+    face indices, and the rank of the face among its pixel's candidates (0 ... knum - 1).
     """
     batch_size, num_faces = face_vertices_image.shape[:2]
     lower, upper = face_bounding_boxes(face_vertices_image.reshape(-1, 3, 2))
-    lower, upper = lower - boxlen, upper + boxlen
+    lower, upper = (lower - boxlen).unsqueeze(-1).unsqueeze(-1), (upper + boxlen).unsqueeze(-1).unsqueeze(-1)
     boxes = pixel_boxes(face_vertices_image, height, width, margin=boxlen)
     # Faces whose box holds no background pixel (inside the silhouette) are skipped outright.
     near_background = count_in_boxes(background.reshape(batch_size, height, width), boxes) > 0
-    seen = torch.zeros_like(background, dtype=torch.long)
-    kept = []
-    for pairs in candidate_pairs(boxes, num_faces, height, width, face_vertices_image.dtype,
-                                 face_mask=near_background, max_pairs=max_pairs):
-        low, high = lower[pairs.face], upper[pairs.face]
-        inside_box = ((low[:, 0] <= pairs.x) & (pairs.x <= high[:, 0])
-                      & (low[:, 1] <= pairs.y) & (pairs.y <= high[:, 1]))
-        keep = inside_box & background[pairs.pixel]
-        pixel, face = pairs.pixel[keep], pairs.face[keep]
-        # Pairs arrive by increasing face; a stable sort by pixel orders them by (pixel, face).
-        pixel, order = torch.sort(pixel, stable=True)
-        face = face[order]
-        unique_pixels, counts = torch.unique_consecutive(pixel, return_counts=True)
-        starts = counts.cumsum(0) - counts
-        rank = (torch.arange(pixel.numel(), device=pixel.device)
-                - torch.repeat_interleave(starts, counts, output_size=pixel.numel()) + seen[pixel])
-        seen[unique_pixels] += counts
-        selected = rank < knum
-        kept.append((pixel[selected], face[selected], rank[selected]))
-    if not kept:
-        empty = torch.empty(0, dtype=torch.long, device=background.device)
-        return empty, empty, empty
-    pixel, face, rank = (torch.cat(parts) for parts in zip(*kept))
-    return pixel, face, rank
+    empty = torch.empty(0, dtype=torch.long, device=background.device)
+    pixel, face, pending, pending_size = empty, empty, [], 0
+    for grid in face_grids(boxes, num_faces, height, width, face_vertices_image.dtype,
+                           face_mask=near_background, max_pairs=max_pairs):
+        low, high = lower[grid.face], upper[grid.face]
+        in_box = ((low[:, 0] <= grid.x) & (grid.x <= high[:, 0])) & ((low[:, 1] <= grid.y) & (grid.y <= high[:, 1]))
+        keep = grid.valid & in_box & background[grid.pixel]
+        cells = keep.reshape(-1).nonzero().squeeze(1)
+        pending.append((grid.pixel.reshape(-1)[cells],
+                        grid.face[torch.div(cells, keep[0].numel(), rounding_mode="floor")]))
+        pending_size += cells.numel()
+        if pending_size >= max_pairs:
+            # A face ranked knum or later among a subset of the candidates is ranked so among all.
+            pixel, face, _ = _first_faces_per_pixel(torch.cat([pixel] + [p for p, _ in pending]),
+                                                    torch.cat([face] + [f for _, f in pending]), knum,
+                                                    batch_size * num_faces)
+            pending, pending_size = [], 0
+    return _first_faces_per_pixel(torch.cat([pixel] + [p for p, _ in pending]),
+                                  torch.cat([face] + [f for _, f in pending]), knum, batch_size * num_faces)
 
 
 def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.Tensor,
@@ -130,10 +142,10 @@ def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.T
     soft_mask = covered.to(face_vertices_image.dtype)
     if pixel.numel():
         x, y = pixel_centers_of(pixel, height, width, face_vertices_image.dtype)
-        distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2)[face], x, y)
+        distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2).index_select(0, face),
+                                                   x, y)
         misses = 1 - torch.exp(-sigmainv * distances2)
-        # Pairs are sorted by pixel within each chunk but not across chunks: unique() regroups them.
-        unique_pixels, slot = torch.unique(pixel, return_inverse=True)
+        unique_pixels, slot = torch.unique_consecutive(pixel, return_inverse=True)
         table = misses.new_ones(unique_pixels.numel(), knum).index_put((slot, rank), misses)
         soft_mask = soft_mask.index_put((unique_pixels,), 1 - table.prod(dim=1))
     return soft_mask.reshape(batch_size, height, width)
