@@ -83,7 +83,7 @@ def test_faces_combine_as_independent_probabilities_and_knum_keeps_the_first():
 @pytest.mark.parametrize("sigmainv, boxlen, knum, max_pairs", [
     (7000.0, 0.02, 30, 1 << 20),
     (300.0, 0.3, 4, 1 << 20),
-    (300.0, 0.3, 4, 700),  # chunks: ranks must carry over between them
+    (300.0, 0.3, 4, 3000),  # several chunks: truncation must hold across them
 ])
 def test_matches_brute_force_reference(sigmainv, boxlen, knum, max_pairs):
     image, valid = random_scene(0, 120)
@@ -125,6 +125,16 @@ def test_gradcheck_wrt_image_vertices():
     # boxlen 3 puts every pixel in every box and knum 10 keeps every face: the pair set is fixed.
     assert torch.autograd.gradcheck(
         lambda v: dibr_soft_mask(v, face_idx, sigmainv=20.0, boxlen=3.0, knum=10), (image,))
+
+
+def test_pixel_centre_on_a_boundary_gives_one_and_a_finite_gradient():
+    # Not rasterized (say culled), with its edge x = 0.25 through the centres of column 2 of a 4 x 4 image.
+    image = torch.tensor([[[[0.25, -1.0], [1.0, -1.0], [0.25, 1.0]],
+                           [[-1.0, -1.0], [-0.5, -1.0], [-1.0, 0.0]]]], dtype=torch.float64, requires_grad=True)
+    mask = dibr_soft_mask(image, torch.full((1, 4, 4), -1), sigmainv=10.0, boxlen=2.0)
+    assert torch.equal(mask[0, :, 2], torch.ones(4, dtype=torch.float64))
+    grad, = torch.autograd.grad(mask.sum(), image)
+    assert torch.isfinite(grad).all() and grad.abs().sum() > 0
 
 
 def test_float32_follows_input_dtype():

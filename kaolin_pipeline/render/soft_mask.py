@@ -64,10 +64,10 @@ def _check_soft_mask_arguments(face_vertices_image: torch.Tensor, selected_face_
 
 
 def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
-                           total_faces: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Order (pixel, face) pairs by pixel then face and keep each pixel's first ``knum`` faces.
+                           total_faces: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep the (pixel, face) pairs whose face is among the pixel's ``knum`` lowest face indices.
 
-    Returns the kept ``(pixel, face, rank)``, sorted; rank counts the pixel's earlier faces.
+    Returns the kept ``(pixel, face)``, sorted by pixel then face.
     """
     key, order = torch.sort(pixel * total_faces + face)
     pixel, face = pixel[order], face[order]
@@ -75,18 +75,16 @@ def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
     first[1:] = pixel[1:] != pixel[:-1]
     position = torch.arange(key.numel(), device=key.device)
     start_of_run = torch.cummax(torch.where(first, position, 0), dim=0).values
-    rank = position - start_of_run
-    kept = rank < knum
-    return pixel[kept], face[kept], rank[kept]
+    kept = position - start_of_run < knum
+    return pixel[kept], face[kept]
 
 
 @torch.no_grad()
 def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, height: int, width: int,
-                  boxlen: float, knum: int, max_pairs: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                  boxlen: float, knum: int, max_pairs: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``knum`` faces (by index) whose enlarged box holds each background pixel's centre.
 
-    Returns (K,) long tensors ``(pixel, face, rank)`` sorted by pixel then face: flattened pixel and
-    face indices, and the rank of the face among its pixel's candidates (0 ... knum - 1).
+    Returns (K,) long tensors ``(pixel, face)`` of flattened indices, sorted by pixel then face.
     """
     batch_size, num_faces = face_vertices_image.shape[:2]
     lower, upper = face_bounding_boxes(face_vertices_image.reshape(-1, 3, 2))
@@ -107,7 +105,7 @@ def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, h
         pending_size += cells.numel()
         if pending_size >= max_pairs:
             # A face ranked knum or later among a subset of the candidates is ranked so among all.
-            pixel, face, _ = _first_faces_per_pixel(torch.cat([pixel] + [p for p, _ in pending]),
+            pixel, face = _first_faces_per_pixel(torch.cat([pixel] + [p for p, _ in pending]),
                                                     torch.cat([face] + [f for _, f in pending]), knum,
                                                     batch_size * num_faces)
             pending, pending_size = [], 0
@@ -138,14 +136,12 @@ def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.T
     _check_soft_mask_arguments(face_vertices_image, selected_face_idx, sigmainv, boxlen, knum, multiplier)
     batch_size, height, width = selected_face_idx.shape
     covered = selected_face_idx.reshape(-1) >= 0
-    pixel, face, rank = _nearby_faces(face_vertices_image, ~covered, height, width, boxlen, knum, max_pairs)
-    soft_mask = covered.to(face_vertices_image.dtype)
-    if pixel.numel():
-        x, y = pixel_centers_of(pixel, height, width, face_vertices_image.dtype)
-        distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2).index_select(0, face),
-                                                   x, y)
-        misses = 1 - torch.exp(-sigmainv * distances2)
-        unique_pixels, slot = torch.unique_consecutive(pixel, return_inverse=True)
-        table = misses.new_ones(unique_pixels.numel(), knum).index_put((slot, rank), misses)
-        soft_mask = soft_mask.index_put((unique_pixels,), 1 - table.prod(dim=1))
+    pixel, face = _nearby_faces(face_vertices_image, ~covered, height, width, boxlen, knum, max_pairs)
+    x, y = pixel_centers_of(pixel, height, width, face_vertices_image.dtype)
+    distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2).index_select(0, face), x, y)
+    misses = 1 - torch.exp(-sigmainv * distances2)
+    # Product per pixel of the probabilities that no kept face reaches it (1 without faces);
+    # scatter_reduce's backward copes with zero factors (a pixel centre on a face boundary).
+    all_missed = misses.new_ones(covered.shape).scatter_reduce(0, pixel, misses, "prod")
+    soft_mask = torch.where(covered, 1.0, 1 - all_missed)
     return soft_mask.reshape(batch_size, height, width)
