@@ -25,8 +25,8 @@ import torch
 
 from ..errors import RenderError
 
-#: Default bound on the pairs handled at once; with the temporaries of one pair
-#: (~100-150 bytes) this keeps a chunk around 100-200 MB.
+#: Default bound on the (pixel, face) cells handled at once; the rasterizer and the soft
+#: mask keep roughly 50-100 bytes of temporaries per cell, about 50-100 MB per chunk.
 DEFAULT_MAX_PAIRS = 1 << 20
 
 # Widening of enumerated boxes, in pixels, against rounding in the range arithmetic.

@@ -166,10 +166,10 @@ def _nearest_faces(height: int, width: int, face_vertices_z: torch.Tensor, face_
         pending.append((grid.pixel.reshape(-1)[cells], face, depth.reshape(-1)[cells]))
         pending_size += cells.numel()
         if pending_size >= max_pairs:
-            _merge_nearest(best_depth, best_face, *(torch.cat(parts) for parts in zip(*pending)))
+            _merge_nearest(best_depth, best_face, *map(torch.cat, zip(*pending)))
             pending, pending_size = [], 0
     if pending:
-        _merge_nearest(best_depth, best_face, *(torch.cat(parts) for parts in zip(*pending)))
+        _merge_nearest(best_depth, best_face, *map(torch.cat, zip(*pending)))
     return best_face
 
 

@@ -6,8 +6,8 @@ on every side, contains its centre, and keeps the first ``knum`` of them in face
 With d² the squared image-plane distance from the pixel centre to a kept face's boundary
 (nearest point of its three edges), the pixel's value is ``1 - prod(1 - exp(-sigmainv * d²))``.
 
-Candidate pairs come from :mod:`kaolin_pipeline.render.binning`; ranks are assigned without
-autograd, and d² is then computed differentiably for the kept pairs only.
+Candidate pairs come from :mod:`kaolin_pipeline.render.binning` and are selected without
+autograd; d² is then computed differentiably for the kept pairs only.
 """
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
 
     Returns the kept ``(pixel, face)``, sorted by pixel then face.
     """
+    # One int64 key orders by (pixel, face); it fits while B*H*W * B*F < 2**63.
     key, order = torch.sort(pixel * total_faces + face)
     pixel, face = pixel[order], face[order]
     first = torch.ones_like(key, dtype=torch.bool)
@@ -88,12 +89,11 @@ def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, h
     """
     batch_size, num_faces = face_vertices_image.shape[:2]
     lower, upper = face_bounding_boxes(face_vertices_image.reshape(-1, 3, 2))
-    lower, upper = (lower - boxlen).unsqueeze(-1).unsqueeze(-1), (upper + boxlen).unsqueeze(-1).unsqueeze(-1)
+    lower, upper = (lower - boxlen)[..., None, None], (upper + boxlen)[..., None, None]
     boxes = pixel_boxes(face_vertices_image, height, width, margin=boxlen)
     # Faces whose box holds no background pixel (inside the silhouette) are skipped outright.
     near_background = count_in_boxes(background.reshape(batch_size, height, width), boxes) > 0
-    empty = torch.empty(0, dtype=torch.long, device=background.device)
-    pixel, face, pending, pending_size = empty, empty, [], 0
+    pending, pending_size = [], 0
     for grid in face_grids(boxes, num_faces, height, width, face_vertices_image.dtype,
                            face_mask=near_background, max_pairs=max_pairs):
         low, high = lower[grid.face], upper[grid.face]
@@ -105,12 +105,12 @@ def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, h
         pending_size += cells.numel()
         if pending_size >= max_pairs:
             # A face ranked knum or later among a subset of the candidates is ranked so among all.
-            pixel, face = _first_faces_per_pixel(torch.cat([pixel] + [p for p, _ in pending]),
-                                                    torch.cat([face] + [f for _, f in pending]), knum,
-                                                    batch_size * num_faces)
-            pending, pending_size = [], 0
-    return _first_faces_per_pixel(torch.cat([pixel] + [p for p, _ in pending]),
-                                  torch.cat([face] + [f for _, f in pending]), knum, batch_size * num_faces)
+            pending = [_first_faces_per_pixel(*map(torch.cat, zip(*pending)), knum, batch_size * num_faces)]
+            pending_size = 0
+    if not pending:
+        empty = torch.empty(0, dtype=torch.long, device=background.device)
+        return empty, empty
+    return _first_faces_per_pixel(*map(torch.cat, zip(*pending)), knum, batch_size * num_faces)
 
 
 def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.Tensor,
