@@ -7,6 +7,7 @@ import torch
 from render_reference import rasterize_reference
 
 from kaolin_pipeline.errors import RenderError
+from kaolin_pipeline.render.binning import count_in_boxes, face_grids, pixel_boxes
 from kaolin_pipeline.render.camera import generate_perspective_projection, generate_transformation_matrix
 from kaolin_pipeline.render.rasterize import prepare_vertices, rasterize
 
@@ -261,3 +262,40 @@ def test_cuda_matches_cpu():
     assert (face_idx.cpu() != expected_idx).float().mean() < 1e-3
     same = face_idx.cpu() == expected_idx
     assert torch.allclose(rendered.cpu()[same], expected[same], atol=1e-5)
+
+
+def test_binning_enumerates_every_pixel_of_every_enlarged_box_once():
+    generator = torch.Generator().manual_seed(9)
+    height, width, num_faces, margin = 13, 17, 50, 0.05
+    _, image = random_faces(generator, 2, num_faces)
+    boxes = pixel_boxes(image, height, width, margin=margin)
+    mask = torch.rand(2 * num_faces, generator=generator) > 0.3
+    enumerated = []
+    for grid in face_grids(boxes, num_faces, height, width, torch.float64, face_mask=mask, max_pairs=300):
+        cells = grid.valid.nonzero()
+        enumerated += list(zip(grid.face[cells[:, 0]].tolist(), grid.pixel[grid.valid].tolist()))
+    assert len(enumerated) == len(set(enumerated))
+    centres = pixel_centres(height, width)
+    lower, upper = image.amin(dim=2).reshape(-1, 2) - margin, image.amax(dim=2).reshape(-1, 2) + margin
+    expected = set()
+    for face in mask.nonzero().squeeze(1).tolist():
+        inside = ((centres >= lower[face]) & (centres <= upper[face])).all(dim=1).nonzero().squeeze(1)
+        expected |= {(face, (face // num_faces) * height * width + pixel) for pixel in inside.tolist()}
+    assert expected and expected <= set(enumerated)
+    # Boxes are widened by a hundredth of a pixel against rounding: extras lie within that of a box.
+    slack = torch.tensor([0.02 / width, 0.02 / height], dtype=torch.float64)
+    for face, pixel in set(enumerated) - expected:
+        centre = centres[pixel % (height * width)]
+        assert ((centre >= lower[face] - slack) & (centre <= upper[face] + slack)).all()
+
+
+def test_count_in_boxes_matches_a_direct_count():
+    generator = torch.Generator().manual_seed(10)
+    _, image = random_faces(generator, 2, 30)
+    pixel_mask = torch.rand(2, 9, 11, generator=generator) > 0.5
+    boxes = pixel_boxes(image, 9, 11, margin=0.1)
+    counts = count_in_boxes(pixel_mask, boxes)
+    for face in range(60):
+        top, left = boxes.first_row[face].item(), boxes.first_col[face].item()
+        window = pixel_mask[face // 30, top:top + boxes.num_rows[face].item(), left:left + boxes.num_cols[face].item()]
+        assert counts[face].item() == window.sum().item()

@@ -30,7 +30,7 @@ from ..errors import RenderError
 DEFAULT_MAX_PAIRS = 1 << 20
 
 # Widening of enumerated boxes, in pixels, against rounding in the range arithmetic.
-_RANGE_TOLERANCE = 1e-3
+_RANGE_TOLERANCE = 1e-2
 
 
 class FaceGrid(NamedTuple):
