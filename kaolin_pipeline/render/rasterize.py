@@ -197,11 +197,11 @@ def _interpolate_at_pixels(face_vertices_image: torch.Tensor, face_features: tor
     # index_select rather than indexing: its backward is a cheap index_add.
     vertices = face_vertices_image.reshape(-1, 3, 2).index_select(0, face)
     x, y = pixel_centers_of(pixel, height, width, vertices.dtype)
-    weights = torch.stack(edge_functions(vertices[..., 0] - x.unsqueeze(1), vertices[..., 1] - y.unsqueeze(1),
-                                         dim=1), dim=1)
-    weights = weights / weights.sum(dim=1, keepdim=True)
-    features = face_features.reshape(-1, 3, face_features.shape[-1]).index_select(0, face)
-    return (weights.unsqueeze(-1).to(features.dtype) * features).sum(dim=1)
+    w0, w1, w2 = edge_functions(vertices[..., 0] - x.unsqueeze(1), vertices[..., 1] - y.unsqueeze(1), dim=1)
+    total = w0 + w1 + w2
+    w0, w1, w2 = ((w / total).unsqueeze(1).to(face_features.dtype) for w in (w0, w1, w2))
+    f0, f1, f2 = face_features.reshape(-1, 3, face_features.shape[-1]).index_select(0, face).unbind(dim=1)
+    return w0 * f0 + w1 * f1 + w2 * f2
 
 
 def rasterize(height: int, width: int, face_vertices_z: torch.Tensor, face_vertices_image: torch.Tensor,

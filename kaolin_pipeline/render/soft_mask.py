@@ -28,15 +28,16 @@ def squared_distances_to_boundary(vertices: torch.Tensor, x: torch.Tensor, y: to
     Returns:
         (N,) squared distance to the nearest point of the three edges (corners included).
     """
-    point = torch.stack([x, y], dim=-1).unsqueeze(1)
-    start = vertices
-    edge = vertices[:, [1, 2, 0]] - start
-    to_point = point - start
-    length2 = (edge * edge).sum(dim=-1)
+    start_x, start_y = vertices[..., 0], vertices[..., 1]
+    next_corner = [1, 2, 0]
+    edge_x, edge_y = start_x[:, next_corner] - start_x, start_y[:, next_corner] - start_y
+    to_point_x, to_point_y = x.unsqueeze(1) - start_x, y.unsqueeze(1) - start_y
+    length2 = edge_x * edge_x + edge_y * edge_y
     # A zero-length edge has a zero dot product too, so its parameter is 0 (its single point).
-    along = ((to_point * edge).sum(dim=-1) / length2.clamp_min(torch.finfo(length2.dtype).tiny)).clamp(0, 1)
-    offset = to_point - along.unsqueeze(-1) * edge
-    return (offset * offset).sum(dim=-1).amin(dim=1)
+    along = (to_point_x * edge_x + to_point_y * edge_y) / length2.clamp_min(torch.finfo(length2.dtype).tiny)
+    along = along.clamp(0, 1)
+    offset_x, offset_y = to_point_x - along * edge_x, to_point_y - along * edge_y
+    return (offset_x * offset_x + offset_y * offset_y).amin(dim=1)
 
 
 def _check_soft_mask_arguments(face_vertices_image: torch.Tensor, selected_face_idx: torch.Tensor,
@@ -98,7 +99,8 @@ def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, h
                            face_mask=near_background, max_pairs=max_pairs):
         low, high = lower[grid.face], upper[grid.face]
         in_box = ((low[:, 0] <= grid.x) & (grid.x <= high[:, 0])) & ((low[:, 1] <= grid.y) & (grid.y <= high[:, 1]))
-        keep = grid.valid & in_box & background[grid.pixel]
+        on_background = background.index_select(0, grid.pixel.reshape(-1)).reshape(grid.pixel.shape)
+        keep = grid.valid & in_box & on_background
         cells = keep.reshape(-1).nonzero().squeeze(1)
         pending.append((grid.pixel.reshape(-1)[cells],
                         grid.face[torch.div(cells, keep[0].numel(), rounding_mode="floor")]))
