@@ -159,7 +159,8 @@ def perspective_camera(points: torch.Tensor, camera_proj: torch.Tensor) -> torch
 
     Args:
         points: (B, N, 3) camera-space points (in front of the camera: z < 0).
-        camera_proj: (3, 1) or (B, 3, 1) projection from ``generate_perspective_projection``.
+        camera_proj: (3, 1) or (B, 3, 1) projection from ``generate_perspective_projection``
+            (moved to the device and dtype of ``points``).
 
     Returns:
         (B, N, 2) image-plane coordinates, [-1, 1] inside the field of view, +y up.
@@ -167,7 +168,8 @@ def perspective_camera(points: torch.Tensor, camera_proj: torch.Tensor) -> torch
     if not isinstance(points, torch.Tensor) or points.dim() != 3 or points.shape[-1] != 3:
         raise RenderError(f"points must be a (B, N, 3) tensor, got shape {tuple(getattr(points, 'shape', ()))}")
     check_camera_proj(camera_proj, points.shape[0])
-    projected = points * camera_proj.reshape(-1, 1, 3)
+    # The (3, 1) projection is tiny: it follows the points' device and dtype.
+    projected = points * camera_proj.to(device=points.device, dtype=points.dtype).reshape(-1, 1, 3)
     return projected[..., :2] / projected[..., 2:3]
 
 
