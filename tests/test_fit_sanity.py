@@ -36,7 +36,7 @@ def test_silhouette_loss_recovers_a_displaced_scaled_sphere(one_thread):
     # 8 views: a ring of azimuths, alternating above and below the equator.
     cameras = look_at_cameras(torch.arange(8) * 45.0, torch.tensor([25.0, -25.0] * 4), 3.0, 30.0)
     # A sharper soft mask than the default 7000: its tail outside the silhouette otherwise biases
-    # the optimum inward by about 0.3 pixel at 64², which alone costs ~4 % IoU on this sphere.
+    # the optimum inward by about 0.3 pixel at 64², which costs a few % of IoU here.
     renderer = DIBRenderer(64, sigmainv=20000, boxlen=0.04, knum=40)
     with torch.no_grad():
         target = renderer(target_vertices, faces, cameras)["face_idx"] >= 0

@@ -211,6 +211,7 @@ def test_bad_renderer_arguments_raise_render_error(kwargs, match):
 
 
 @pytest.mark.parametrize("kwargs", [dict(image_size=0), dict(image_size=8, shading="phong"),
+                                    dict(image_size=8, texture_mode="bicubic"),
                                     dict(image_size=8, background=(1.0, 1.0))])
 def test_bad_renderer_settings_raise_render_error(kwargs):
     with pytest.raises(RenderError):

@@ -21,7 +21,7 @@ from .camera import generate_perspective_projection, generate_rotate_translate_m
 from .dibr import dibr_rasterization
 from .lighting import DirectionalLight, lambertian_lighting, spherical_harmonic_lighting
 from .rasterize import prepare_vertices
-from .texture import texture_mapping
+from .texture import TEXTURE_MODES, texture_mapping
 
 Lights = Union[None, DirectionalLight, torch.Tensor]
 SHADING_MODES = ("flat", "smooth")
@@ -148,6 +148,8 @@ class DIBRenderer(torch.nn.Module):
             raise RenderError(f"DIBRenderer: image_size must be a positive int or (height, width), got {image_size!r}")
         if shading not in SHADING_MODES:
             raise RenderError(f"DIBRenderer: shading must be one of {SHADING_MODES}, got {shading!r}")
+        if texture_mode not in TEXTURE_MODES:
+            raise RenderError(f"DIBRenderer: texture_mode must be one of {TEXTURE_MODES}, got {texture_mode!r}")
         background = torch.as_tensor(background, dtype=torch.float32)
         if background.shape != (3,):
             raise RenderError(f"DIBRenderer: background must be an RGB triple, got shape {tuple(background.shape)}")
