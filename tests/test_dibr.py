@@ -102,3 +102,19 @@ def test_face_normals_z_shape_is_checked():
     with pytest.raises(RenderError, match="face_normals_z"):
         dibr_rasterization(4, 4, torch.zeros(1, 2, 3), torch.zeros(1, 2, 3, 2), torch.zeros(1, 2, 3, 1),
                            torch.zeros(1, 3))
+
+
+def test_closed_mesh_silhouette_has_no_holes():
+    from scipy.ndimage import binary_fill_holes
+
+    sphere = trimesh.creation.icosphere(subdivisions=4)
+    vertices = torch.tensor(sphere.vertices, dtype=torch.float32).unsqueeze(0)
+    faces = torch.tensor(sphere.faces, dtype=torch.long)
+    rot, trans = generate_rotate_translate_matrices(torch.tensor([[0.7, 0.4, 2.6]]), torch.tensor([[0.05, -0.1, 0.0]]),
+                                                    UP)
+    face_camera, face_image, normals = prepare_vertices(vertices, faces, generate_perspective_projection(0.9),
+                                                        camera_rot=rot, camera_trans=trans)
+    _, _, face_idx = dibr_rasterization(193, 211, face_camera[..., 2], face_image, face_camera, normals[..., 2])
+    covered = (face_idx[0] >= 0).numpy()
+    assert covered.sum() > 1000
+    assert np.array_equal(binary_fill_holes(covered), covered)

@@ -299,3 +299,22 @@ def test_count_in_boxes_matches_a_direct_count():
         top, left = boxes.first_row[face].item(), boxes.first_col[face].item()
         window = pixel_mask[face // 30, top:top + boxes.num_rows[face].item(), left:left + boxes.num_cols[face].item()]
         assert counts[face].item() == window.sum().item()
+
+
+def test_shared_edges_through_pixel_centres_leave_no_crack():
+    # A 4 x 4 grid of quads over the screen, each split along its diagonal; at 8 x 8 every diagonal
+    # passes exactly through pixel centres, which both neighbours cover at equal depth.
+    ticks = torch.linspace(-1, 1, 5)
+    corners = torch.stack(torch.meshgrid(ticks, ticks, indexing="xy"), -1).reshape(-1, 2)
+    faces = []
+    for row in range(4):
+        for col in range(4):
+            a, b, c, d = row * 5 + col, row * 5 + col + 1, (row + 1) * 5 + col, (row + 1) * 5 + col + 1
+            faces += [[a, b, d], [a, d, c]]  # lower-right and upper-left halves of the quad
+    image = corners[torch.tensor(faces)].unsqueeze(0)
+    _, face_idx = rasterize(8, 8, torch.zeros(1, 32, 3), image, torch.zeros(1, 32, 3, 1))
+    assert (face_idx >= 0).all()
+    # Quad (0, 0) spans x, y in [-1, -0.5]: bottom-left of the image, rows 6-7, cols 0-1. Its diagonal
+    # holds the centres of pixels (7, 0) and (6, 1): ties go to face 0; (6, 0) is above it, in face 1.
+    assert face_idx[0, 7, 0] == 0 and face_idx[0, 6, 1] == 0 and face_idx[0, 7, 1] == 0
+    assert face_idx[0, 6, 0] == 1
