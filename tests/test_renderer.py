@@ -10,7 +10,7 @@ from kaolin_pipeline.datasets.types import Mesh
 from kaolin_pipeline.errors import ConfigError, RenderError
 from kaolin_pipeline.render.lighting import DirectionalLight
 from kaolin_pipeline.render.presets import load_preset, preset_cameras, preset_lights, preset_renderer
-from kaolin_pipeline.render.renderer import DIBRenderer, look_at_cameras
+from kaolin_pipeline.render.renderer import Cameras, DIBRenderer, look_at_cameras
 
 SIZE = 32
 FOVY = 40.0
@@ -58,6 +58,19 @@ def test_cameras_indexing_keeps_batch_dimension():
     cameras = look_at_cameras([0.0, 90.0, 180.0], 10.0, 3.0, fovy=30.0)
     assert len(cameras[1]) == 1 and len(cameras[-1]) == 1 and len(cameras[[0, 2]]) == 2
     assert torch.equal(cameras[2].translation, cameras.translation[2:3])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: look_at_cameras(0.0, 0.0, 3.0, fovy=180.0), "fovy"),
+    (lambda: look_at_cameras([0.0, 1.0], [0.0, 1.0, 2.0], 3.0, fovy=30.0), "broadcast"),
+    (lambda: look_at_cameras(0.0, 0.0, -1.0, fovy=30.0), "distance"),
+    (lambda: Cameras(torch.eye(3), torch.zeros(1, 3), torch.ones(3, 1)), "rotation"),
+    (lambda: Cameras(torch.eye(3)[None], torch.zeros(2, 3), torch.ones(3, 1)), "translation"),
+    (lambda: Cameras(torch.eye(3)[None], torch.zeros(1, 3), torch.ones(3)), "projection"),
+])
+def test_bad_camera_arguments_raise_render_error(call, match):
+    with pytest.raises(RenderError, match=match):
+        call()
 
 
 def render_sphere(renderer, lights=None, color=(0.2, 0.5, 0.7)):
