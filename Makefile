@@ -16,11 +16,12 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(PY) -m kaolin_pipeline demo
 
+# Two xdist workers on two cores: one torch/OpenMP thread each, or they oversubscribe.
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_data.py
