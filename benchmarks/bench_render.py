@@ -213,7 +213,7 @@ def main() -> None:
                             4 * (previous["forward_s"] + previous["backward_s"]) * (args.repeats + 1) > args.budget:
                         row["status"] = "skipped: predicted over budget"
                     elif previous is not None and previous["status"] != "ok":
-                        row["status"] = "skipped: smaller configuration did not finish"
+                        row["status"] = "skipped: smaller configuration skipped or failed"
                     else:
                         row = measure(method, faces, size, batch, args.device, args.repeats,
                                       timeout=max(4 * args.budget, 60.0))
