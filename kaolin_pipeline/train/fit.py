@@ -59,9 +59,14 @@ def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
 
 
 def _preset(config: dict) -> dict:
-    preset = load_preset(config["views"]["preset"])
-    size = config["views"]["image_size"]
-    return {**preset, "image_size": [size, size]} if size > 0 else preset
+    """The render preset of ``config`` with its ``views.image_size`` and ``views.sigmainv`` overrides."""
+    views_cfg = config["views"]
+    preset = load_preset(views_cfg["preset"])
+    if views_cfg["image_size"] > 0:
+        preset = {**preset, "image_size": [views_cfg["image_size"]] * 2}
+    if views_cfg["sigmainv"] > 0:
+        preset = {**preset, "renderer": {**preset["renderer"], "sigmainv": views_cfg["sigmainv"]}}
+    return preset
 
 
 def prepare_target(config: dict, device: torch.device) -> FitTarget:
