@@ -197,9 +197,9 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: O
     """
     run_dir = Path(run_dir)
     device = resolve_device(config["device"])
-    save_config(run_dir / "config.yaml", config)
     torch.manual_seed(config["seed"])
     problem = FitProblem(config, prepare_target(config, device), device)
+    save_config(run_dir / "config.yaml", config)
     optimizer, scheduler = problem.optimizer()
     log_cfg = config["log"]
     hooks = []
