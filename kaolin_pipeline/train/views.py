@@ -20,8 +20,8 @@ from PIL import Image
 from kaolin_pipeline.datasets.types import Mesh
 from kaolin_pipeline.errors import LoadError
 from kaolin_pipeline.render import Cameras, DIBRenderer
+from kaolin_pipeline.render.renderer import Lights
 
-Lights = Union[None, torch.Tensor, object]
 _VIEW_NAME = re.compile(r"(\d+)_rgb\.png")
 
 
@@ -96,6 +96,8 @@ def _read_metadata(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
 
 def load_view_folder(folder: Union[str, Path]) -> Views:
     """All views of a Kaolin synthetic-view folder, in the order of their index.
+
+    Pixels outside the semantic mask are set to black, like the renderer's background.
 
     Raises:
         LoadError: naming the folder or file when there is no view, a file is missing or
