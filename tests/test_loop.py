@@ -15,7 +15,7 @@ from kaolin_pipeline.train.metrics_log import read_metrics
 STEPS = 12
 
 
-def _toy_trainer(run_dir, *, fail_at=None, signal_at=None, **options):
+def _toy_trainer(run_dir, *, fail_at=None, bad_gradient_at=None, signal_at=None, **options):
     """A dropout MLP regressing a fixed function on random batches drawn from the global RNG."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 16), nn.Dropout(0.2), nn.ReLU(), nn.Linear(16, 1))
@@ -27,6 +27,8 @@ def _toy_trainer(run_dir, *, fail_at=None, signal_at=None, **options):
         loss = (model(inputs)[:, 0] - inputs.sum(dim=1)).pow(2).mean()
         if step == fail_at:
             loss = loss * float("nan")
+        if step == bad_gradient_at:  # finite value (0), NaN gradient (0 * inf)
+            loss = loss + torch.sqrt(0.0 * model[0].weight.sum())
         if step == signal_at:
             os.kill(os.getpid(), signal.SIGINT)
         return {"loss": loss, "half": 0.5 * loss}
@@ -80,6 +82,13 @@ def test_non_finite_loss_names_the_step_and_keeps_the_last_good_checkpoint(tmp_p
     assert latest.name == "step_000006.pt"
     state = load_checkpoint(latest)
     assert state["step"] == 6 and all(torch.isfinite(v).all() for v in state["model"].values())
+
+
+def test_non_finite_gradient_stops_before_the_update(tmp_path):
+    trainer, model = _toy_trainer(tmp_path, checkpoint_every=2, bad_gradient_at=5)
+    with pytest.raises(TrainingError, match=r"non-finite gradient at step 5 .*step_000004\.pt"):
+        trainer.run()
+    assert trainer.step == 4 and all(torch.isfinite(p).all() for p in model.parameters())
 
 
 def test_sigint_saves_a_checkpoint_and_the_run_resumes(tmp_path):

@@ -2,7 +2,7 @@
 
 :class:`Trainer` owns what every run needs around a recipe's loss function:
 progress bar, ``metrics.csv``, checkpoints at a cadence / at the end / on SIGINT or
-SIGTERM, exact resume, a guard against non-finite losses, and periodic hooks
+SIGTERM, exact resume, a guard against non-finite losses and gradients, and periodic hooks
 (Timelapse). Step ``s`` means "after ``s`` optimiser updates"; the recipe's
 ``loss_fn(step)`` must derive any randomness from ``step`` (or from the global
 RNGs, which checkpoints capture) so that a resumed run repeats an uninterrupted one.
@@ -10,6 +10,7 @@ RNGs, which checkpoints capture) so that a resumed run repeats an uninterrupted 
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 from pathlib import Path
@@ -138,19 +139,26 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         losses = self.loss_fn(step)
         values = {name: float(global_mean(value.detach(), self.context)) for name, value in losses.items()}
-        bad = [name for name, value in values.items() if value != value or value in (float("inf"), float("-inf"))]
+        bad = [name for name, value in values.items() if not math.isfinite(value)]
         if bad:
-            last = latest_checkpoint(self.checkpoint_dir)
-            kept = f"last good checkpoint: {last}" if last else "no checkpoint was written yet"
-            raise TrainingError(f"non-finite loss at step {step} ({', '.join(f'{n}={values[n]}' for n in bad)}); "
-                                f"stopped, {kept}")
+            self._stop_non_finite(step, "loss", ", ".join(f"{n}={values[n]}" for n in bad))
         losses["loss"].backward()
+        parameters = [p for group in self.optimizer.param_groups for p in group["params"] if p.grad is not None]
+        values["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(parameters, math.inf)) if parameters else 0.0
+        if not math.isfinite(values["grad_norm"]):
+            self._stop_non_finite(step, "gradient", f"norm={values['grad_norm']}")
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
         self.step = step
         values["lr"] = float(self.optimizer.param_groups[0]["lr"])
         return values
+
+    def _stop_non_finite(self, step: int, what: str, detail: str) -> None:
+        """Raise the :class:`TrainingError` of a non-finite value at ``step`` (parameters are left untouched)."""
+        last = latest_checkpoint(self.checkpoint_dir)
+        kept = f"last good checkpoint: {last}" if last else "no checkpoint was written yet"
+        raise TrainingError(f"non-finite {what} at step {step} ({detail}); stopped, {kept}")
 
     def run(self, resume: bool = False, max_steps: Optional[int] = None) -> list[dict[str, float]]:
         """Train until ``steps`` (or ``max_steps``, to stop early as an interruption would).
