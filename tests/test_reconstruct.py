@@ -6,7 +6,9 @@ import torch
 
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.metrics_log import read_metrics
-from kaolin_pipeline.train.reconstruct import RenderViews, build_dataset, evaluate, format_eval_table, train
+from kaolin_pipeline.errors import ConfigError
+from kaolin_pipeline.train.reconstruct import (RenderViews, build_dataset, draw_views, evaluate, format_eval_table,
+                                               train)
 
 TINY = {
     "device": "cpu", "data.num_train": 4, "data.num_test": 3, "data.families": ["sphere", "cube", "cylinder"],
@@ -57,3 +59,17 @@ def test_training_lowers_the_loss_and_eval_reports_per_category(tmp_path):
     assert json.loads((tmp_path / "eval.json").read_text())["mean"] == pytest.approx(result["mean"])
     table = format_eval_table(result)
     assert table.splitlines()[0].split()[:3] == ["category", "count", "3D"] and "mean" in table
+
+
+
+def test_supervising_views_differ_from_the_input_view():
+    generator = torch.Generator().manual_seed(0)
+    shapes, inputs, targets = draw_views(generator, 500, 7, 4, 3)
+    assert shapes.shape == inputs.shape == (500,) and targets.shape == (500, 3)
+    assert int(shapes.max()) <= 6 and int(targets.max()) <= 3
+    assert (targets != inputs.unsqueeze(1)).all()
+    # the 3 supervising views are the 3 other views, each once
+    assert torch.equal(targets.sort(dim=1).values.sum(dim=1), 6 - inputs)
+    assert (targets[:, 0] != targets[:, 1]).all()
+    with pytest.raises(ConfigError, match="views.supervise"):
+        draw_views(generator, 2, 7, 4, 4)

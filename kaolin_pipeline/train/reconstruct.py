@@ -3,7 +3,7 @@
 Every shape of the dataset is centred, scaled and rendered once from ``num_views``
 cameras of a render preset (cached on disk). A step takes a batch of shapes, feeds
 one random RGBA view of each to :class:`ReconstructionNet`, renders the predicted
-coloured sphere from ``supervise`` random views of the same shape and minimises
+coloured sphere from ``supervise`` other random views of the same shape and minimises
 ``mask * mask_iou + color * L1 + laplacian * Laplacian(offsets) + flatten * flatten``.
 Under ``torchrun`` each process takes its share of the global batch (DDP).
 """
@@ -137,6 +137,26 @@ class ViewBank:
         return torch.cat([image, mask], dim=-1).permute(0, 3, 1, 2)
 
 
+def draw_views(generator: torch.Generator, batch: int, num_shapes: int, num_views: int,
+               supervise: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random shapes, their input views and ``supervise`` distinct other views of each.
+
+    Returns:
+        shapes (B,), inputs (B,) and targets (B, supervise) long tensors; no target equals its input.
+
+    Raises:
+        ConfigError: ``supervise`` is not between 1 and ``num_views - 1``.
+    """
+    if not 1 <= supervise < num_views:
+        raise ConfigError(f"views.supervise must be between 1 and views.num_views - 1 = {num_views - 1} "
+                          f"(supervising views differ from the input view), got {supervise}")
+    shapes = torch.randint(num_shapes, (batch,), generator=generator)
+    inputs = torch.randint(num_views, (batch,), generator=generator)
+    # the input view moved 1 .. K-1 steps around the rig: distinct, never the input itself
+    offsets = torch.argsort(torch.rand(batch, num_views - 1, generator=generator), dim=1)[:, :supervise] + 1
+    return shapes, inputs, (inputs.unsqueeze(1) + offsets) % num_views
+
+
 class ReconstructionProblem:
     """Network, template, renderer and loss of a ``train`` run."""
 
@@ -162,10 +182,8 @@ class ReconstructionProblem:
         cfg, bank = self.config, self.bank
         generator = torch.Generator().manual_seed(cfg["seed"] * 1_000_003 + step)
         num_shapes, num_views = bank.images.shape[:2]
-        batch, supervise = cfg["optim"]["batch_size"], min(cfg["views"]["supervise"], num_views)
-        shapes = torch.randint(num_shapes, (batch,), generator=generator)
-        inputs = torch.randint(num_views, (batch,), generator=generator)
-        targets = torch.argsort(torch.rand(batch, num_views, generator=generator), dim=1)[:, :supervise]
+        supervise = cfg["views"]["supervise"]
+        shapes, inputs, targets = draw_views(generator, cfg["optim"]["batch_size"], num_shapes, num_views, supervise)
         shapes, inputs, targets = (local_share(t, self.context).to(self.context.device) for t in (shapes, inputs, targets))
         vertices, colors = self.predict(bank.rgba(shapes, inputs))
         repeat = lambda t: t.repeat_interleave(supervise, dim=0)
