@@ -2,8 +2,9 @@
 
 Every shape of the dataset is centred, scaled and rendered once from ``num_views``
 cameras of a render preset (cached on disk). A step takes a batch of shapes, feeds
-one random RGBA view of each to :class:`ReconstructionNet`, renders the predicted
-coloured sphere from ``supervise`` other random views of the same shape and minimises
+one random RGBA view of each to :class:`ReconstructionNet`, which predicts the shape
+in the frame of that view's camera, turns it to world space with the camera's known
+rotation, renders it from ``supervise`` other random views of the same shape and minimises
 ``mask * mask_iou + color * L1 + laplacian * Laplacian(offsets) + flatten * flatten``.
 Under ``torchrun`` each process takes its share of the global batch (DDP).
 """
@@ -174,8 +175,15 @@ class ReconstructionProblem:
         self.renderer, self.lights, self.cameras = _render_setup(config, device)
         self.bank: Optional[ViewBank] = None
 
-    def predict(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model(images)
+    def predict(self, images: torch.Tensor, views: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """World-space vertices (B, V, 3) and colours (B, V, 3) from (B, 4, S, S) images seen by cameras ``views``.
+
+        The network predicts in the frame of the input camera (a single view does not tell
+        how the object is turned in the world); the known camera rotation brings the
+        prediction to world space (``world = camera @ R`` for world-to-camera ``R``).
+        """
+        vertices, colors = self.model(images)
+        return vertices @ self.cameras.rotation[views], colors
 
     def losses(self, step: int) -> dict[str, torch.Tensor]:
         """Loss on this process's share of a global batch drawn from ``(seed, step)``."""
@@ -185,7 +193,7 @@ class ReconstructionProblem:
         supervise = cfg["views"]["supervise"]
         shapes, inputs, targets = draw_views(generator, cfg["optim"]["batch_size"], num_shapes, num_views, supervise)
         shapes, inputs, targets = (local_share(t, self.context).to(self.context.device) for t in (shapes, inputs, targets))
-        vertices, colors = self.predict(bank.rgba(shapes, inputs))
+        vertices, colors = self.predict(bank.rgba(shapes, inputs), inputs)
         repeat = lambda t: t.repeat_interleave(supervise, dim=0)
         cameras = self.cameras[targets.reshape(-1)]
         out = self.renderer(repeat(vertices), self.faces, cameras, vertex_colors=repeat(colors),
@@ -196,7 +204,7 @@ class ReconstructionProblem:
         terms = {
             "mask": mask_iou(out["soft_mask"], target_masks),
             "color": F.l1_loss(out["image"], target_images),
-            "laplacian": laplacian_loss(vertices - self.net.template, self.laplacian),
+            "laplacian": laplacian_loss(vertices - self.net.template @ self.cameras.rotation[inputs], self.laplacian),
             "flatten": flatten_loss(vertices, self.faces, self.adjacent_faces),
         }
         return {"loss": sum(weights[name] * value for name, value in terms.items()), **terms}
@@ -208,7 +216,9 @@ class ReconstructionProblem:
         meshes = []
         for start in range(0, bank.images.shape[0], 32):
             index = torch.arange(start, min(start + 32, bank.images.shape[0]), device=bank.images.device)
-            vertices, colors = self.net(bank.rgba(index, torch.full_like(index, view)))
+            views = torch.full_like(index, view)
+            vertices, colors = self.net(bank.rgba(index, views))
+            vertices = vertices @ self.cameras.rotation[views]
             meshes += [Mesh(v, self.faces, vertex_colors=c) for v, c in zip(vertices, colors)]
         return meshes
 
