@@ -8,7 +8,7 @@ import trimesh
 from PIL import Image
 from pxr import Usd, UsdGeom
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import CheckpointError, SaveError
 from kaolin_pipeline.export.assets import export_assets, export_run
 from kaolin_pipeline.export.checkpoint import checkpoint_name, mesh_state, save_checkpoint

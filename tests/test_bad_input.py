@@ -10,7 +10,7 @@ import trimesh
 
 from kaolin_pipeline.datasets.mesh_io import load_mesh, save_mesh
 from kaolin_pipeline.datasets.pointcloud_io import load_pointcloud
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.datasets.voxelgrid_io import load_voxelgrid, save_voxelgrid
 from kaolin_pipeline.errors import LoadError, SaveError
 
@@ -86,7 +86,7 @@ def test_truncated_binvox(tmp_path):
 
 
 def _checker_grid():
-    from kaolin_pipeline.datasets.types import VoxelGrid
+    from kaolin_pipeline.structures import VoxelGrid
 
     index = torch.arange(6)
     occupancy = (index[:, None, None] + index[None, :, None] + index[None, None, :]) % 2 == 0

@@ -12,9 +12,9 @@ import pytest
 import torch
 from PIL import Image
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import CheckpointError, LoadError, SaveError
-from kaolin_pipeline.export.atomic import atomic_open, atomic_path, is_temporary_name
+from kaolin_pipeline.atomic import atomic_open, atomic_path, is_temporary_name
 from kaolin_pipeline.export.checkpoint import (
     FORMAT_VERSION,
     capture_rng_state,

@@ -17,7 +17,7 @@ import time
 import pytest
 import torch
 
-from kaolin_pipeline.export.atomic import is_temporary_name
+from kaolin_pipeline.atomic import is_temporary_name
 from kaolin_pipeline.export.checkpoint import (
     POINTER_NAME,
     checkpoint_name,

@@ -6,7 +6,7 @@ import pytest
 import torch
 import trimesh
 
-from kaolin_pipeline.datasets.types import VoxelGrid
+from kaolin_pipeline.structures import VoxelGrid
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops import mesh_to_voxelgrid, pointcloud_to_voxelgrid, voxelgrid_to_mesh
 

@@ -8,7 +8,7 @@ import trimesh
 from PIL import Image
 
 from kaolin_pipeline.datasets.mesh_io import load_mesh, save_mesh
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 
 
 def _sample_trimesh() -> trimesh.Trimesh:

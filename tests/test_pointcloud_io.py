@@ -7,7 +7,7 @@ import torch
 import trimesh
 
 from kaolin_pipeline.datasets.pointcloud_io import load_pointcloud, save_pointcloud
-from kaolin_pipeline.datasets.types import PointCloud
+from kaolin_pipeline.structures import PointCloud
 from kaolin_pipeline.errors import LoadError, SaveError
 
 

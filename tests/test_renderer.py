@@ -6,7 +6,7 @@ import pytest
 import torch
 import trimesh
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, RenderError
 from kaolin_pipeline.render.lighting import DirectionalLight
 from kaolin_pipeline.render.presets import load_preset, preset_cameras, preset_lights, preset_renderer

@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, LoadError, RenderError
 from kaolin_pipeline.export import report
 from kaolin_pipeline.export.assets import export_assets

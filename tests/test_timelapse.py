@@ -6,7 +6,7 @@ import torch
 from pxr import Sdf, Usd, UsdGeom
 
 from kaolin_pipeline.datasets import usd
-from kaolin_pipeline.datasets.types import VoxelGrid
+from kaolin_pipeline.structures import VoxelGrid
 from kaolin_pipeline.errors import LoadError, SaveError
 from kaolin_pipeline.export.timelapse import Timelapse, TimelapseReader
 from usd_validation import validation_errors

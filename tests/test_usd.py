@@ -5,7 +5,7 @@ import torch
 from pxr import Gf, Sdf, Usd, UsdGeom, Vt
 
 from kaolin_pipeline.datasets import usd
-from kaolin_pipeline.datasets.types import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 from kaolin_pipeline.errors import LoadError, SaveError
 from usd_validation import validation_errors
 

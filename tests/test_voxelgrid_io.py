@@ -6,7 +6,7 @@ import pytest
 import torch
 import trimesh
 
-from kaolin_pipeline.datasets.types import VoxelGrid
+from kaolin_pipeline.structures import VoxelGrid
 from kaolin_pipeline.datasets.voxelgrid_io import load_voxelgrid, save_voxelgrid
 from kaolin_pipeline.errors import LoadError, SaveError
 

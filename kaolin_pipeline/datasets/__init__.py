@@ -12,7 +12,7 @@ from kaolin_pipeline.datasets.pointcloud_io import POINTCLOUD_EXTENSIONS, load_p
 from kaolin_pipeline.datasets.shapenet_synsets import NAME_TO_SYNSET, SYNSET_TO_NAME, synset_id
 from kaolin_pipeline.datasets.synthetic import FAMILIES, SyntheticShapes, make_shape, procedural_texture
 from kaolin_pipeline.datasets.transforms import Compose, Normalize, SamplePoints, Transform, Voxelize
-from kaolin_pipeline.datasets.types import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 from kaolin_pipeline.datasets.voxelgrid_io import VOXELGRID_EXTENSIONS, load_voxelgrid, save_voxelgrid
 
 __all__ = [

@@ -8,17 +8,16 @@ whose message starts with the path, and write files atomically.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
 
+from kaolin_pipeline import atomic
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 
-PathLike = Union[str, os.PathLike]
+PathLike = atomic.PathLike
 
 USD_EXTENSIONS = (".usd", ".usda", ".usdc")
 
@@ -68,42 +67,25 @@ def reading(path: PathLike, what: str) -> Iterator[None]:
 def atomic_path(path: PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path`` (same extension) to write to, then move it onto ``path``.
 
-    The destination folder is created if needed. If writing fails, the temporary file is
-    removed, ``path`` is left untouched and a :class:`SaveError` naming ``path`` is raised.
-    Libraries that pick the format from the extension (trimesh, open3d) see the right one.
+    :func:`kaolin_pipeline.atomic.atomic_path` with what savers of 3D files need on top: the
+    destination folder is created if needed, an empty result is refused, and a library failure
+    while writing becomes a :class:`SaveError` naming ``path`` (which is left untouched).
+    Libraries that pick the format from the extension (trimesh, open3d, pxr) see the right one.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-        os.close(handle)
     except OSError as exc:
-        raise SaveError(f"{path}: cannot create the file: {exc}") from exc
-    temp = Path(temp_name)
+        raise SaveError(f"{path}: cannot create the folder: {exc}") from exc
     try:
-        yield temp
-        if not temp.exists() or temp.stat().st_size == 0:
-            raise SaveError(f"{path}: writer produced no data")
-        os.chmod(temp, _new_file_mode(path))
-        os.replace(temp, path)
+        with atomic.atomic_path(path) as temp:
+            yield temp
+            if temp.is_file() and temp.stat().st_size == 0:
+                raise SaveError(f"{path}: writer produced no data")
     except PipelineError:
-        temp.unlink(missing_ok=True)
         raise
     except Exception as exc:  # a library failure while writing becomes one clear error
-        temp.unlink(missing_ok=True)
         raise SaveError(f"{path}: could not write file: {type(exc).__name__}: {exc}") from exc
-
-
-def _new_file_mode(path: Path) -> int:
-    """Permissions for the written file: those of the file it replaces, else 0o666 minus the umask.
-
-    (``mkstemp`` creates its file as 0o600, which would make every saved file private.)
-    """
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def to_numpy(value: torch.Tensor, name: str, path: PathLike, dtype: np.dtype) -> np.ndarray:

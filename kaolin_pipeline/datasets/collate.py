@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Sequence
 
 import torch
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import PipelineError
 
 VERTEX_PADDING = 0.0

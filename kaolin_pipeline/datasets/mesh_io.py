@@ -29,7 +29,7 @@ from kaolin_pipeline.datasets._fileutil import (
     to_numpy,
     unit_colors,
 )
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.datasets.validate import validate_mesh
 from kaolin_pipeline.errors import LoadError, SaveError
 

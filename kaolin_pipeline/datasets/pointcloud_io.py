@@ -30,7 +30,7 @@ from kaolin_pipeline.datasets._fileutil import (
     to_numpy,
     unit_colors,
 )
-from kaolin_pipeline.datasets.types import PointCloud
+from kaolin_pipeline.structures import PointCloud
 from kaolin_pipeline.datasets.validate import validate_pointcloud
 from kaolin_pipeline.errors import LoadError, SaveError
 

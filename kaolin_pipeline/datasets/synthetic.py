@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import Dataset
 
 from kaolin_pipeline.datasets.collate import mesh_to_item
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError
 
 FAMILIES = ("sphere", "cube", "torus", "cylinder", "cone", "capsule", "superquadric", "blob")

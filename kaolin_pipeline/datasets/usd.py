@@ -46,7 +46,7 @@ from kaolin_pipeline.datasets._fileutil import (
     reading,
     to_numpy,
 )
-from kaolin_pipeline.datasets.types import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 from kaolin_pipeline.datasets.validate import validate_mesh, validate_pointcloud, validate_voxelgrid
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from kaolin_pipeline.datasets.types import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 from kaolin_pipeline.errors import LoadError
 
 

@@ -29,7 +29,7 @@ from kaolin_pipeline.datasets._fileutil import (
     reading,
     to_numpy,
 )
-from kaolin_pipeline.datasets.types import VoxelGrid
+from kaolin_pipeline.structures import VoxelGrid
 from kaolin_pipeline.datasets.validate import validate_voxelgrid
 from kaolin_pipeline.errors import LoadError, SaveError
 

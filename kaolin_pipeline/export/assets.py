@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence, Union
 
 from kaolin_pipeline.datasets.mesh_io import MESH_EXTENSIONS, load_mesh, save_mesh
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import CheckpointError, SaveError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint, mesh_from_state
 

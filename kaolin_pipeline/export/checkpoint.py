@@ -30,10 +30,10 @@ from typing import Any, Optional, Union
 import numpy as np
 import torch
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.datasets.validate import validate_mesh
 from kaolin_pipeline.errors import CheckpointError
-from kaolin_pipeline.export.atomic import atomic_open, atomic_path
+from kaolin_pipeline.atomic import atomic_open, atomic_path
 
 PathLike = Union[str, os.PathLike]
 

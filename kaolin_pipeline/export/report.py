@@ -35,10 +35,10 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from kaolin_pipeline.datasets.mesh_io import load_mesh
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.assets import final_mesh_path
-from kaolin_pipeline.export.atomic import atomic_open
+from kaolin_pipeline.atomic import atomic_open
 
 PathLike = Union[str, os.PathLike]
 FrameRenderer = Callable[[Mesh, Sequence[float]], list]

@@ -8,7 +8,7 @@ voxel ``(i, j, k)`` is the unit cube at ``(i, j, k)`` and its centre is ``(i, j,
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -16,27 +16,13 @@ from skimage.measure import marching_cubes
 
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops.mesh import check_faces, check_points
-
-if TYPE_CHECKING:
-    from kaolin_pipeline.datasets.types import Mesh, VoxelGrid
+from kaolin_pipeline.structures import Mesh, VoxelGrid
 
 __all__ = ["mesh_to_voxelgrid", "voxelgrid_to_mesh", "pointcloud_to_voxelgrid"]
 
 _PAIRS_PER_CHUNK = 1 << 18  # (face, voxel) candidate pairs tested at once: ~40 MB of temporaries
 
 OriginLike = Union[torch.Tensor, Sequence[float], None]
-
-
-def _containers():
-    """The ``kaolin_pipeline.datasets.types`` module, imported on first use.
-
-    ``kaolin_pipeline.datasets`` imports this module (its transforms voxelise), so a
-    top-level import of ``datasets.types`` here would be circular whenever ``ops`` is
-    imported first.
-    """
-    from kaolin_pipeline.datasets import types
-
-    return types
 
 
 def _check_resolution(resolution: int) -> None:
@@ -233,7 +219,7 @@ def mesh_to_voxelgrid(
     origin, size = _grid_box(vertices, resolution, origin, size)
     triangles = _to_voxel_units(vertices, origin, size, resolution)[faces.long()]
     fill = _surface_occupancy if mode == "surface" else _solid_occupancy
-    return _containers().VoxelGrid(occupancy=fill(triangles, resolution), origin=origin, size=size)
+    return VoxelGrid(occupancy=fill(triangles, resolution), origin=origin, size=size)
 
 
 def pointcloud_to_voxelgrid(
@@ -263,7 +249,7 @@ def pointcloud_to_voxelgrid(
     cells = units[inside].floor().long().clamp(max=resolution - 1)
     occupancy = torch.zeros(resolution, resolution, resolution, dtype=torch.bool, device=points.device)
     occupancy[cells[:, 0], cells[:, 1], cells[:, 2]] = True
-    return _containers().VoxelGrid(occupancy=occupancy, origin=origin, size=size)
+    return VoxelGrid(occupancy=occupancy, origin=origin, size=size)
 
 
 def voxelgrid_to_mesh(grid: VoxelGrid, level: float = 0.5) -> Mesh:
@@ -295,4 +281,4 @@ def voxelgrid_to_mesh(grid: VoxelGrid, level: float = 0.5) -> Mesh:
     # Padded index p is voxel p - 1, whose centre is at p - 0.5 in voxel units.
     vertices = origin + (torch.from_numpy(np.ascontiguousarray(positions)).to(device=device, dtype=torch.float32) - 0.5) * grid.voxel_size
     faces = torch.from_numpy(np.ascontiguousarray(triangles)).to(device=device, dtype=torch.int64)
-    return _containers().Mesh(vertices=vertices, faces=faces)
+    return Mesh(vertices=vertices, faces=faces)

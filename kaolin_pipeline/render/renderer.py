@@ -14,7 +14,7 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
-from ..datasets.types import Mesh
+from ..structures import Mesh
 from ..errors import RenderError
 from ..ops.mesh import index_vertices_by_faces, vertex_normals
 from .camera import generate_perspective_projection, generate_rotate_translate_matrices

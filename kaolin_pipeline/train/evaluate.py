@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score
 from kaolin_pipeline.ops.sampling import sample_points

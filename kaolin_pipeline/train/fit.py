@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from kaolin_pipeline.datasets.mesh_io import load_mesh
 from kaolin_pipeline.datasets.synthetic import make_shape
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
 from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer

@@ -30,7 +30,7 @@ from kaolin_pipeline.export.checkpoint import (
     restore_rng_state,
     save_checkpoint,
 )
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.distributed import DistContext, global_mean, unwrap_model
 from kaolin_pipeline.train.metrics_log import MetricsLog
 

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import torch
 from PIL import Image
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.export.timelapse import Timelapse
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.mesh import index_vertices_by_faces

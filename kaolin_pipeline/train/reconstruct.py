@@ -25,7 +25,7 @@ from tqdm import tqdm
 from kaolin_pipeline.datasets import CachedDataset, MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes, hash_split
 from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.datasets.transforms import Transform
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, TrainingError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, normalize_vertices, uniform_laplacian

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from kaolin_pipeline.datasets.types import Mesh
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import LoadError
 from kaolin_pipeline.render import Cameras, DIBRenderer
 from kaolin_pipeline.render.renderer import Lights
