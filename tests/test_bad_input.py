@@ -10,7 +10,7 @@ import trimesh
 
 from kaolin_pipeline.datasets.mesh_io import load_mesh, save_mesh
 from kaolin_pipeline.datasets.pointcloud_io import load_pointcloud
-from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.structures import Mesh, PointCloud
 from kaolin_pipeline.datasets.voxelgrid_io import load_voxelgrid, save_voxelgrid
 from kaolin_pipeline.errors import LoadError, SaveError
 
@@ -191,6 +191,15 @@ def test_save_invalid_mesh_names_file(tmp_path):
     mesh = Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 5]]))
     with pytest.raises(SaveError, match=re.escape(str(path)) + ".*out of range"):
         save_mesh(path, mesh)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("name", ["bad.ply", "bad.usda"])
+def test_save_wrong_object_type_names_file(tmp_path, name):
+    path = tmp_path / name
+    cloud = PointCloud(points=torch.rand(4, 3))
+    with pytest.raises(SaveError, match=re.escape(str(path)) + ": expected a Mesh to save, got PointCloud"):
+        save_mesh(path, cloud)
     assert not path.exists()
 
 

@@ -30,7 +30,7 @@ from kaolin_pipeline.datasets._fileutil import (
     unit_colors,
 )
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.datasets.validate import validate_mesh
+from kaolin_pipeline.datasets.validate import validate_for_saving, validate_mesh
 from kaolin_pipeline.errors import LoadError, SaveError
 
 TRIMESH_MESH_EXTENSIONS = (".off", ".ply", ".stl", ".glb", ".gltf")
@@ -88,15 +88,13 @@ def save_mesh(path: PathLike, mesh: Mesh) -> None:
         SaveError: unsupported extension, invalid mesh, or the file cannot be written.
     """
     ext = check_extension(path, MESH_EXTENSIONS, SaveError)
-    try:
-        validate_mesh(mesh, str(path))
-    except LoadError as exc:
-        raise SaveError(f"cannot save an invalid mesh: {exc}") from exc
-    if ext in USD_EXTENSIONS:
+    if ext in USD_EXTENSIONS:  # the USD exporter validates the mesh itself
         from kaolin_pipeline.datasets import usd
 
         usd.export_mesh(str(path), mesh)
-    elif ext == ".obj":
+        return
+    validate_for_saving(mesh, Mesh, path)
+    if ext == ".obj":
         _write_obj(Path(path), mesh)
     else:
         _write_with_trimesh(Path(path), ext, mesh)

@@ -31,7 +31,7 @@ from kaolin_pipeline.datasets._fileutil import (
     unit_colors,
 )
 from kaolin_pipeline.structures import PointCloud
-from kaolin_pipeline.datasets.validate import validate_pointcloud
+from kaolin_pipeline.datasets.validate import validate_pointcloud, validate_for_saving
 from kaolin_pipeline.errors import LoadError, SaveError
 
 OPEN3D_POINTCLOUD_EXTENSIONS = (".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts")
@@ -77,16 +77,13 @@ def save_pointcloud(path: PathLike, cloud: PointCloud) -> None:
             colours without normals (use ``.npz``), or the file cannot be written.
     """
     ext = check_extension(path, POINTCLOUD_EXTENSIONS, SaveError)
-    try:
-        validate_pointcloud(cloud, str(path))
-    except LoadError as exc:
-        raise SaveError(f"cannot save an invalid point cloud: {exc}") from exc
     path = Path(path)
-    if ext in USD_EXTENSIONS:
+    if ext in USD_EXTENSIONS:  # the USD exporter validates the point cloud itself
         from kaolin_pipeline.datasets import usd
 
         usd.export_pointcloud(str(path), cloud)
         return
+    validate_for_saving(cloud, PointCloud, path)
     arrays = _cloud_arrays(cloud, path)
     with atomic_path(path) as temp:
         if ext == ".npy":

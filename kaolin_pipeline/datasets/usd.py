@@ -47,7 +47,7 @@ from kaolin_pipeline.datasets._fileutil import (
     to_numpy,
 )
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
-from kaolin_pipeline.datasets.validate import validate_mesh, validate_pointcloud, validate_voxelgrid
+from kaolin_pipeline.datasets.validate import validate_for_saving, validate_mesh, validate_pointcloud, validate_voxelgrid
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 
 TimeArg = Optional[float]
@@ -377,10 +377,7 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     Raises:
         SaveError: invalid mesh, bad ``prim_path``, unreadable existing file or a write failure.
     """
-    try:
-        validate_mesh(mesh, str(path))
-    except LoadError as exc:
-        raise SaveError(f"cannot export an invalid mesh: {exc}") from exc
+    validate_for_saving(mesh, Mesh, path)
     prim_path = prim_path or DEFAULT_MESH_PATH
     layer, stage = _stage_for_export(path, time)
     _define_parents(stage, prim_path, path)
@@ -557,10 +554,7 @@ def export_pointcloud(path: PathLike, cloud: PointCloud, time: TimeArg = None, p
     Raises:
         SaveError: invalid cloud, bad arguments or a write failure.
     """
-    try:
-        validate_pointcloud(cloud, str(path))
-    except LoadError as exc:
-        raise SaveError(f"cannot export an invalid point cloud: {exc}") from exc
+    validate_for_saving(cloud, PointCloud, path)
     if points_type not in POINTS_TYPES:
         raise SaveError(f"{path}: points_type must be one of {POINTS_TYPES}, got {points_type!r}")
     prim_path = prim_path or DEFAULT_POINTCLOUD_PATH
@@ -659,10 +653,7 @@ def export_voxelgrid(path: PathLike, grid: VoxelGrid, time: TimeArg = None, prim
     Raises:
         SaveError: invalid grid, bad ``prim_path`` or a write failure.
     """
-    try:
-        validate_voxelgrid(grid, str(path))
-    except LoadError as exc:
-        raise SaveError(f"cannot export an invalid voxel grid: {exc}") from exc
+    validate_for_saving(grid, VoxelGrid, path)
     prim_path = prim_path or DEFAULT_VOXELGRID_PATH
     layer, stage = _stage_for_export(path, time)
     _define_parents(stage, prim_path, path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import LoadError, SaveError
 
 
 def _check_finite(name: str, value: torch.Tensor, source: str) -> None:
@@ -91,3 +91,23 @@ def validate_voxelgrid(grid: VoxelGrid, source: str) -> VoxelGrid:
     if not (grid.size > 0 and torch.isfinite(torch.tensor(float(grid.size)))):
         raise LoadError(f"{source}: voxel grid size must be a positive number, got {grid.size}")
     return grid
+
+
+_VALIDATORS = {Mesh: ("mesh", validate_mesh), PointCloud: ("point cloud", validate_pointcloud),
+               VoxelGrid: ("voxel grid", validate_voxelgrid)}
+
+
+def validate_for_saving(value, kind: type, path) -> None:
+    """Check that ``value`` is a valid ``kind`` (:class:`Mesh`, :class:`PointCloud` or :class:`VoxelGrid`) before writing it to ``path``.
+
+    Raises:
+        SaveError: ``value`` is not a ``kind``, or fails its ``validate_*`` check
+            (the message names ``path`` and what is wrong).
+    """
+    what, check = _VALIDATORS[kind]
+    if not isinstance(value, kind):
+        raise SaveError(f"{path}: expected a {kind.__name__} to save, got {type(value).__name__}")
+    try:
+        check(value, str(path))
+    except LoadError as exc:
+        raise SaveError(f"cannot save an invalid {what}: {exc}") from exc

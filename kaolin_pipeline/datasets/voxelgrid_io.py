@@ -30,7 +30,7 @@ from kaolin_pipeline.datasets._fileutil import (
     to_numpy,
 )
 from kaolin_pipeline.structures import VoxelGrid
-from kaolin_pipeline.datasets.validate import validate_voxelgrid
+from kaolin_pipeline.datasets.validate import validate_voxelgrid, validate_for_saving
 from kaolin_pipeline.errors import LoadError, SaveError
 
 VOXELGRID_EXTENSIONS = (".binvox", ".npy", ".npz") + USD_EXTENSIONS
@@ -76,16 +76,13 @@ def save_voxelgrid(path: PathLike, grid: VoxelGrid) -> None:
             the file cannot be written.
     """
     ext = check_extension(path, VOXELGRID_EXTENSIONS, SaveError)
-    try:
-        validate_voxelgrid(grid, str(path))
-    except LoadError as exc:
-        raise SaveError(f"cannot save an invalid voxel grid: {exc}") from exc
     path = Path(path)
-    if ext in USD_EXTENSIONS:
+    if ext in USD_EXTENSIONS:  # the USD exporter validates the voxel grid itself
         from kaolin_pipeline.datasets import usd
 
         usd.export_voxelgrid(str(path), grid)
         return
+    validate_for_saving(grid, VoxelGrid, path)
     occupancy = to_numpy(grid.occupancy != 0, "occupancy", path, bool)
     origin = to_numpy(grid.origin, "origin", path, np.float64).reshape(3)
     size = float(grid.size)
