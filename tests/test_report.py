@@ -45,7 +45,7 @@ def make_run(run_dir):
     """A run folder with every input the report reads."""
     run_dir.mkdir()
     (run_dir / "metrics.csv").write_text("step,loss,iou\n0,1.0,0.1\n10,0.1,\n20,0.01,0.9\n")
-    (run_dir / "metrics.json").write_text(json.dumps({"chamfer": 0.012, "f_score": 0.75}))
+    (run_dir / "metrics.json").write_text(json.dumps({"chamfer": 0.012, "f_score": 0.75, "psnr": 28.123456}))
     (run_dir / "views").mkdir()
     for i in range(2):
         Image.fromarray(_view_image(2 * i)).save(run_dir / "views" / f"target_{i}.png")
@@ -104,6 +104,7 @@ def test_full_report_is_self_contained_and_images_decode(tmp_path):
     assert float(turntable_mesh.vertices.norm(dim=1).max()) == pytest.approx(1.0)
 
     assert "chamfer" in _section(page, "metrics") and "0.012" in _section(page, "metrics")
+    assert "28.12<" in _section(page, "metrics") and "28.123456" not in _section(page, "metrics")
 
     timelapse = _section(page, "timelapse")
     data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', timelapse, re.S).group(1))

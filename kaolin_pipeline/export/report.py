@@ -201,6 +201,11 @@ def _curves_section(run_dir: Path) -> str:
     return _img(_data_uri(_curves_png(steps, columns), "image/png"), "loss and metric curves", id="curves")
 
 
+def _format_metric(value) -> str:
+    """A metric as shown in the table: floats to 4 significant digits, anything else as JSON."""
+    return f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
+
+
 def _final_metrics_section(run_dir: Path) -> str:
     path = run_dir / METRICS_JSON
     if not path.is_file():
@@ -212,7 +217,7 @@ def _final_metrics_section(run_dir: Path) -> str:
     if not isinstance(metrics, dict):
         return _note(f"Final metrics left out: {path}: expected an object of name: value")
     rows = "".join(
-        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(_format_metric(value))}</td></tr>"
         for key, value in metrics.items()
     )
     return f'<table class="metrics">{rows}</table>'
@@ -320,6 +325,7 @@ section { margin: 2em 0; } .note { color: #8a5a00; font-style: italic; }
 img { max-width: 100%; image-rendering: auto; }
 table { border-collapse: collapse; } th, td { padding: 0.3em 0.8em; text-align: left; vertical-align: top; }
 table.metrics tr:nth-child(odd) { background: #f3f3f3; }
+table.views img { width: 192px; image-rendering: pixelated; }
 figure.timelapse { display: inline-block; margin: 0 2em 1em 0; } figure.timelapse input { width: 16em; }
 """
 
