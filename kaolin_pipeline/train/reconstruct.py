@@ -30,9 +30,9 @@ from kaolin_pipeline.errors import ConfigError, TrainingError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, normalize_vertices, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
-from kaolin_pipeline.render import Cameras, load_preset, preset_cameras, preset_lights, preset_renderer
+from kaolin_pipeline.render import load_preset, preset_cameras, preset_lights, preset_renderer
 from kaolin_pipeline.train.config import save_config
-from kaolin_pipeline.train.distributed import DistContext, init_distributed, local_share, unwrap_model, wrap_model
+from kaolin_pipeline.train.distributed import DistContext, init_distributed, local_share, wrap_model
 from kaolin_pipeline.train.evaluate import mesh_metrics
 from kaolin_pipeline.train.losses import flatten_loss, laplacian_loss
 from kaolin_pipeline.train.loop import CHECKPOINT_DIR, Trainer
