@@ -23,8 +23,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
+# Each benchmark prints a table and writes benchmarks/results/<name>.json (about 10 minutes in all).
 bench: $(STAMP)
 	$(PY) benchmarks/bench_data.py
+	$(PY) benchmarks/bench_render.py
+	$(PY) benchmarks/bench_export.py
+	$(PY) benchmarks/bench_train.py
 
 doctor: $(STAMP)
 	$(PY) -m kaolin_pipeline doctor
