@@ -87,6 +87,15 @@ def _pixels() -> np.ndarray:
     return np.arange(18, dtype=np.uint8).reshape(2, 3, 3) * 13
 
 
+def test_off_with_modelnet_run_together_header(tmp_path):
+    # Some ModelNet files glue the counts to the keyword: "OFF4 2 0" instead of "OFF\n4 2 0".
+    path = tmp_path / "chair_0001.off"
+    path.write_text("OFF4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n3 0 2 3\n")
+    mesh = load_mesh(path)
+    assert mesh.vertices.tolist() == [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]]
+    assert mesh.faces.tolist() == [[0, 1, 2], [0, 2, 3]]
+
+
 def test_obj_kaolin_layout_quad_triangulated_negative_indices(tmp_path):
     mesh = load_mesh(_write_textured_obj(tmp_path, _pixels()))
     np.testing.assert_array_equal(mesh.vertices.numpy(), [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [2, 0.5, 0]])
