@@ -228,3 +228,17 @@ def test_obj_malformed_number_in_uniform_file(tmp_path):
     path = tmp_path / "bad.obj"
     path.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\nf 1 2 3x\n")
     _raises_naming(load_mesh, path, "line 5: malformed 'f' line")
+
+
+def test_validators_name_per_vertex_and_per_point_field_mismatches():
+    from kaolin_pipeline.datasets.validate import validate_mesh, validate_pointcloud
+
+    mesh = Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 2]]), vertex_colors=torch.rand(2, 3))
+    with pytest.raises(LoadError, match=r"m\.obj: vertex_colors has 2 rows for 3 vertices"):
+        validate_mesh(mesh, "m.obj")
+    normals = torch.rand(3, 3)
+    normals[1, 0] = float("nan")
+    with pytest.raises(LoadError, match=r"m\.obj: 1 vertex_normals contain NaN"):
+        validate_mesh(Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 2]]), vertex_normals=normals), "m.obj")
+    with pytest.raises(LoadError, match=r"p\.ply: colors has 4 rows for 5 points"):
+        validate_pointcloud(PointCloud(points=torch.rand(5, 3), colors=torch.rand(4, 3)), "p.ply")

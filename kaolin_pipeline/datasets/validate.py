@@ -31,6 +31,17 @@ def _check_indices(name: str, index: torch.Tensor, count: int, what: str, source
         raise LoadError(f"{source}: {name} index out of range [{low}, {high}] for {count} {what}")
 
 
+def _check_per_item_fields(container, names, count: int, what: str, source: str) -> None:
+    """Each optional ``(count, 3)`` field in ``names`` (per vertex or per point): shape and finite values."""
+    for name in names:
+        value = getattr(container, name)
+        if value is not None:
+            _check_rows(name, value, 3, source)
+            if value.shape[0] != count:
+                raise LoadError(f"{source}: {name} has {value.shape[0]} rows for {count} {what}")
+            _check_finite(name, value, source)
+
+
 def validate_mesh(mesh: Mesh, source: str) -> Mesh:
     """Return ``mesh`` unchanged if it is well formed, else raise :class:`LoadError`.
 
@@ -54,13 +65,7 @@ def validate_mesh(mesh: Mesh, source: str) -> Mesh:
         if mesh.face_uvs_idx.shape[0] != mesh.num_faces:
             raise LoadError(f"{source}: face_uvs_idx has {mesh.face_uvs_idx.shape[0]} rows for {mesh.num_faces} faces")
         _check_indices("face uv", mesh.face_uvs_idx, mesh.uvs.shape[0], "uvs", source)
-    for name in ("vertex_colors", "vertex_normals"):
-        value = getattr(mesh, name)
-        if value is not None:
-            _check_rows(name, value, 3, source)
-            if value.shape[0] != mesh.num_vertices:
-                raise LoadError(f"{source}: {name} has {value.shape[0]} rows for {mesh.num_vertices} vertices")
-            _check_finite(name, value, source)
+    _check_per_item_fields(mesh, ("vertex_colors", "vertex_normals"), mesh.num_vertices, "vertices", source)
     if mesh.texture is not None and (mesh.texture.dim() != 3 or mesh.texture.shape[0] != 3):
         raise LoadError(f"{source}: texture must have shape (3, H, W), got {tuple(mesh.texture.shape)}")
     return mesh
@@ -72,13 +77,7 @@ def validate_pointcloud(cloud: PointCloud, source: str) -> PointCloud:
     if cloud.points.shape[0] == 0:
         raise LoadError(f"{source}: point cloud has no points")
     _check_finite("points", cloud.points, source)
-    for name in ("normals", "colors"):
-        value = getattr(cloud, name)
-        if value is not None:
-            _check_rows(name, value, 3, source)
-            if value.shape[0] != cloud.num_points:
-                raise LoadError(f"{source}: {name} has {value.shape[0]} rows for {cloud.num_points} points")
-            _check_finite(name, value, source)
+    _check_per_item_fields(cloud, ("normals", "colors"), cloud.num_points, "points", source)
     return cloud
 
 
