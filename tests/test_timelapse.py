@@ -164,3 +164,49 @@ def test_bad_batches_raise_save_error(tmp_path):
         timelapse.add_pointcloud_batch(iteration=1, pointcloud_list=[torch.rand(3, 3)], points_type="usd_geom_points")
     with pytest.raises(LoadError, match="does not exist"):
         TimelapseReader(tmp_path / "nope")
+
+
+def _clips(path) -> dict:
+    """The ``clips`` metadata authored in a Timelapse root file (read from the layer, not composed)."""
+    layer = Sdf.Layer.OpenAsAnonymous(str(path))
+    return dict(layer.GetPrimAtPath(f"/{path.stem}").GetInfo("clips")["default"])
+
+
+def test_evenly_spaced_iterations_use_a_constant_size_clip_template(tmp_path):
+    timelapse = Timelapse(tmp_path)
+    root = tmp_path / "mesh_0.usd"
+    sizes = []
+    for it in range(5, 60, 5):
+        timelapse.add_mesh_batch(iteration=it, vertices_list=[vertices_at(it, 0)], faces_list=[FACES])
+        sizes.append(root.stat().st_size)
+    clips = _clips(root)
+    assert "assetPaths" not in clips and "active" not in clips
+    assert (clips["templateStartTime"], clips["templateStride"], clips["templateEndTime"]) == (5, 5, 55)
+    assert len(set(sizes[1:])) == 1  # the root does not grow with the number of iterations
+    stage = Usd.Stage.Open(str(root))
+    points = UsdGeom.Mesh(stage.GetPrimAtPath("/mesh_0")).GetPointsAttr()
+    assert points.GetTimeSamples() == list(range(5, 60, 5))
+    for it in (5, 30, 55):
+        assert torch.allclose(torch.tensor(points.Get(it)), vertices_at(it, 0))
+    assert TimelapseReader(tmp_path).iterations("", "mesh", 0) == list(range(5, 60, 5))
+    assert validation_errors(root) == []
+
+
+@pytest.mark.parametrize("order", [(0, 2, 3, 6), (0, 4, 2, 6), (0, 2, 2, 4, 7)])
+def test_unevenly_spaced_or_unordered_iterations_list_every_clip(tmp_path, order):
+    timelapse = Timelapse(tmp_path)
+    for step, it in enumerate(order):  # a repeated iteration is overwritten by its last append
+        timelapse.add_pointcloud_batch(iteration=it, pointcloud_list=[vertices_at(it + 100 * step, 0)])
+    expected = sorted(set(order))
+    last_step = {it: step for step, it in enumerate(order)}
+    root = tmp_path / "pointcloud_0.usd"
+    clips = _clips(root)
+    evenly_spaced = len({b - a for a, b in zip(expected, expected[1:])}) == 1
+    assert ("templateAssetPath" in clips) == evenly_spaced and ("assetPaths" in clips) != evenly_spaced
+    reader = TimelapseReader(tmp_path)
+    assert reader.iterations("", "pointcloud", 0) == expected
+    for it in expected:
+        assert torch.allclose(reader.pointcloud("", 0, it).points, vertices_at(it + 100 * last_step[it], 0))
+    with pytest.raises(LoadError, match="no time sample at time 1"):
+        reader.pointcloud("", 0, 1)
+    assert validation_errors(root) == []

@@ -16,10 +16,13 @@ Bounded append cost. Kaolin re-saves the whole file every iteration, so appendin
 iteration N costs O(N) bytes. Here each ``<kind>_<i>.usd`` is a small root layer holding
 the structure and the topology (written once, turned into time samples only if it
 changes) plus USD *value clip* metadata; each iteration's values go to their own
-layer ``<category>/clips/<kind>_<i>/iteration_<n>.usdc`` (``.usdc`` so Kaolin's
-``<kind>*.usd`` file pattern ignores them), declared in a manifest next to them. An
-append writes one clip of constant size and rewrites the root, whose only growing part
-is the clip list (a path and two number pairs per iteration). USD composes the clips
+layer ``<category>/clips/<kind>_<i>/iteration.<n>.usdc`` (``.usdc`` so Kaolin's
+``<kind>*.usd`` file pattern ignores them), declared in a manifest next to them (which lists attributes, not times).
+An append writes one clip of constant size and rewrites the root without composing the
+existing clips. Evenly spaced iterations are named by a clip *template* (start, stride,
+end), so the root keeps a constant size and an append costs the same at any N; other
+spacings fall back to listing every clip (a path and two number pairs per iteration,
+so the root grows with N). USD composes the clips
 transparently: ``Usd.Stage.Open(mesh_0.usd)`` and ``attr.Get(time=n)`` see every
 iteration. The trade-off: a log directory holds one file per logged iteration and item.
 
@@ -48,6 +51,7 @@ KINDS = ("mesh", "pointcloud", "voxelgrid")
 CLIPS_DIR = "clips"
 MANIFEST_NAME = "manifest.usda"
 SHADING_VARIANT_SET = "shadingVariant"
+_CLIP_DIGITS = 8  # iteration.00000042.usdc
 _FILE_PATTERN = re.compile(r"^(mesh|pointcloud|voxelgrid)_([0-9]+)\.usd$")
 
 Author = Callable[[Usd.Stage, Usd.Stage, str, Sequence[float]], None]
@@ -158,18 +162,19 @@ class Timelapse:
         root.parent.mkdir(parents=True, exist_ok=True)
         prim_path = f"/{name}"
         root_layer = _open_root(root, name, prim_type, self.up_axis)
+        prim_spec = root_layer.GetPrimAtPath(prim_path)
+        previous = dict(prim_spec.GetInfo("clips").get("default", {})) if prim_spec else {}
+        logged = _logged_iterations(previous)
+        earlier = [float(logged.min()), float(logged.max())] if len(logged) else []
+        if prim_spec:  # the authoring below reads only root values: compose without the (N) clips
+            prim_spec.ClearInfo("clips")
         static = Usd.Stage.Open(root_layer)
         prim = static.GetPrimAtPath(prim_path)
         if prim.GetTypeName() != prim_type:
             raise SaveError(f"{root}: prim {prim_path} is a {prim.GetTypeName()}, cannot append a {prim_type}")
-        clips = dict(root_layer.GetPrimAtPath(prim_path).GetInfo("clips").get("default", {}))
-        active = np.asarray(clips.get("active", Vt.Vec2dArray()), dtype=np.float64).reshape(-1, 2)
-        logged = active[:, 0]
-        earlier = [float(t) for t in (logged.min(), logged.max())] if len(logged) else []
 
         clip_dir = root.parent / CLIPS_DIR / name
         clip_dir.mkdir(parents=True, exist_ok=True)
-        clip_name = f"iteration_{int(iteration):08d}.usdc"
         samples_layer = usd.new_stage_layer(self.up_axis, prim_path, ".usdc")
         try:
             author(static, Usd.Stage.Open(samples_layer), prim_path, earlier)
@@ -177,20 +182,14 @@ class Timelapse:
             raise
         except Exception as exc:  # a pxr failure while authoring becomes one clear error
             raise SaveError(f"{root}: could not write iteration {iteration}: {type(exc).__name__}: {exc}") from exc
-        del static, prim  # edit the clip metadata below without a stage recomposing (and opening clips) on each change
-        usd.save_layer(samples_layer, clip_dir / clip_name, atomic_path)
+        del static, prim  # edit the clip metadata below without a stage recomposing on each change
+        usd.save_layer(samples_layer, clip_dir / _clip_name(iteration), atomic_path)
         _update_manifest(clip_dir / MANIFEST_NAME, samples_layer, prim_path, self.up_axis)
 
-        if not np.any(logged == iteration):
-            assets = list(clips.get("assetPaths", [])) + [Sdf.AssetPath(f"./{CLIPS_DIR}/{name}/{clip_name}")]
-            active = np.concatenate([active, [[iteration, len(assets) - 1]]])
-            active = active[np.argsort(active[:, 0], kind="stable")]
-            clips.update(assetPaths=Sdf.AssetPathArray(assets), active=Vt.Vec2dArray.FromNumpy(active),
-                         times=Vt.Vec2dArray.FromNumpy(active[:, [0, 0]]), primPath=prim_path,
-                         manifestAssetPath=Sdf.AssetPath(f"./{CLIPS_DIR}/{name}/{MANIFEST_NAME}"),
-                         interpolateMissingClipValues=True)
-            root_layer.GetPrimAtPath(prim_path).SetInfo("clips", {"default": clips})
-        root_layer.startTimeCode = float(active[:, 0].min())
+        logged = np.union1d(logged, [int(iteration)])
+        clips = _clip_metadata(name, previous, logged, iteration)
+        root_layer.GetPrimAtPath(prim_path).SetInfo("clips", {"default": clips})
+        root_layer.startTimeCode = float(logged[0])
         root_layer.endTimeCode = max(end_time, root_layer.endTimeCode if root_layer.HasEndTimeCode() else end_time)
         usd.save_layer(root_layer, root, atomic_path)
 
@@ -298,6 +297,47 @@ def material_prim_name(material_name: str) -> str:
     return material_name if Sdf.Path.IsValidIdentifier(material_name) else f"material_{material_name}"
 
 
+def _clip_name(iteration: int) -> str:
+    return f"iteration.{int(iteration):0{_CLIP_DIGITS}d}.usdc"  # <basename>.<number>.usdc: USD's clip template form
+
+
+def _clip_metadata(name: str, previous: dict, logged: np.ndarray, iteration: int) -> dict:
+    """The ``clips`` metadata of ``/<name>`` once ``iteration`` joins the sorted iterations ``logged`` (int64).
+
+    One clip per iteration, clip time = stage time. Evenly spaced iterations (``log every k
+    steps``) use a clip *template*, whose size does not depend on their number; otherwise
+    (or once ``previous`` lists clips explicitly) every clip is listed in ``assetPaths``/``active``/``times``.
+    """
+    folder = f"./{CLIPS_DIR}/{name}"
+    clips = {"primPath": f"/{name}", "manifestAssetPath": Sdf.AssetPath(f"{folder}/{MANIFEST_NAME}"),
+             "interpolateMissingClipValues": True}
+    strides = np.unique(np.diff(logged))
+    if "assetPaths" not in previous and len(strides) <= 1 and logged[-1] < 10 ** _CLIP_DIGITS:
+        clips.update(templateAssetPath=f"{folder}/{_clip_name(0).replace('0' * _CLIP_DIGITS, '#' * _CLIP_DIGITS)}",
+                     templateStartTime=float(logged[0]), templateEndTime=float(logged[-1]),
+                     templateStride=float(strides[0]) if len(strides) else 1.0)
+        return clips
+    if "assetPaths" in previous:
+        assets = {int(time): previous["assetPaths"][int(index)] for time, index in previous["active"]}
+    else:
+        assets = {int(time): Sdf.AssetPath(f"{folder}/{_clip_name(time)}") for time in logged}
+    assets[int(iteration)] = Sdf.AssetPath(f"{folder}/{_clip_name(iteration)}")
+    times = np.repeat(logged.astype(np.float64)[:, None], 2, axis=1)
+    active = np.stack([times[:, 0], np.arange(len(logged), dtype=np.float64)], axis=1)
+    clips.update(assetPaths=Sdf.AssetPathArray([assets[int(time)] for time in logged]),
+                 active=Vt.Vec2dArray.FromNumpy(active), times=Vt.Vec2dArray.FromNumpy(times))
+    return clips
+
+
+def _logged_iterations(clips: dict) -> np.ndarray:
+    """Sorted iterations ``(N,)`` int64 named by ``clips`` metadata (a clip template or explicit ``active`` pairs)."""
+    if "templateStartTime" in clips:
+        start, end, stride = (clips[f"template{key}"] for key in ("StartTime", "EndTime", "Stride"))
+        return np.arange(int(start), int(end) + 1, int(stride), dtype=np.int64)
+    active = np.asarray(clips.get("active", Vt.Vec2dArray()), dtype=np.float64).reshape(-1, 2)
+    return np.unique(active[:, 0].astype(np.int64))
+
+
 def _open_root(root: Path, name: str, prim_type: str, up_axis: str) -> Sdf.Layer:
     """The root layer of a Timelapse file: the existing one, or a new one with ``/<name>`` as default prim."""
     if root.is_file():
@@ -386,9 +426,9 @@ class TimelapseReader:
         prim = stage.GetPrimAtPath(f"/{kind}_{int(id)}")
         if not prim:
             raise LoadError(f"{path}: no prim /{kind}_{id}")
-        active = Usd.ClipsAPI(prim).GetClipActive()
-        if active:
-            return sorted(int(time) for time, _ in active)
+        logged = _logged_iterations(Usd.ClipsAPI(prim).GetClips().get("default", {}))
+        if len(logged):
+            return [int(time) for time in logged]
         attribute = prim.GetAttribute("points" if prim.IsA(UsdGeom.PointBased) else "positions")
         return sorted(int(time) for time in usd.sample_times(attribute))
 
