@@ -19,7 +19,8 @@ from typing import Optional
 
 import numpy as np
 
-from kaolin_pipeline.datasets._fileutil import (
+from kaolin_pipeline.io._open3d import import_open3d
+from kaolin_pipeline.io._fileutil import (
     USD_EXTENSIONS,
     PathLike,
     atomic_path,
@@ -31,7 +32,7 @@ from kaolin_pipeline.datasets._fileutil import (
     unit_colors,
 )
 from kaolin_pipeline.structures import PointCloud
-from kaolin_pipeline.datasets.validate import validate_pointcloud, validate_for_saving
+from kaolin_pipeline.io.validate import validate_pointcloud, validate_for_saving
 from kaolin_pipeline.errors import LoadError, SaveError
 
 OPEN3D_POINTCLOUD_EXTENSIONS = (".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts")
@@ -55,7 +56,7 @@ def load_pointcloud(path: PathLike) -> PointCloud:
     ext = check_extension(path, POINTCLOUD_EXTENSIONS, LoadError)
     path = check_readable(path)
     if ext in USD_EXTENSIONS:
-        from kaolin_pipeline.datasets import usd
+        from kaolin_pipeline.io import usd
 
         cloud = usd.import_pointcloud(str(path))
     elif ext == ".npy":
@@ -79,7 +80,7 @@ def save_pointcloud(path: PathLike, cloud: PointCloud) -> None:
     ext = check_extension(path, POINTCLOUD_EXTENSIONS, SaveError)
     path = Path(path)
     if ext in USD_EXTENSIONS:  # the USD exporter validates the point cloud itself
-        from kaolin_pipeline.datasets import usd
+        from kaolin_pipeline.io import usd
 
         usd.export_pointcloud(str(path), cloud)
         return
@@ -166,7 +167,7 @@ def _read_ply(path: Path) -> PointCloud:
 
 
 def _read_open3d(path: Path, ext: str) -> PointCloud:
-    import open3d as o3d
+    o3d = import_open3d()
 
     with reading(path, f"{ext[1:].upper()} point cloud"), o3d.utility.VerbosityContextManager(
         o3d.utility.VerbosityLevel.Error
@@ -186,7 +187,7 @@ def _read_open3d(path: Path, ext: str) -> PointCloud:
 
 
 def _write_open3d(temp: Path, arrays: dict[str, np.ndarray]) -> None:
-    import open3d as o3d
+    o3d = import_open3d()
 
     pcd = o3d.geometry.PointCloud()
     pcd.points = o3d.utility.Vector3dVector(arrays["points"].astype(np.float64))
