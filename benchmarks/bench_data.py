@@ -21,7 +21,7 @@ import torch
 import trimesh
 
 from kaolin_pipeline.datasets.folders import MeshFolder
-from kaolin_pipeline.datasets.mesh_io import load_mesh
+from kaolin_pipeline.io.mesh import load_mesh
 from kaolin_pipeline.datasets.transforms import Compose, Normalize, SamplePoints, Voxelize
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.metrics import chamfer_distance

@@ -129,7 +129,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from kaolin_pipeline.datasets.describe import describe_file
+    from kaolin_pipeline.io.describe import describe_file
 
     print(describe_file(args.file))
     return 0

@@ -8,10 +8,10 @@ import pytest
 import torch
 import trimesh
 
-from kaolin_pipeline.datasets.mesh_io import load_mesh, save_mesh
-from kaolin_pipeline.datasets.pointcloud_io import load_pointcloud
+from kaolin_pipeline.io.mesh import load_mesh, save_mesh
+from kaolin_pipeline.io.pointcloud import load_pointcloud
 from kaolin_pipeline.structures import Mesh, PointCloud
-from kaolin_pipeline.datasets.voxelgrid_io import load_voxelgrid, save_voxelgrid
+from kaolin_pipeline.io.voxelgrid import load_voxelgrid, save_voxelgrid
 from kaolin_pipeline.errors import LoadError, SaveError
 
 LOADERS = {"mesh": (load_mesh, "obj"), "pointcloud": (load_pointcloud, "ply"), "voxelgrid": (load_voxelgrid, "binvox")}
@@ -231,7 +231,7 @@ def test_obj_malformed_number_in_uniform_file(tmp_path):
 
 
 def test_validators_name_per_vertex_and_per_point_field_mismatches():
-    from kaolin_pipeline.datasets.validate import validate_mesh, validate_pointcloud
+    from kaolin_pipeline.io.validate import validate_mesh, validate_pointcloud
 
     mesh = Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 2]]), vertex_colors=torch.rand(2, 3))
     with pytest.raises(LoadError, match=r"m\.obj: vertex_colors has 2 rows for 3 vertices"):

@@ -8,7 +8,8 @@ import torch
 import trimesh
 
 from kaolin_pipeline.cli import main
-from kaolin_pipeline.datasets import PointCloud, VoxelGrid, save_pointcloud, save_voxelgrid
+from kaolin_pipeline.io import save_pointcloud, save_voxelgrid
+from kaolin_pipeline.structures import PointCloud, VoxelGrid
 
 
 def _run(*args):

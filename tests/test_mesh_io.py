@@ -7,7 +7,7 @@ import torch
 import trimesh
 from PIL import Image
 
-from kaolin_pipeline.datasets.mesh_io import load_mesh, save_mesh
+from kaolin_pipeline.io.mesh import load_mesh, save_mesh
 from kaolin_pipeline.structures import Mesh
 
 

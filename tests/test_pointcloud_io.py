@@ -6,7 +6,7 @@ import pytest
 import torch
 import trimesh
 
-from kaolin_pipeline.datasets.pointcloud_io import load_pointcloud, save_pointcloud
+from kaolin_pipeline.io.pointcloud import load_pointcloud, save_pointcloud
 from kaolin_pipeline.structures import PointCloud
 from kaolin_pipeline.errors import LoadError, SaveError
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from pxr import Sdf, Usd, UsdGeom
 
-from kaolin_pipeline.datasets import usd
+from kaolin_pipeline.io import usd
 from kaolin_pipeline.structures import VoxelGrid
 from kaolin_pipeline.errors import LoadError, SaveError
 from kaolin_pipeline.export.timelapse import Timelapse, TimelapseReader

@@ -4,7 +4,7 @@ import pytest
 import torch
 from pxr import Gf, Sdf, Usd, UsdGeom, Vt
 
-from kaolin_pipeline.datasets import usd
+from kaolin_pipeline.io import usd
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 from kaolin_pipeline.errors import LoadError, SaveError
 from usd_validation import validation_errors

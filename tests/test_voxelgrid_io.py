@@ -7,7 +7,7 @@ import torch
 import trimesh
 
 from kaolin_pipeline.structures import VoxelGrid
-from kaolin_pipeline.datasets.voxelgrid_io import load_voxelgrid, save_voxelgrid
+from kaolin_pipeline.io.voxelgrid import load_voxelgrid, save_voxelgrid
 from kaolin_pipeline.errors import LoadError, SaveError
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Optional
 import torch
 from torch.utils.data import Dataset
 
-from kaolin_pipeline.datasets._fileutil import PathLike, atomic_path
+from kaolin_pipeline.io._fileutil import PathLike, atomic_path
 from kaolin_pipeline.datasets.transforms import transform_params
 from kaolin_pipeline.errors import ConfigError, LoadError
 

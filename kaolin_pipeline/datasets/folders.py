@@ -1,7 +1,7 @@
 """Datasets of mesh files on disk: any folder, ShapeNetCore v1/v2, ModelNet10/40.
 
 All three list their files once, at construction, and load one per item through
-:func:`kaolin_pipeline.datasets.mesh_io.load_mesh`. Items are dicts (see
+:func:`kaolin_pipeline.io.mesh.load_mesh`. Items are dicts (see
 :mod:`~kaolin_pipeline.datasets.collate`) with ``category`` and ``path``.
 
 A file that fails to load (or to transform) is reported with a ``warnings.warn``
@@ -20,10 +20,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from torch.utils.data import Dataset
 
-from kaolin_pipeline.datasets._fileutil import PathLike
+from kaolin_pipeline.io._fileutil import PathLike
 from kaolin_pipeline.datasets.cache import ItemCache, file_digest
 from kaolin_pipeline.datasets.collate import mesh_to_item
-from kaolin_pipeline.datasets.mesh_io import MESH_EXTENSIONS, load_mesh
+from kaolin_pipeline.io.mesh import MESH_EXTENSIONS, load_mesh
 from kaolin_pipeline.datasets.shapenet_synsets import SYNSET_TO_NAME, synset_id
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 
@@ -135,7 +135,7 @@ class MeshFolder(MeshFileDataset):
     Args:
         root: folder to scan.
         extensions: file extensions to take (``'.obj'`` or ``'obj'``); all of
-            :data:`~kaolin_pipeline.datasets.mesh_io.MESH_EXTENSIONS` when ``None``.
+            :data:`~kaolin_pipeline.io.mesh.MESH_EXTENSIONS` when ``None``.
         transform, strict, cache_dir: see :class:`MeshFileDataset`.
     """
 

@@ -1,8 +1,8 @@
 """Final assets of a run: one mesh written as USD, OBJ (+ MTL + PNG texture), PLY and GLB.
 
-The writers are :func:`kaolin_pipeline.datasets.mesh_io.save_mesh` (OBJ in Kaolin's
+The writers are :func:`kaolin_pipeline.io.mesh.save_mesh` (OBJ in Kaolin's
 layout; PLY and GLB through trimesh with vertex colours, or the texture embedded in
-the GLB) and, for ``.usd``, :func:`kaolin_pipeline.datasets.usd.export_mesh` to which
+the GLB) and, for ``.usd``, :func:`kaolin_pipeline.io.usd.export_mesh` to which
 ``save_mesh`` dispatches. Each writes atomically.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Sequence, Union
 
-from kaolin_pipeline.datasets.mesh_io import MESH_EXTENSIONS, load_mesh, save_mesh
+from kaolin_pipeline.io.mesh import MESH_EXTENSIONS, load_mesh, save_mesh
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import CheckpointError, SaveError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint, mesh_from_state

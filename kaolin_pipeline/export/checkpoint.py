@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.datasets.validate import validate_mesh
+from kaolin_pipeline.io.validate import validate_mesh
 from kaolin_pipeline.errors import CheckpointError
 from kaolin_pipeline.atomic import atomic_open, atomic_path
 

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from kaolin_pipeline.datasets.mesh_io import load_mesh
+from kaolin_pipeline.io.mesh import load_mesh
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.assets import final_mesh_path

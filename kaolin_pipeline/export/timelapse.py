@@ -41,9 +41,9 @@ import numpy as np
 import torch
 from pxr import Sdf, Usd, UsdGeom, Vt
 
-from kaolin_pipeline.datasets import usd
+from kaolin_pipeline.io import usd
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
-from kaolin_pipeline.datasets.validate import validate_mesh, validate_pointcloud, validate_voxelgrid
+from kaolin_pipeline.io.validate import validate_mesh, validate_pointcloud, validate_voxelgrid
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 from kaolin_pipeline.atomic import atomic_path
 

@@ -6,9 +6,9 @@ from typing import Callable
 
 import torch
 
-from kaolin_pipeline.datasets.mesh_io import MESH_EXTENSIONS, load_mesh
-from kaolin_pipeline.datasets.pointcloud_io import POINTCLOUD_EXTENSIONS, load_pointcloud
-from kaolin_pipeline.datasets.voxelgrid_io import VOXELGRID_EXTENSIONS, load_voxelgrid
+from kaolin_pipeline.io.mesh import MESH_EXTENSIONS, load_mesh
+from kaolin_pipeline.io.pointcloud import POINTCLOUD_EXTENSIONS, load_pointcloud
+from kaolin_pipeline.io.voxelgrid import VOXELGRID_EXTENSIONS, load_voxelgrid
 from kaolin_pipeline.errors import LoadError, PipelineError
 
 

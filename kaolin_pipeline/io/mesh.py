@@ -5,7 +5,7 @@ OBJ is parsed here so that it keeps Kaolin's layout: ``vertices`` are the file's
 lines) indexed by ``face_uvs_idx``. The other formats go through trimesh with
 ``process=False`` (no merging or reordering of vertices); formats that store one
 UV per vertex (glTF/GLB, PLY) give ``face_uvs_idx == faces``. USD files are handed
-to :mod:`kaolin_pipeline.datasets.usd`.
+to :mod:`kaolin_pipeline.io.usd`.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from kaolin_pipeline.datasets._fileutil import (
+from kaolin_pipeline.io._fileutil import (
     USD_EXTENSIONS,
     PathLike,
     atomic_path,
@@ -30,7 +30,7 @@ from kaolin_pipeline.datasets._fileutil import (
     unit_colors,
 )
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.datasets.validate import validate_for_saving, validate_mesh
+from kaolin_pipeline.io.validate import validate_for_saving, validate_mesh
 from kaolin_pipeline.errors import LoadError, SaveError
 
 TRIMESH_MESH_EXTENSIONS = (".off", ".ply", ".stl", ".glb", ".gltf")
@@ -61,7 +61,7 @@ def load_mesh(path: PathLike, *, normalize: bool = False) -> Mesh:
     ext = check_extension(path, MESH_EXTENSIONS, LoadError)
     path = check_readable(path)
     if ext in USD_EXTENSIONS:
-        from kaolin_pipeline.datasets import usd
+        from kaolin_pipeline.io import usd
 
         mesh = usd.import_mesh(str(path))
     elif ext == ".obj":
@@ -89,7 +89,7 @@ def save_mesh(path: PathLike, mesh: Mesh) -> None:
     """
     ext = check_extension(path, MESH_EXTENSIONS, SaveError)
     if ext in USD_EXTENSIONS:  # the USD exporter validates the mesh itself
-        from kaolin_pipeline.datasets import usd
+        from kaolin_pipeline.io import usd
 
         usd.export_mesh(str(path), mesh)
         return

@@ -35,7 +35,7 @@ import torch
 from PIL import Image
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade, Vt
 
-from kaolin_pipeline.datasets._fileutil import (
+from kaolin_pipeline.io._fileutil import (
     USD_EXTENSIONS,
     PathLike,
     atomic_path,
@@ -47,7 +47,7 @@ from kaolin_pipeline.datasets._fileutil import (
     to_numpy,
 )
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
-from kaolin_pipeline.datasets.validate import validate_for_saving, validate_mesh, validate_pointcloud, validate_voxelgrid
+from kaolin_pipeline.io.validate import validate_for_saving, validate_mesh, validate_pointcloud, validate_voxelgrid
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 
 TimeArg = Optional[float]

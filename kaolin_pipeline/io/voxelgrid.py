@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from kaolin_pipeline.datasets._fileutil import (
+from kaolin_pipeline.io._fileutil import (
     USD_EXTENSIONS,
     PathLike,
     atomic_path,
@@ -30,7 +30,7 @@ from kaolin_pipeline.datasets._fileutil import (
     to_numpy,
 )
 from kaolin_pipeline.structures import VoxelGrid
-from kaolin_pipeline.datasets.validate import validate_voxelgrid, validate_for_saving
+from kaolin_pipeline.io.validate import validate_voxelgrid, validate_for_saving
 from kaolin_pipeline.errors import LoadError, SaveError
 
 VOXELGRID_EXTENSIONS = (".binvox", ".npy", ".npz") + USD_EXTENSIONS
@@ -53,7 +53,7 @@ def load_voxelgrid(path: PathLike) -> VoxelGrid:
     ext = check_extension(path, VOXELGRID_EXTENSIONS, LoadError)
     path = check_readable(path)
     if ext in USD_EXTENSIONS:
-        from kaolin_pipeline.datasets import usd
+        from kaolin_pipeline.io import usd
 
         grid = usd.import_voxelgrid(str(path))
     elif ext == ".binvox":
@@ -78,7 +78,7 @@ def save_voxelgrid(path: PathLike, grid: VoxelGrid) -> None:
     ext = check_extension(path, VOXELGRID_EXTENSIONS, SaveError)
     path = Path(path)
     if ext in USD_EXTENSIONS:  # the USD exporter validates the voxel grid itself
-        from kaolin_pipeline.datasets import usd
+        from kaolin_pipeline.io import usd
 
         usd.export_voxelgrid(str(path), grid)
         return

@@ -16,7 +16,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from kaolin_pipeline.datasets.mesh_io import load_mesh
+from kaolin_pipeline.io.mesh import load_mesh
 from kaolin_pipeline.datasets.synthetic import make_shape
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian
