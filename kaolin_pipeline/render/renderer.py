@@ -20,7 +20,7 @@ from ..ops.mesh import index_vertices_by_faces, vertex_normals
 from .camera import generate_perspective_projection, generate_rotate_translate_matrices
 from .dibr import dibr_rasterization
 from .lighting import DirectionalLight, lambertian_lighting, spherical_harmonic_lighting
-from .rasterize import prepare_vertices
+from .rasterize import prepare_vertices, rasterize
 from .texture import TEXTURE_MODES, texture_mapping
 
 Lights = Union[None, DirectionalLight, torch.Tensor]
@@ -134,8 +134,9 @@ class DIBRenderer(torch.nn.Module):
 
     ``forward`` returns a dict with ``image`` (B, H, W, 3) (albedo × lighting inside the hard
     silhouette, background outside), ``soft_mask`` (B, H, W) (carries the silhouette
-    gradients), ``face_idx`` (B, H, W) long (−1 on background) and ``normals`` (B, H, W, 3)
-    unit camera-space normals (zero on background).
+    gradients; left out with ``soft_mask=False``), ``face_idx`` (B, H, W) long (−1 on background),
+    ``normals`` (B, H, W, 3) unit camera-space normals (zero on background) and ``depth`` (B, H, W)
+    the distance along the view axis, −z in camera space (zero on background).
     """
 
     def __init__(self, image_size: Union[int, Sequence[int]], background: Sequence[float] = (0.0, 0.0, 0.0),
@@ -163,7 +164,7 @@ class DIBRenderer(torch.nn.Module):
                 cameras: Optional[Cameras] = None, vertex_colors: Optional[torch.Tensor] = None,
                 uvs: Optional[torch.Tensor] = None, face_uvs_idx: Optional[torch.Tensor] = None,
                 texture: Optional[torch.Tensor] = None, lights: Lights = None,
-                pairwise: bool = False) -> dict:
+                pairwise: bool = False, soft_mask: bool = True) -> dict:
         """Render meshes from cameras.
 
         Args:
@@ -179,6 +180,8 @@ class DIBRenderer(torch.nn.Module):
             lights: None (unlit albedo), a :class:`DirectionalLight` (Lambertian), or SH coefficients
                 (9,), (N, 9) per camera or (B, 9) per image, in camera space.
             pairwise: render mesh i from camera i only.
+            soft_mask: compute the soft silhouette; ``False`` renders the hard raster only (no
+                silhouette gradients, much faster), for targets and pictures.
 
         Returns:
             dict of ``image``, ``soft_mask``, ``face_idx``, ``normals`` (see the class docstring).
@@ -187,13 +190,14 @@ class DIBRenderer(torch.nn.Module):
             raise RenderError("DIBRenderer: cameras are required")
         if isinstance(vertices, Mesh) or isinstance(vertices, (list, tuple)):
             return self._render_mesh_objects(vertices, cameras, faces, vertex_colors, uvs, face_uvs_idx,
-                                             texture, lights, pairwise)
+                                             texture, lights, pairwise, soft_mask)
         if faces is None:
             raise RenderError("DIBRenderer: faces are required with a vertices tensor")
-        return self._render(vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights, pairwise)
+        return self._render(vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights, pairwise,
+                            soft_mask)
 
     def _render_mesh_objects(self, meshes, cameras, faces, vertex_colors, uvs, face_uvs_idx, texture,
-                             lights, pairwise) -> dict:
+                             lights, pairwise, soft_mask) -> dict:
         if any(arg is not None for arg in (faces, vertex_colors, uvs, face_uvs_idx, texture)):
             raise RenderError("DIBRenderer: pass faces, colours and textures inside the Mesh, not as arguments")
         meshes = [meshes] if isinstance(meshes, Mesh) else list(meshes)
@@ -209,11 +213,11 @@ class DIBRenderer(torch.nn.Module):
             outputs.append(self._render(
                 mesh.vertices, mesh.faces, views, mesh.vertex_colors,
                 mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None, lights, False))
+                mesh.texture if textured else None, lights, False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
-                pairwise) -> dict:
+                pairwise, soft_mask) -> dict:
         if not isinstance(vertices, torch.Tensor) or vertices.dim() not in (2, 3) or vertices.shape[-1] != 3:
             raise RenderError(f"DIBRenderer: vertices must have shape (V, 3) or (M, V, 3), "
                               f"got {tuple(getattr(vertices, 'shape', ()))}")
@@ -227,18 +231,30 @@ class DIBRenderer(torch.nn.Module):
         albedo_features = self._albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces,
                                                 mesh_index, num_meshes)
         normal_features = self._normal_features(vertices, faces, face_normals, rotation, mesh_index)
-        features = normal_features if albedo_features is None else torch.cat([albedo_features, normal_features], -1)
-        interpolated, soft_mask, face_idx = dibr_rasterization(
-            self.height, self.width, face_vertices_camera[..., 2], face_vertices_image, features,
-            face_normals[..., 2], sigmainv=self.sigmainv, boxlen=self.boxlen, knum=self.knum,
-            multiplier=self.multiplier, eps=self.eps)
+        depth_features = -face_vertices_camera[..., 2:]
+        features = [normal_features, depth_features] if albedo_features is None else \
+            [albedo_features, normal_features, depth_features]
+        face_vertices_z = face_vertices_camera[..., 2]
+        if soft_mask:
+            interpolated, mask, face_idx = dibr_rasterization(
+                self.height, self.width, face_vertices_z, face_vertices_image, features,
+                face_normals[..., 2], sigmainv=self.sigmainv, boxlen=self.boxlen, knum=self.knum,
+                multiplier=self.multiplier, eps=self.eps)
+        else:
+            interpolated, face_idx = rasterize(
+                self.height, self.width, face_vertices_z, face_vertices_image, features,
+                valid_faces=face_normals[..., 2] >= 0, multiplier=self.multiplier, eps=self.eps)
+        *albedo_interpolated, normals, depth = interpolated
 
-        normals = F.normalize(interpolated[..., -3:], dim=-1)
-        albedo = self._albedo(interpolated[..., :-3], texture, mesh_index, num_meshes, normals)
+        normals = F.normalize(normals, dim=-1)
+        albedo = self._albedo(albedo_interpolated, texture, mesh_index, num_meshes, normals)
         shaded = albedo * self._shade(normals, lights, cam_index, num_views).unsqueeze(-1)
         background = self.background.to(shaded.dtype)
         image = torch.where((face_idx >= 0).unsqueeze(-1), shaded, background)
-        return {"image": image, "soft_mask": soft_mask, "face_idx": face_idx, "normals": normals}
+        out = {"image": image, "face_idx": face_idx, "normals": normals, "depth": depth[..., 0]}
+        if soft_mask:
+            out["soft_mask"] = mask
+        return out
 
     @staticmethod
     def _pairing(num_meshes: int, num_views: int, pairwise: bool, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -280,9 +296,11 @@ class DIBRenderer(torch.nn.Module):
         return index_vertices_by_faces(world_normals @ rotation.transpose(1, 2), faces)
 
     def _albedo(self, interpolated, texture, mesh_index, num_meshes, normals) -> torch.Tensor:
-        """(B, H, W, 3) albedo from interpolated colours, sampled UVs or white."""
-        if interpolated.shape[-1] == 0:
+        """(B, H, W, 3) albedo from interpolated colours or sampled UVs (``interpolated`` holds one
+        tensor), or white (``interpolated`` is empty)."""
+        if not interpolated:
             return torch.ones_like(normals)
+        interpolated, = interpolated
         if texture is None:
             return interpolated
         maps = texture.unsqueeze(0) if texture.dim() == 3 else _index_batch(texture, "texture", mesh_index, num_meshes)
