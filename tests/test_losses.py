@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, uniform_laplacian
-from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss, psnr
+from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss, psnr, psnr_foreground
 
 # A unit square split in two triangles, and a tetrahedron.
 SQUARE_FACES = torch.tensor([[0, 1, 2], [0, 2, 3]])
@@ -83,3 +83,17 @@ def test_psnr_by_hand():
     assert values[0].item() == pytest.approx(20.0, rel=1e-5)
     assert values[1].item() == pytest.approx(10 * math.log10(48.0), rel=1e-5)
     assert torch.isinf(psnr(target, target)).all()
+
+
+def test_psnr_foreground_counts_only_the_union_of_the_masks():
+    target = torch.zeros(1, 4, 4, 3)
+    prediction = target.clone()
+    prediction[0, 0, 0] = 0.5  # one pixel wrong by 0.5 in every channel
+    pred_mask = torch.zeros(1, 4, 4)
+    target_mask = torch.zeros(1, 4, 4)
+    pred_mask[0, 0, :2] = 1  # union: pixels (0,0), (0,1), (1,0) -> MSE 0.25 / 3
+    target_mask[0, :2, 0] = 1
+    expected = 10 * math.log10(3 / 0.25)
+    assert psnr_foreground(prediction, target, pred_mask, target_mask).item() == pytest.approx(expected, rel=1e-5)
+    # The whole-image PSNR is higher: 16 pixels dilute the same error.
+    assert psnr(prediction, target).item() == pytest.approx(10 * math.log10(16 / 0.25), rel=1e-5)

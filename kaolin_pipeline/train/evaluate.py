@@ -7,19 +7,20 @@ from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score
 from kaolin_pipeline.ops.sampling import sample_points
-from kaolin_pipeline.train.losses import psnr
+from kaolin_pipeline.train.losses import psnr, psnr_foreground
 
 
 def image_metrics(images: torch.Tensor, masks: torch.Tensor, target_images: torch.Tensor,
                   target_masks: torch.Tensor) -> dict[str, float]:
-    """Mean mask IoU and PSNR (dB, whole image) over views.
+    """Mean mask IoU, PSNR (dB, whole image) and foreground PSNR (dB, inside the union of the masks) over views.
 
     Args:
         images, target_images: (N, H, W, 3) in [0, 1].
         masks, target_masks: (N, H, W) silhouettes in {0, 1}.
     """
     return {"mask_iou": float(mask_iou_score(masks, target_masks).mean()),
-            "psnr": float(psnr(images.clamp(0, 1), target_images).mean())}
+            "psnr": float(psnr(images.clamp(0, 1), target_images).mean()),
+            "psnr_foreground": float(psnr_foreground(images.clamp(0, 1), target_images, masks, target_masks).mean())}
 
 
 def _shared_box(*meshes: Mesh, resolution: int) -> tuple[torch.Tensor, float]:
