@@ -33,7 +33,7 @@ def test_fit_improves_mask_iou_by_a_wide_margin(tmp_path):
     assert metrics["mask_iou"] > before["mask_iou"] + 0.35
     assert metrics["chamfer"] < before["chamfer"] / 3
     saved = json.loads((tmp_path / "metrics.json").read_text())
-    assert set(saved) == {"mask_iou", "psnr", "chamfer", "f_score_1", "f_score_2", "voxel_iou", "seconds"}
+    assert set(saved) == {"mask_iou", "psnr", "psnr_foreground", "chamfer", "f_score_1", "f_score_2", "voxel_iou", "seconds"}
     assert yaml.safe_load((tmp_path / "config.yaml").read_text()) == config
     assert sorted(p.name for p in (tmp_path / "views").iterdir()) == sorted(
         f"{kind}_{i}.png" for kind in ("pred", "target") for i in range(4))
