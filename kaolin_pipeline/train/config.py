@@ -1,9 +1,9 @@
 """Recipe configurations: YAML defaults, a user YAML file and ``key=value`` overrides.
 
 A configuration is a nested ``dict``. The defaults of each recipe live in the
-top-level ``configs/<recipe>.yaml`` and define every valid key and its type: a
-user file or an override may only set keys that exist there, with a value of a
-compatible type. A mistyped key is refused with a :class:`ConfigError` that
+shipped ``configs/<recipe>.yaml`` (package data, see :mod:`kaolin_pipeline.resources`)
+and define every valid key and its type: a user file or an override may only set
+keys that exist there, with a value of a compatible type. A mistyped key is refused with a :class:`ConfigError` that
 names it and suggests the closest valid key.
 """
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from kaolin_pipeline.errors import ConfigError
+from kaolin_pipeline.resources import shipped_path
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+CONFIG_DIR = shipped_path("configs")
 
 
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
