@@ -31,6 +31,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..resources import shipped_path
+from ..yamlfile import load_yaml
 from .lighting import DirectionalLight
 from .renderer import SHADING_MODES, Cameras, DIBRenderer, look_at_cameras
 
@@ -211,7 +212,7 @@ def load_preset(name_or_path: Union[str, Path]) -> dict:
     """
     path = _resolve_path(name_or_path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         shipped = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
         raise ConfigError(f"{path}: render preset not found (shipped presets: {', '.join(shipped)})") from None
