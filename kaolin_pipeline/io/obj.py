@@ -28,8 +28,9 @@ import numpy as np
 import torch
 
 from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
-from kaolin_pipeline.io.textures import image_to_texture, texture_to_image
-from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.io.mtl import material_names, read_mtl, to_pbr_material, write_mtl
+from kaolin_pipeline.io.textures import write_texture_png
+from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError
 
 
@@ -52,8 +53,8 @@ class _ObjContent:
     ``positions (V, 3)``, ``colors (V, 3)`` (None unless every ``v`` line has r g b),
     ``uvs (T, 2)``, ``normals (N, 3)``, ``faces (F, 3)``, ``face_uvs (F, 3)`` and
     ``face_normals (F, 3)`` (None unless every triangle has them), ``faces_with_uvs``
-    (how many triangles have uv indices), ``materials`` (``usemtl`` names used by faces,
-    None for faces before any ``usemtl``) and ``material_libraries`` (``mtllib`` paths).
+    (how many triangles have uv indices), ``face_materials (F,)`` (per triangle, the
+    ``usemtl`` name in force, None before any ``usemtl``) and ``material_libraries`` (``mtllib`` paths).
     """
 
     positions: np.ndarray
@@ -64,7 +65,7 @@ class _ObjContent:
     face_uvs: Optional[np.ndarray]
     faces_with_uvs: int
     face_normals: Optional[np.ndarray]
-    materials: set[Optional[str]]
+    face_materials: list[Optional[str]]
     material_libraries: list[str]
 
 
@@ -114,7 +115,7 @@ class _ObjLists:
             face_uvs=np.asarray(self.face_uvs, dtype=np.int64).reshape(-1, 3) if with_uvs == len(self.faces) else None,
             faces_with_uvs=with_uvs,
             face_normals=np.asarray(self.face_normals, dtype=np.int64).reshape(-1, 3) if with_normals else None,
-            materials=set(self.face_materials),
+            face_materials=self.face_materials,
             material_libraries=self.material_libraries,
         )
 
@@ -231,7 +232,8 @@ def _parse_obj_uniform(raw: bytes) -> Optional[_ObjContent]:
         resolved.append(None if field is None else np.where(field > 0, field - 1, np.reshape(count, (-1, 1)) + field))
     fan = _fan_triangles(corners[0].shape[1]) if len(rows["f"]) else np.zeros((0, 3), dtype=np.int64)
     triangles = [None if field is None else field[:, fan].reshape(-1, 3) for field in resolved]
-    used = np.unique(np.searchsorted(material_rows, rows["f"]) - 1)
+    line_materials = np.searchsorted(material_rows, rows["f"]) - 1
+    names = [None if index < 0 else material_names[index] for index in line_materials.tolist()]
     if uvs.shape[1] == 1:
         uvs = np.concatenate([uvs, np.zeros_like(uvs)], axis=1)
     return _ObjContent(
@@ -243,7 +245,7 @@ def _parse_obj_uniform(raw: bytes) -> Optional[_ObjContent]:
         face_uvs=triangles[1],
         faces_with_uvs=0 if triangles[1] is None else len(triangles[0]),
         face_normals=triangles[2],
-        materials={None if index < 0 else material_names[index] for index in used.tolist()},
+        face_materials=[name for name in names for _ in range(len(fan))],
         material_libraries=libraries,
     )
 
@@ -351,47 +353,44 @@ def _obj_vertex_normals(content: _ObjContent, path: Path) -> Optional[np.ndarray
     return normals[per_vertex]
 
 
-def _parse_mtl_textures(path: Path) -> dict[str, Path]:
-    """Material name -> diffuse texture path (``map_Kd``, options before the file name skipped)."""
-    textures: dict[str, Path] = {}
-    name: Optional[str] = None
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = line.split()
-        if len(parts) < 2:
-            continue
-        key = parts[0].lower()
-        if key == "newmtl":
-            name = line.split(None, 1)[1].strip()
-        elif key == "map_kd" and name is not None:
-            textures[name] = path.parent / parts[-1].replace("\\", "/")
-    return textures
+def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
+                   ) -> tuple[Optional[list[PBRMaterial]], Optional[torch.Tensor]]:
+    """``(materials, material_assignments (F,))`` of the OBJ's faces, or ``(None, None)`` without ``usemtl``.
 
-
-def _obj_texture(content: _ObjContent, path: Path) -> Optional[torch.Tensor]:
-    """The one diffuse texture used by the OBJ's faces, or None (with a warning when it cannot be had)."""
-    textures: dict[str, Path] = {}
-    for library in content.material_libraries:
-        library_path = path.parent / library.replace("\\", "/")
-        if not library_path.is_file():
-            warnings.warn(f"{path}: material library {library_path} not found; loading without texture")
-            continue
-        with reading(library_path, "MTL material library"):
-            textures.update(_parse_mtl_textures(library_path))
-    used = sorted({str(textures[m]) for m in content.materials if m in textures})
+    Materials are listed in the order faces first use them; faces before any ``usemtl`` get -1.
+    A library or material that cannot be found is reported with a warning (the material keeps
+    its name only); texture maps are read only ``with_textures``.
+    """
+    used = list(dict.fromkeys(name for name in content.face_materials if name is not None))
     if not used:
-        return None
-    if len(used) > 1:
-        warnings.warn(f"{path}: faces use {len(used)} different textures ({', '.join(used)}); only one "
-                      "texture per mesh is supported, loading without texture")
-        return None
-    texture_path = Path(used[0])
-    if not texture_path.is_file():
-        warnings.warn(f"{path}: texture image {texture_path} not found; loading without texture")
-        return None
-    from PIL import Image
+        return None, None
+    library: dict[str, dict[str, object]] = {}
+    for name in content.material_libraries:
+        library_path = path.parent / name.replace("\\", "/")
+        if not library_path.is_file():
+            warnings.warn(f"{path}: material library {library_path} not found; loading without its materials")
+            continue
+        library.update(read_mtl(library_path))
+    missing = [name for name in used if name not in library]
+    if missing and library:
+        warnings.warn(f"{path}: material(s) {', '.join(missing)} not defined in its material libraries")
+    images: dict = {}
+    materials = [to_pbr_material(name, library.get(name, {}), path, with_textures, images) for name in used]
+    index = {name: i for i, name in enumerate(used)}
+    assignments = torch.tensor([-1 if name is None else index[name] for name in content.face_materials],
+                               dtype=torch.int64)
+    return materials, assignments
 
-    with reading(texture_path, f"texture image used by {path}"), Image.open(texture_path) as image:
-        return image_to_texture(image)
+
+def single_texture(mesh: Mesh) -> Optional[torch.Tensor]:
+    """The diffuse texture every face of ``mesh`` uses through its materials, or None (see :class:`Mesh`)."""
+    if mesh.materials is None or mesh.uvs is None or not len(mesh.material_assignments):
+        return None
+    used = mesh.material_assignments.unique().tolist()
+    textures = {id(mesh.materials[i].diffuse_texture): mesh.materials[i].diffuse_texture for i in used if i >= 0}
+    if -1 in used or len(textures) != 1:
+        return None
+    return next(iter(textures.values()))
 
 
 def read_obj(path: Path) -> Mesh:
@@ -410,25 +409,38 @@ def read_obj(path: Path) -> Mesh:
     if len(content.uvs) and content.face_uvs is not None:
         mesh.uvs = float_tensor(content.uvs)
         mesh.face_uvs_idx = long_tensor(content.face_uvs)
-        mesh.texture = _obj_texture(content, path)
     elif content.faces_with_uvs:
         warnings.warn(f"{path}: only {content.faces_with_uvs} of {len(content.faces)} faces have texture "
-                      "coordinates; loading without uvs and texture")
+                      "coordinates; loading without uvs and textures")
+    mesh.materials, mesh.material_assignments = _obj_materials(content, path, with_textures=mesh.uvs is not None)
+    mesh.texture = single_texture(mesh)
     return mesh
 
 
 def write_obj(path: Path, mesh: Mesh) -> None:
-    """Write ``v [r g b]`` / ``vt`` / ``vn`` / ``f v/vt/vn`` lines, plus MTL and PNG when textured."""
+    """Write ``v [r g b]`` / ``vt`` / ``vn`` / ``f v/vt/vn`` lines, plus the MTL and PNGs of its materials.
+
+    A mesh with ``materials`` gets ``<stem>.mtl`` (every material, see :func:`~kaolin_pipeline.io.mtl.write_mtl`)
+    and a ``usemtl`` line wherever the material changes along the faces (faces keep their order;
+    a run of unassigned faces after a material is introduced by a bare ``usemtl``). A mesh with
+    only ``texture`` (and UVs) gets one material ``material_0`` using ``<stem>.png``.
+    """
     import io
 
     vertices = to_numpy(mesh.vertices, "vertices", path, np.float64)
-    columns = [to_numpy(mesh.faces, "faces", path, np.int64) + 1]
+    faces = to_numpy(mesh.faces, "faces", path, np.int64) + 1
+    columns = [faces]
     lines = io.StringIO()
     lines.write("# written by kaolin_pipeline\n")
-    textured = mesh.texture is not None and mesh.uvs is not None
-    if textured:
-        _write_obj_material(path, mesh)
+    names: Optional[list[str]] = None
+    if mesh.materials is not None:
+        names = material_names(mesh.materials)
+        write_mtl(path.with_suffix(".mtl"), mesh.materials, names)
         lines.write(f"mtllib {path.stem}.mtl\n")
+    elif mesh.texture is not None and mesh.uvs is not None:
+        _write_texture_material(path, mesh.texture)
+        lines.write(f"mtllib {path.stem}.mtl\n")
+        names = ["material_0"]
     if mesh.vertex_colors is not None:
         colors = to_numpy(mesh.vertex_colors, "vertex_colors", path, np.float64)
         np.savetxt(lines, np.concatenate([vertices, colors], axis=1), fmt="v %.9g %.9g %.9g %.9g %.9g %.9g")
@@ -441,21 +453,28 @@ def write_obj(path: Path, mesh: Mesh) -> None:
         face_format += "/%d"
     if mesh.vertex_normals is not None:
         np.savetxt(lines, to_numpy(mesh.vertex_normals, "vertex_normals", path, np.float64), fmt="vn %.9g %.9g %.9g")
-        columns.append(columns[0])
+        columns.append(faces)
         face_format += "/%d" if mesh.uvs is not None else "//%d"
-    if textured:
-        lines.write("usemtl material_0\n")
-    corners = np.stack(columns, axis=2).reshape(len(columns[0]), -1)
-    np.savetxt(lines, corners, fmt="f " + " ".join([face_format] * 3))
+    corners = np.stack(columns, axis=2).reshape(len(faces), -1)
+    assignments = np.zeros(len(faces), dtype=np.int64) if mesh.materials is None else \
+        to_numpy(mesh.material_assignments, "material_assignments", path, np.int64)
+    if names is None:
+        assignments = np.full(len(faces), -1, dtype=np.int64)
+    starts = [0] + (np.flatnonzero(assignments[1:] != assignments[:-1]) + 1).tolist()
+    for start, end in zip(starts, starts[1:] + [len(faces)]):
+        material = int(assignments[start])
+        if material >= 0:
+            lines.write(f"usemtl {names[material]}\n")
+        elif start > 0:  # unassigned faces after a material
+            lines.write("usemtl\n")
+        np.savetxt(lines, corners[start:end], fmt="f " + " ".join([face_format] * 3))
     with atomic_path(path) as temp:
         temp.write_text(lines.getvalue(), encoding="utf-8")
 
 
-def _write_obj_material(path: Path, mesh: Mesh) -> None:
+def _write_texture_material(path: Path, texture: torch.Tensor) -> None:
     """Write ``<stem>.png`` (the texture) and ``<stem>.mtl`` (one material using it) next to ``path``."""
-    image = texture_to_image(mesh.texture, path)
-    with atomic_path(path.with_suffix(".png")) as temp:
-        image.save(temp, format="PNG")
+    write_texture_png(texture.detach(), path.with_suffix(".png"))
     material = f"newmtl material_0\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nmap_Kd {path.stem}.png\n"
     with atomic_path(path.with_suffix(".mtl")) as temp:
         temp.write_text(material, encoding="utf-8")
