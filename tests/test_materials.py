@@ -227,3 +227,122 @@ def test_obj_round_trip_renders_the_same_picture(tmp_path):
     save_mesh(tmp_path / "two.obj", mesh)
     loaded = load_mesh(tmp_path / "two.obj")
     assert torch.equal(render(loaded)["image"], render(mesh)["image"])
+
+
+# --------------------------------------------------------------------------- glTF / GLB
+
+def _png_data_uri(pixels):
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def write_hand_made_gltf(path):
+    """Two primitives (two triangles of a unit square), two materials, the second node translated by +2 x.
+
+    glTF UVs have v pointing down: (0, 0) is the top-left of the image.
+    """
+    import base64
+    import json
+
+    positions = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
+    uvs = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32)  # file convention
+    first, second = np.array([0, 1, 2], np.uint16), np.array([0, 2, 3], np.uint16)
+    blobs = [positions.tobytes(), uvs.tobytes(), first.tobytes(), second.tobytes()]
+    offsets = np.cumsum([0] + [len(b) for b in blobs]).tolist()
+    data = b"".join(blobs)
+    pixels = np.zeros((2, 2, 3), np.uint8)
+    pixels[0, 0] = (255, 0, 0)  # top-left red
+    views = [{"buffer": 0, "byteOffset": offsets[i], "byteLength": len(b)} for i, b in enumerate(blobs)]
+    gltf = {
+        "asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0, 1]}],
+        "nodes": [{"mesh": 0}, {"mesh": 1, "translation": [2, 0, 0]}],
+        "meshes": [
+            {"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1}, "indices": 2, "material": 0}]},
+            {"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1}, "indices": 3, "material": 1}]}],
+        "materials": [
+            {"name": "paint", "pbrMetallicRoughness": {"baseColorFactor": [0.2, 0.4, 0.6, 1.0],
+                                                       "metallicFactor": 0.0, "roughnessFactor": 0.5}},
+            {"name": "picture", "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
+        "textures": [{"source": 0}], "images": [{"uri": _png_data_uri(pixels)}],
+        "buffers": [{"byteLength": len(data), "uri": "data:application/octet-stream;base64,"
+                     + base64.b64encode(data).decode()}],
+        "bufferViews": views,
+        "accessors": [
+            {"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3", "min": [0, 0, 0], "max": [1, 1, 0]},
+            {"bufferView": 1, "componentType": 5126, "count": 4, "type": "VEC2"},
+            {"bufferView": 2, "componentType": 5123, "count": 3, "type": "SCALAR"},
+            {"bufferView": 3, "componentType": 5123, "count": 3, "type": "SCALAR"}],
+    }
+    path.write_text(json.dumps(gltf))
+
+
+def test_gltf_reads_one_material_per_primitive_without_atlas(tmp_path):
+    write_hand_made_gltf(tmp_path / "hand.gltf")
+    mesh = load_mesh(tmp_path / "hand.gltf")
+    assert [m.material_name for m in mesh.materials] == ["paint", "picture"]
+    assert mesh.material_assignments.tolist() == [0, 1]
+    paint, picture = mesh.materials
+    assert torch.allclose(paint.diffuse_color, torch.tensor([0.2, 0.4, 0.6]), atol=0.5 / 255)
+    assert paint.roughness_value.tolist() == [0.5] and paint.metallic_value.tolist() == [0.0]
+    assert paint.diffuse_texture is None
+    assert picture.diffuse_texture.shape == (3, 2, 2)  # the image itself, not an atlas
+    assert picture.diffuse_texture[:, 0, 0].tolist() == [1.0, 0.0, 0.0]
+    # second node moved by +2 x; faces keep their winding
+    assert mesh.vertices[mesh.faces[1]].tolist() == [[2, 0, 0], [3, 1, 0], [2, 1, 0]]
+    # UVs with origin at the bottom-left: the file's (0, 0) (top-left) becomes (0, 1)
+    assert mesh.uvs[mesh.face_uvs_idx[1]].tolist() == [[0, 0], [1, 1], [0, 1]]
+    assert mesh.texture is None
+
+
+@pytest.mark.parametrize("ext", [".glb", ".gltf"])
+def test_gltf_round_trip_keeps_materials_and_renders_the_same(tmp_path, ext):
+    mesh = two_material_mesh()
+    save_mesh(tmp_path / f"two{ext}", mesh)
+    loaded = load_mesh(tmp_path / f"two{ext}")
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]  # faces already grouped: order kept
+    assert_same_materials(loaded.materials, mesh.materials,
+                          ["diffuse_color", "diffuse_texture", "roughness_value", "metallic_value"])
+    assert torch.equal(loaded.vertices[loaded.faces], mesh.vertices[mesh.faces])
+    assert torch.equal(render(loaded)["image"], render(mesh)["image"])
+
+
+def test_gltf_groups_faces_by_material_and_keeps_pbr_textures(tmp_path):
+    normals = torch.nn.functional.normalize(torch.rand(3, 2, 2) * 2 - 1, dim=0)
+    a = PBRMaterial(diffuse_color=(0.0, 1.0, 0.0), roughness_texture=byte_values(1, 2, 2, seed=1),
+                    metallic_texture=byte_values(1, 2, 2, seed=2), normals_texture=normals, material_name="a")
+    b = PBRMaterial(diffuse_color=(0.0, 0.0, 1.0), material_name="b")
+    mesh = Mesh(vertices=torch.rand(6, 3), faces=torch.tensor([[0, 1, 2], [3, 4, 5], [0, 2, 4]]),
+                uvs=torch.rand(6, 2), face_uvs_idx=torch.tensor([[0, 1, 2], [3, 4, 5], [0, 2, 4]]),
+                materials=[a, b], material_assignments=torch.tensor([1, 0, 1]))
+    save_mesh(tmp_path / "g.glb", mesh)
+    loaded = load_mesh(tmp_path / "g.glb")
+    # material 0's faces first, then material 1's in their order
+    assert loaded.material_assignments.tolist() == [0, 1, 1]
+    assert torch.equal(loaded.vertices[loaded.faces], mesh.vertices[mesh.faces[[1, 0, 2]]])
+    got = loaded.materials[0]
+    assert torch.equal(got.roughness_texture, a.roughness_texture)
+    assert torch.equal(got.metallic_texture, a.metallic_texture)
+    assert torch.allclose(got.normals_texture, normals, atol=1 / 255 + 1e-6)
+
+
+# --------------------------------------------------------------------------- one UV convention
+
+@pytest.mark.parametrize("ext", [".obj", ".glb", ".gltf", ".usda"])
+def test_textured_quad_shows_the_top_left_texel_top_left_after_a_round_trip(tmp_path, ext):
+    texture = torch.full((3, 8, 8), 0.5)
+    texture[:, :4, :4] = torch.tensor([1.0, 0.0, 0.0])[:, None, None]  # top-left quarter red
+    vertices = torch.tensor([[-1.0, -1.0, 0.0], [1.0, -1.0, 0.0], [1.0, 1.0, 0.0], [-1.0, 1.0, 0.0]]) * HALF
+    faces = torch.tensor([[0, 1, 2], [0, 2, 3]])
+    uvs = torch.tensor([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])  # origin at the bottom-left
+    mesh = Mesh(vertices=vertices, faces=faces, uvs=uvs, face_uvs_idx=faces.clone(), texture=texture)
+    save_mesh(tmp_path / f"quad{ext}", mesh)
+    loaded = load_mesh(tmp_path / f"quad{ext}")
+    image = render(loaded, size=8)["image"][0]
+    assert image[0, 0].tolist() == [1.0, 0.0, 0.0] and image[3, 3].tolist() == [1.0, 0.0, 0.0]
+    assert torch.allclose(image, texture.permute(1, 2, 0), atol=1 / 255)  # the texture, upright

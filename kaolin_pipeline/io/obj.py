@@ -29,7 +29,7 @@ import torch
 
 from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
 from kaolin_pipeline.io.mtl import material_names, read_mtl, to_pbr_material, write_mtl
-from kaolin_pipeline.io.textures import write_texture_png
+from kaolin_pipeline.io.textures import shared_diffuse_texture, write_texture_png
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError
 
@@ -382,17 +382,6 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     return materials, assignments
 
 
-def single_texture(mesh: Mesh) -> Optional[torch.Tensor]:
-    """The diffuse texture every face of ``mesh`` uses through its materials, or None (see :class:`Mesh`)."""
-    if mesh.materials is None or mesh.uvs is None or not len(mesh.material_assignments):
-        return None
-    used = mesh.material_assignments.unique().tolist()
-    textures = {id(mesh.materials[i].diffuse_texture): mesh.materials[i].diffuse_texture for i in used if i >= 0}
-    if -1 in used or len(textures) != 1:
-        return None
-    return next(iter(textures.values()))
-
-
 def read_obj(path: Path) -> Mesh:
     """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``)."""
     with reading(path, "OBJ mesh"):
@@ -413,7 +402,7 @@ def read_obj(path: Path) -> Mesh:
         warnings.warn(f"{path}: only {content.faces_with_uvs} of {len(content.faces)} faces have texture "
                       "coordinates; loading without uvs and textures")
     mesh.materials, mesh.material_assignments = _obj_materials(content, path, with_textures=mesh.uvs is not None)
-    mesh.texture = single_texture(mesh)
+    mesh.texture = shared_diffuse_texture(mesh)
     return mesh
 
 

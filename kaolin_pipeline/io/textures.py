@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from kaolin_pipeline.io._fileutil import PathLike, atomic_path, reading, to_numpy
+from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import LoadError, SaveError
 
 NORMAL_MAP = "normals_texture"
@@ -66,3 +67,18 @@ def read_texture_png(path: PathLike, source: str, channels: int = 3) -> torch.Te
         raise LoadError(f"{source}: texture file {path} does not exist")
     with reading(path, f"texture image used by {source}"), Image.open(path) as image:
         return image_to_texture(image, channels)
+
+
+def shared_diffuse_texture(mesh: Mesh):
+    """The diffuse texture every face of ``mesh`` uses through its materials, or None.
+
+    What loaders put in ``Mesh.texture`` next to ``materials`` (see :class:`~kaolin_pipeline.structures.Mesh`):
+    set only when the mesh has UVs, no face is unassigned and all faces' materials share one texture tensor.
+    """
+    if mesh.materials is None or mesh.uvs is None or not len(mesh.material_assignments):
+        return None
+    used = mesh.material_assignments.unique().tolist()
+    textures = {id(mesh.materials[i].diffuse_texture): mesh.materials[i].diffuse_texture for i in used if i >= 0}
+    if -1 in used or len(textures) != 1:
+        return None
+    return next(iter(textures.values()))

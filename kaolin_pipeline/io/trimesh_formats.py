@@ -37,46 +37,21 @@ TRIMESH_MESH_EXTENSIONS = (".off", ".ply", ".stl", ".glb", ".gltf")
 
 
 def read_with_trimesh(path: Path, ext: str) -> Mesh:
-    """Mesh from a trimesh-readable file, scene parts merged with their transforms applied."""
+    """Mesh from a PLY / STL / OFF file (``ext``)."""
     import trimesh
 
     with reading(path, f"{ext[1:].upper()} mesh"):
         loaded = trimesh.load(str(path), file_type=ext[1:], process=False)
-        scene_normals = None
         if isinstance(loaded, trimesh.Scene):
             if not loaded.geometry:
                 raise LoadError(f"{path}: file contains no geometry (corrupt or truncated?)")
-            scene_normals = _scene_vertex_normals(loaded)
             loaded = loaded.to_geometry()
         if not isinstance(loaded, trimesh.Trimesh):
             raise LoadError(
                 f"{path}: file holds a {type(loaded).__name__}, not a triangle mesh "
                 "(for a point cloud use load_pointcloud)"
             )
-        mesh = _mesh_from_trimesh(loaded, path)
-        if scene_normals is not None and len(scene_normals) == mesh.num_vertices:
-            mesh.vertex_normals = float_tensor(scene_normals)
-        return mesh
-
-
-def _scene_vertex_normals(scene) -> Optional[np.ndarray]:
-    """(V, 3) file normals of every scene part, moved by its node transform, in ``Scene.dump`` order.
-
-    trimesh drops stored normals when it bakes transforms, so they are carried over
-    here (transformed by the inverse transpose of each node's linear part). None
-    unless every part stored normals.
-    """
-    import trimesh
-
-    parts = []
-    for node in scene.graph.nodes_geometry:
-        transform, name = scene.graph[node]
-        geometry = scene.geometry[name]
-        if not isinstance(geometry, trimesh.Trimesh) or "vertex_normals" not in geometry._cache:
-            return None
-        normals = geometry.vertex_normals @ np.linalg.inv(transform[:3, :3])
-        parts.append(normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12))
-    return np.concatenate(parts, axis=0) if parts else None
+        return _mesh_from_trimesh(loaded, path)
 
 
 def _mesh_from_trimesh(tm, source: Path) -> Mesh:
@@ -92,13 +67,13 @@ def _mesh_from_trimesh(tm, source: Path) -> Mesh:
     elif visual.kind == "texture" and getattr(visual, "uv", None) is not None and len(visual.uv) == len(tm.vertices):
         mesh.uvs = float_tensor(visual.uv)
         mesh.face_uvs_idx = faces.clone()
-        image = _material_image(visual.material)
+        image = material_image(visual.material)
         if image is not None:
             mesh.texture = image_to_texture(image)
     return mesh
 
 
-def _material_image(material):
+def material_image(material):
     """The diffuse / base-colour image of a trimesh material, or None."""
     for name in ("baseColorTexture", "image"):
         image = getattr(material, name, None)
