@@ -122,6 +122,16 @@ def test_every_shipped_config_is_accepted_by_config(name, recipe):
     assert _flat(load_config(recipe, shipped / f"{name}.yaml")) == expected
 
 
+def test_a_shipped_config_can_be_named_instead_of_a_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no configs/ folder here, as for an installed package
+    demo = load_config("fit", "demo")
+    assert (demo["name"], demo["steps"], demo["optim"]["lr_vertices"]) == ("demo", 300, 0.005)
+    with pytest.raises(ConfigError, match=r"config: unknown shipped config 'dmeo' \(known: demo, fit, reconstruct\)"):
+        load_config("fit", "dmeo")
+    (tmp_path / "mine.yaml").write_text("steps: 4\n")
+    assert load_config("fit", "mine.yaml")["steps"] == 4  # relative to the working directory
+
+
 def test_shipped_configs_are_the_three_recipes():
     assert shipped_configs() == ["demo", "fit", "reconstruct"]
 
