@@ -346,3 +346,61 @@ def test_textured_quad_shows_the_top_left_texel_top_left_after_a_round_trip(tmp_
     image = render(loaded, size=8)["image"][0]
     assert image[0, 0].tolist() == [1.0, 0.0, 0.0] and image[3, 3].tolist() == [1.0, 0.0, 0.0]
     assert torch.allclose(image, texture.permute(1, 2, 0), atol=1 / 255)  # the texture, upright
+
+
+# --------------------------------------------------------------------------- USD
+
+@pytest.mark.parametrize("ext", [".usda", ".usdc"])
+def test_usd_round_trip_keeps_materials_per_geom_subset(tmp_path, ext):
+    from pxr import Usd, UsdGeom, UsdShade
+
+    mesh = two_material_mesh()
+    mesh.materials[1].normals_texture = torch.nn.functional.normalize(torch.rand(3, 2, 2) * 2 - 1, dim=0)
+    mesh.materials[1].roughness_texture = byte_values(1, 3, 2, seed=7)
+    save_mesh(tmp_path / f"two{ext}", mesh)
+    # what another USD reader sees: one materialBind subset per material, bound to a UsdPreviewSurface
+    stage = Usd.Stage.Open(str(tmp_path / f"two{ext}"))
+    prim = stage.GetPrimAtPath("/World/Meshes/mesh_0")
+    subsets = UsdGeom.Subset.GetGeomSubsets(UsdGeom.Imageable(prim), "face", "materialBind")
+    found = {}
+    for subset in subsets:
+        material, _ = UsdShade.MaterialBindingAPI(subset.GetPrim()).ComputeBoundMaterial()
+        shader = material.ComputeSurfaceSource()[0]
+        found[material.GetPrim().GetName()] = (list(subset.GetIndicesAttr().Get()), shader.GetIdAttr().Get())
+    assert found == {"red_paint": ([0, 1], "UsdPreviewSurface"), "wood": ([2, 3], "UsdPreviewSurface")}
+    loaded = load_mesh(tmp_path / f"two{ext}")
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
+    assert_same_materials(loaded.materials, mesh.materials,
+                          ["diffuse_color", "diffuse_texture", "specular_color", "roughness_value", "metallic_value",
+                           "opacity_value", "roughness_texture"])
+    assert torch.allclose(loaded.materials[1].normals_texture, mesh.materials[1].normals_texture, atol=1 / 255 + 1e-6)
+    assert torch.equal(render(loaded)["image"], render(mesh)["image"])
+
+
+def test_usd_subsets_of_polygons_map_to_their_triangles(tmp_path):
+    from pxr import Sdf, Usd, UsdGeom, UsdShade
+
+    path = tmp_path / "quads.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0), (2, 0, 0), (2, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3, 4])  # a triangle, then a quad (2 triangles)
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2, 1, 4, 5, 2])
+    material = UsdShade.Material.Define(stage, "/Root/green")
+    shader = UsdShade.Shader.Define(stage, "/Root/green/Shader")
+    shader.CreateIdAttr("UsdPreviewSurface")
+    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set((0.0, 1.0, 0.0))
+    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(0.25)
+    material.CreateSurfaceOutput().ConnectToSource(shader.CreateOutput("surface", Sdf.ValueTypeNames.Token))
+    subset = UsdGeom.Subset.CreateGeomSubset(UsdGeom.Imageable(mesh), "green", "face", [1], "materialBind")
+    UsdShade.MaterialBindingAPI.Apply(subset.GetPrim()).Bind(material)
+    stage.Save()
+    loaded = load_mesh(path)
+    assert loaded.material_assignments.tolist() == [-1, 0, 0]
+    assert loaded.materials[0].material_name == "green"
+    assert loaded.materials[0].diffuse_color.tolist() == [0.0, 1.0, 0.0]
+    assert loaded.materials[0].roughness_value.tolist() == [0.25]
+    subset.GetIndicesAttr().Set([2])
+    stage.Save()
+    with pytest.raises(LoadError, match=r"quads\.usda.*GeomSubset .* out of range \[2, 2\] for 2 faces"):
+        load_mesh(path)

@@ -4,7 +4,8 @@
 polygons on reading, fan-triangulated, winding kept: counter-clockwise = front, USD's
 default ``rightHanded`` orientation), face-varying ``primvars:st`` (``uvs[face_uvs_idx]``,
 origin at the bottom-left of the texture), vertex ``normals``, vertex
-``primvars:displayColor`` and a bound UsdPreviewSurface (:mod:`.materials`). Reading
+``primvars:displayColor``, and UsdPreviewSurface materials bound to the prim or to
+per-material face subsets (:mod:`.materials`). Reading
 applies the prim's world transform and merges duplicate UVs into ``uvs (T, 2)`` +
 ``face_uvs_idx (F, 3)``.
 """
@@ -18,8 +19,14 @@ import torch
 from pxr import Sdf, Usd, UsdGeom, Vt
 
 from kaolin_pipeline.io._fileutil import PathLike, float_tensor, long_tensor, reading, to_numpy
-from kaolin_pipeline.io.textures import write_texture_png
-from kaolin_pipeline.io.usd.materials import bind_material, read_bound_texture, texture_file_name, write_preview_material
+from kaolin_pipeline.io.textures import shared_diffuse_texture, write_texture_png
+from kaolin_pipeline.io.usd.materials import (
+    bind_material,
+    read_materials,
+    texture_file_name,
+    write_material_subsets,
+    write_preview_material,
+)
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
     define_parents,
@@ -91,13 +98,15 @@ def write_mesh(static: Usd.Stage, samples: Usd.Stage, prim_path: str, mesh: Mesh
 def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Optional[str] = None) -> None:
     """Write ``mesh`` to the USD file ``path`` (a new file, or a new time sample of an existing one).
 
-    The texture, if any, is written as ``textures/<stem>_<prim name>[_<time>]_diffuse.png``
-    next to ``path`` and bound through a UsdPreviewSurface material.
+    A mesh with ``materials`` gets one UsdPreviewSurface per material under ``<prim_path>_materials/``
+    and one ``materialBind`` GeomSubset per material (see :mod:`.materials`); otherwise its texture,
+    if any, is written as ``textures/<stem>_<prim name>[_<time>]_diffuse.png`` next to ``path`` and
+    bound through one UsdPreviewSurface material.
 
     Args:
         path: ``.usd`` / ``.usda`` / ``.usdc`` file.
         mesh: :class:`Mesh` with ``vertices (V, 3)``, ``faces (F, 3)`` and optional UVs,
-            colours, normals and texture.
+            colours, normals, texture or materials.
         time: time code of the values; ``None`` writes default values into a fresh file.
         prim_path: where the Mesh prim goes (default ``/World/Meshes/mesh_0``).
 
@@ -111,11 +120,13 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     points_attr = stage.GetAttributeAtPath(f"{prim_path}.points")
     earlier = sample_times(points_attr) if points_attr else []
     texture_asset = None
-    if mesh.texture is not None:
+    if mesh.texture is not None and mesh.materials is None:
         texture_asset = texture_file_name(path, prim_path, time)
         write_texture_png(mesh.texture, Path(path).parent / texture_asset)
     with writing(path):
-        write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
+        prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
+        if mesh.materials is not None:
+            write_material_subsets(stage, prim, mesh.materials, mesh.material_assignments, path, time)
         extend_time_range(stage, time)
     save_layer(layer, path)
 
@@ -126,8 +137,9 @@ def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] =
     Polygons are triangulated as fans, the prim's world transform is applied, face-varying
     or vertex ``st`` UVs become ``uvs (T, 2)`` + ``face_uvs_idx (F, 3)`` (duplicates
     merged), vertex ``displayColor`` becomes ``vertex_colors (V, 3)``, vertex normals
-    become ``vertex_normals (V, 3)`` and the bound UsdPreviewSurface's diffuse texture
-    becomes ``texture (3, H, W)``.
+    become ``vertex_normals (V, 3)``, the bound UsdPreviewSurface materials (the prim's and its
+    ``materialBind`` subsets') become ``materials`` + ``material_assignments (F,)``, and a diffuse
+    texture shared by every face also ``texture (3, H, W)``.
 
     Raises:
         LoadError: missing or non-USD file, no Mesh prim, bad ``prim_path``, no sample at ``time``.
@@ -154,7 +166,9 @@ def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] =
             normals = normals.reshape(-1, 3)
             mesh.vertex_normals = float_tensor(normals if is_identity(matrix) else
                                                transform_normals(normals, matrix))
-        mesh.texture = read_bound_texture(prim, at, source)
+        polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
+        mesh.materials, mesh.material_assignments = read_materials(prim, polygon_of_face, at, source)
+        mesh.texture = shared_diffuse_texture(mesh)
     return validate_mesh(mesh, source)
 
 
