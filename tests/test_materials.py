@@ -1,6 +1,5 @@
 """Materials (Kaolin's ``SurfaceMesh.materials`` / ``material_assignments``): files, validation, rendering."""
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -79,7 +78,7 @@ def test_obj_reads_usemtl_groups_and_mtl_fields_written_by_hand(tmp_path):
     assert mesh.material_assignments.tolist() == [-1, 0, 1, 1, 0]
     wood, plain = mesh.materials
     assert plain.diffuse_color.tolist() == pytest.approx([0.1, 0.2, 0.3])
-    assert plain.specular_color.tolist() == pytest.approx([0.5] * 3) and plain.is_specular_workflow
+    assert plain.specular_color.tolist() == pytest.approx([0.5] * 3) and not plain.is_specular_workflow
     assert plain.roughness_value.tolist() == [0.25] and plain.opacity_value.tolist() == [0.5]
     assert plain.diffuse_texture is None
     assert wood.opacity_value.tolist() == [0.75] and wood.metallic_value.tolist() == [1.0]
@@ -404,3 +403,39 @@ def test_usd_subsets_of_polygons_map_to_their_triangles(tmp_path):
     stage.Save()
     with pytest.raises(LoadError, match=r"quads\.usda.*GeomSubset .* out of range \[2, 2\] for 2 faces"):
         load_mesh(path)
+
+
+def test_usd_reads_uvs_from_a_primvar_not_named_st(tmp_path):
+    from pxr import Sdf, Usd, UsdGeom
+
+    path = tmp_path / "blender.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/m")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3])
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2])
+    UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("UVMap", Sdf.ValueTypeNames.TexCoord2fArray, "faceVarying").Set(
+        [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)])
+    stage.Save()
+    loaded = load_mesh(path)
+    assert loaded.uvs[loaded.face_uvs_idx[0]].tolist() == [[0, 0], [1, 0], [0, 1]]
+
+
+# --------------------------------------------------------------------------- recipes and item dicts
+
+def test_fit_target_renders_with_its_materials(tmp_path):
+    from kaolin_pipeline.train.config import load_config
+    from kaolin_pipeline.train.fit import prepare_target
+
+    mesh = two_material_mesh()
+    mesh.materials[1].diffuse_texture = torch.zeros(3, 2, 2)
+    mesh.materials[1].diffuse_texture[2] = 1.0  # the right half blue
+    save_mesh(tmp_path / "target.obj", mesh)
+    config = load_config("fit", overrides={"target": str(tmp_path / "target.obj"), "device": "cpu",
+                                           "views.image_size": 32, "views.num_views": 2})
+    target = prepare_target(config, torch.device("cpu"))
+    assert target.mesh.materials is not None
+    pixels = target.train.images[target.train.masks > 0]  # (P, 3) covered pixels, lit
+    red = (pixels[:, 0] > 0.2) & (pixels[:, 1] < 0.05) & (pixels[:, 2] < 0.05)
+    blue = (pixels[:, 2] > 0.2) & (pixels[:, 0] < 0.05) & (pixels[:, 1] < 0.05)
+    assert red.sum() > 10 and blue.sum() > 10

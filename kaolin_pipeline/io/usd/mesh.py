@@ -3,7 +3,8 @@
 ``points`` (V, 3), ``faceVertexCounts`` / ``faceVertexIndices`` (triangles on writing; any
 polygons on reading, fan-triangulated, winding kept: counter-clockwise = front, USD's
 default ``rightHanded`` orientation), face-varying ``primvars:st`` (``uvs[face_uvs_idx]``,
-origin at the bottom-left of the texture), vertex ``normals``, vertex
+origin at the bottom-left of the texture; on reading, the first texture-coordinate primvar
+when there is no ``st``), vertex ``normals``, vertex
 ``primvars:displayColor``, and UsdPreviewSurface materials bound to the prim or to
 per-material face subsets (:mod:`.materials`). Reading
 applies the prim's world transform and merges duplicate UVs into ``uvs (T, 2)`` +
@@ -183,9 +184,20 @@ def _fan_corners(counts: np.ndarray, num_indices: int, source: str) -> np.ndarra
     return np.stack([starts, starts + offsets, starts + offsets + 1], axis=1)
 
 
+def _uv_primvar(usd_mesh: UsdGeom.Mesh) -> Optional[UsdGeom.Primvar]:
+    """``primvars:st``, or else the first texture-coordinate primvar (e.g. Blender's ``UVMap``)."""
+    primvars = UsdGeom.PrimvarsAPI(usd_mesh)
+    if primvars.HasPrimvar("st"):
+        return primvars.GetPrimvar("st")
+    for primvar in primvars.GetPrimvars():
+        if primvar.GetTypeName() in (Sdf.ValueTypeNames.TexCoord2fArray, Sdf.ValueTypeNames.Float2Array):
+            return primvar
+    return None
+
+
 def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, indices: np.ndarray,
               num_vertices: int) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
-    primvar = UsdGeom.PrimvarsAPI(usd_mesh).GetPrimvar("st")
+    primvar = _uv_primvar(usd_mesh)
     values = primvar.ComputeFlattened(at) if primvar and primvar.HasValue() else None
     if values is None:
         return None, None
