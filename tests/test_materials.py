@@ -439,3 +439,29 @@ def test_fit_target_renders_with_its_materials(tmp_path):
     red = (pixels[:, 0] > 0.2) & (pixels[:, 1] < 0.05) & (pixels[:, 2] < 0.05)
     blue = (pixels[:, 2] > 0.2) & (pixels[:, 0] < 0.05) & (pixels[:, 1] < 0.05)
     assert red.sum() > 10 and blue.sum() > 10
+
+
+def test_item_dicts_carry_materials_through_collate_and_weights_only_files(tmp_path):
+    import io
+
+    from kaolin_pipeline.datasets.collate import collate_meshes, item_to_mesh, mesh_to_item
+
+    mesh = two_material_mesh()
+    item = mesh_to_item(mesh, "chair", "two.obj")
+    buffer = io.BytesIO()
+    torch.save(item, buffer)  # what the item cache stores
+    loaded = torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    back = item_to_mesh(loaded)
+    assert back.material_assignments.tolist() == [0, 0, 1, 1, -1]
+    assert_same_materials(back.materials, mesh.materials, ["diffuse_color", "diffuse_texture", "specular_color",
+                                                           "roughness_value", "metallic_value", "opacity_value"])
+    plain = mesh_to_item(Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 2]])), "x", "x.obj")
+    assert "materials" not in plain
+    lists = collate_meshes([item, item])
+    assert len(lists["materials"]) == 2 and lists["materials"][0][1]["material_name"] == "wood"
+    padded = collate_meshes([item, mesh_to_item(Mesh(vertices=mesh.vertices, faces=mesh.faces[:2], uvs=mesh.uvs,
+                                                     face_uvs_idx=mesh.face_uvs_idx[:2], materials=mesh.materials,
+                                                     material_assignments=torch.tensor([1, 0])), "c", "p")],
+                            padded=True)
+    assert padded["material_assignments"].tolist() == [[0, 0, 1, 1, -1], [1, 0, -1, -1, -1]]
+    assert padded["num_faces"].tolist() == [5, 2]
