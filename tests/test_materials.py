@@ -465,3 +465,34 @@ def test_item_dicts_carry_materials_through_collate_and_weights_only_files(tmp_p
                             padded=True)
     assert padded["material_assignments"].tolist() == [[0, 0, 1, 1, -1], [1, 0, -1, -1, -1]]
     assert padded["num_faces"].tolist() == [5, 2]
+
+
+def test_usd_merges_every_mesh_prim_with_its_transform_and_material_like_kaolin(tmp_path):
+    from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade
+
+    path = tmp_path / "scene.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    material = UsdShade.Material.Define(stage, "/Looks/blue")
+    shader = UsdShade.Shader.Define(stage, "/Looks/blue/Shader")
+    shader.CreateIdAttr("UsdPreviewSurface")
+    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set((0.0, 0.0, 1.0))
+    material.CreateSurfaceOutput().ConnectToSource(shader.CreateOutput("surface", Sdf.ValueTypeNames.Token))
+    for name, shift in (("a", 0.0), ("b", 5.0), ("c", 9.0)):
+        xform = UsdGeom.Xform.Define(stage, f"/World/{name}")
+        xform.AddTranslateOp().Set(Gf.Vec3d(shift, 0, 0))
+        mesh = UsdGeom.Mesh.Define(stage, f"/World/{name}/shape")
+        mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+        mesh.CreateFaceVertexCountsAttr([3])
+        mesh.CreateFaceVertexIndicesAttr([0, 1, 2])
+        if name != "b":
+            UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(material)
+    stage.Save()
+    merged = load_mesh(path)
+    assert merged.faces.tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert merged.vertices[:, 0].tolist() == [0, 1, 0, 5, 6, 5, 9, 10, 9]
+    assert [m.material_name for m in merged.materials] == ["blue"]  # one USD material, listed once
+    assert merged.material_assignments.tolist() == [0, -1, 0]
+    from kaolin_pipeline.io import usd
+
+    only = usd.import_mesh(path, prim_path="/World/b/shape")
+    assert only.vertices[:, 0].tolist() == [5, 6, 5] and only.materials is None

@@ -185,38 +185,40 @@ def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.Ti
     return image
 
 
-def read_materials(prim: Usd.Prim, polygon_of_face, time: Usd.TimeCode, source: str):
-    """``(materials, material_assignments (F,))`` of a mesh prim, or ``(None, None)`` when none is bound.
+class MaterialLibrary:
+    """The materials met while reading the Mesh prims of one stage, each USD material once."""
 
-    ``polygon_of_face (F,)`` maps each triangle to its USD face. Materials are listed in the order of
-    the ``materialBind`` subsets, then the prim's own material (which covers unclaimed faces).
-    """
-    subsets = UsdGeom.Subset.GetGeomSubsets(UsdGeom.Imageable(prim), UsdGeom.Tokens.face, MATERIAL_FAMILY)
-    materials: list[PBRMaterial] = []
-    by_path: dict[str, int] = {}
+    def __init__(self, source: str):
+        self.source = source
+        self.materials: list[PBRMaterial] = []
+        self._by_path: dict[str, int] = {}
 
-    def index_of(usd_material) -> int:
+    def index_of(self, usd_material: UsdShade.Material, time: Usd.TimeCode) -> int:
         key = str(usd_material.GetPath())
-        if key not in by_path:
-            by_path[key] = len(materials)
-            materials.append(read_pbr_material(usd_material, time, source))
-        return by_path[key]
+        if key not in self._by_path:
+            self._by_path[key] = len(self.materials)
+            self.materials.append(read_pbr_material(usd_material, time, self.source))
+        return self._by_path[key]
 
-    num_polygons = int(polygon_of_face.max()) + 1 if len(polygon_of_face) else 0
-    polygon_material = np.full(num_polygons, -1, dtype=np.int64)
-    claimed = np.zeros(num_polygons, dtype=bool)
-    for subset in subsets:
-        bound, _ = UsdShade.MaterialBindingAPI(subset.GetPrim()).ComputeBoundMaterial()
-        indices = np.asarray(subset.GetIndicesAttr().Get(time) or [], dtype=np.int64)
-        if indices.size and (indices.min() < 0 or indices.max() >= num_polygons):
-            raise LoadError(f"{source}: GeomSubset {subset.GetPath()} has face indices out of range "
-                            f"[{int(indices.min())}, {int(indices.max())}] for {num_polygons} faces")
-        claimed[indices] = True
-        if bound:
-            polygon_material[indices] = index_of(bound)
-    own, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
-    if own:
-        polygon_material[~claimed] = index_of(own)
-    if not materials:
-        return None, None
-    return materials, torch.from_numpy(polygon_material[polygon_of_face])
+    def assignments(self, prim: Usd.Prim, polygon_of_face: np.ndarray, time: Usd.TimeCode) -> torch.Tensor:
+        """(F,) index into :attr:`materials` of each triangle of ``prim`` (-1: none).
+
+        ``polygon_of_face (F,)`` maps each triangle to its USD face. The ``materialBind`` subsets
+        assign their faces; the material bound to the prim covers the faces no subset claims.
+        """
+        num_polygons = int(polygon_of_face.max()) + 1 if len(polygon_of_face) else 0
+        polygon_material = np.full(num_polygons, -1, dtype=np.int64)
+        claimed = np.zeros(num_polygons, dtype=bool)
+        for subset in UsdGeom.Subset.GetGeomSubsets(UsdGeom.Imageable(prim), UsdGeom.Tokens.face, MATERIAL_FAMILY):
+            bound, _ = UsdShade.MaterialBindingAPI(subset.GetPrim()).ComputeBoundMaterial()
+            indices = np.asarray(subset.GetIndicesAttr().Get(time) or [], dtype=np.int64)
+            if indices.size and (indices.min() < 0 or indices.max() >= num_polygons):
+                raise LoadError(f"{self.source}: GeomSubset {subset.GetPath()} has face indices out of range "
+                                f"[{int(indices.min())}, {int(indices.max())}] for {num_polygons} faces")
+            claimed[indices] = True
+            if bound:
+                polygon_material[indices] = self.index_of(bound, time)
+        own, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+        if own:
+            polygon_material[~claimed] = self.index_of(own, time)
+        return torch.from_numpy(polygon_material[polygon_of_face])
