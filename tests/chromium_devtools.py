@@ -78,15 +78,20 @@ class DevTools:
                 return message["result"]
             self.events.append(message)
 
-    def wait_for(self, method: str) -> dict:
+    def wait_for(self, method: str, session: str | None = None) -> dict:
+        """The first event ``method`` (of tab ``session`` when given) seen so far or arriving next."""
         deadline = time.monotonic() + TIMEOUT_S
+
+        def wanted(event: dict) -> bool:
+            return event.get("method") == method and (session is None or event.get("sessionId") == session)
+
         for event in self.events:
-            if event.get("method") == method:
+            if wanted(event):
                 return event
         while True:
             event = self._read_message(deadline)
             self.events.append(event)
-            if event.get("method") == method:
+            if wanted(event):
                 return event
 
     def open_page(self, url: str) -> str:
@@ -97,7 +102,7 @@ class DevTools:
             self.call(f"{domain}.enable", session)
         self.events.clear()
         self.call("Page.navigate", session, url=url)
-        self.wait_for("Page.loadEventFired")
+        self.wait_for("Page.loadEventFired", session)
         return session
 
     def evaluate(self, session: str, expression: str):
@@ -155,6 +160,6 @@ def open_viewer(browser: DevTools, url: str, width: int = 1000, height: int = 24
                  mobile=False)
     browser.events.clear()
     browser.call("Page.navigate", session, url=url)
-    browser.wait_for("Page.loadEventFired")
+    browser.wait_for("Page.loadEventFired", session)
     browser.evaluate(session, "window.kpViewer.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(1))))")
     return session

@@ -9,6 +9,7 @@ nothing is logged on the console or fetched from outside the page.
 from __future__ import annotations
 
 import json
+import math
 
 import nbformat
 import numpy as np
@@ -114,6 +115,28 @@ def test_point_clouds_and_voxel_grids_are_drawn(browser, log_page, kind):
     assert object_fraction(pixels) > 0.02
 
 
+def test_texture_is_upright_and_vertex_colors_show(browser, tmp_path):
+    """A quad facing +z with uv (0, 0) at its bottom-left and a texture red on its top rows (row 0 = top)."""
+    from kaolin_pipeline.structures import Mesh
+    from kaolin_pipeline.visualize.notebook import show
+
+    vertices = torch.tensor([[-1.0, -1.0, 0.0], [1.0, -1.0, 0.0], [1.0, 1.0, 0.0], [-1.0, 1.0, 0.0]])
+    faces = torch.tensor([[0, 1, 2], [0, 2, 3]])
+    uvs = torch.tensor([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    texture = torch.zeros(3, 8, 8)
+    texture[0, :4] = 1.0  # top half red
+    texture[2, 4:] = 1.0  # bottom half blue
+    colors = torch.tensor([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+    page = tmp_path / "quad.html"
+    show([Mesh(vertices, faces, uvs=uvs, face_uvs_idx=faces, texture=texture), Mesh(vertices, faces, vertex_colors=colors)],
+         names=["textured", "coloured"]).save(page)
+    for category, top, bottom in [("textured", 0, 2), ("coloured", 1, 0)]:
+        pixels = _canvas(browser, page, f"#category={category}&azimuth=0&elevation=0&distance=2.5").astype(int)
+        middle = pixels.shape[1] // 2
+        upper, lower = pixels[pixels.shape[0] // 2 - 60, middle], pixels[pixels.shape[0] // 2 + 60, middle]
+        assert upper.argmax() == top and lower.argmax() == bottom, (category, upper, lower)
+
+
 def test_two_iterations_side_by_side(browser, log_page):
     page, _ = log_page
     pixels = _canvas(browser, page, "#category=fit&kind=mesh&id=0&compare=iteration&compare_iteration=0")
@@ -168,9 +191,52 @@ def test_jupyter_output_renders_the_viewer(browser, tmp_path):
     session = browser.open_page("about:blank")
     browser.call("Emulation.setDeviceMetricsOverride", session, width=1000, height=900, deviceScaleFactor=1, mobile=False)
     browser.call("Page.navigate", session, url=host.resolve().as_uri())
-    browser.wait_for("Page.loadEventFired")
+    browser.wait_for("Page.loadEventFired", session)
     browser.evaluate(session, "new Promise((r) => setTimeout(r, 1500))")  # the frame's script runs on its own
     pixels = browser.screenshot(session, "iframe")
     stage = pixels[150:450]  # below the frame's header and controls, inside its 3D stage
     assert object_fraction(stage) > 0.03, object_fraction(stage)
     assert browser.errors() == [], json.dumps(browser.errors())
+
+
+def test_run_page_screenshot(browser, tmp_path):
+    """A fit-like run (prediction morphing into the target blob) shown beside its target, with curves.
+
+    Writes the README's picture when ``KAOLIN_PIPELINE_SCREENSHOT`` names a PNG path
+    (``KAOLIN_PIPELINE_SCREENSHOT=docs/viewer.png pytest tests/test_view_browser.py -k screenshot``).
+    """
+    import os
+
+    import yaml
+    from PIL import Image
+
+    from kaolin_pipeline.export.report import write_report
+    from kaolin_pipeline.train.fit import load_target_mesh
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text(yaml.safe_dump({"target": "synthetic:superquadric", "seed": 0,
+                                                     "views": {"target_scale": 0.7}}))
+    target = load_target_mesh("synthetic:superquadric", 0.7)
+    sphere = target.vertices / target.vertices.norm(dim=1, keepdim=True) * 0.6
+    steps = list(range(0, 301, 20))
+    timelapse = Timelapse(run / "timelapse")
+    for step in steps:
+        t = step / steps[-1]
+        timelapse.add_mesh_batch(iteration=step, category="fit", vertices_list=[sphere + (target.vertices - sphere) * t],
+                                 faces_list=[target.faces], uvs_list=[target.uvs],
+                                 face_uvs_idx_list=[target.face_uvs_idx],
+                                 materials_list=[0.5 + (target.texture - 0.5) * t])
+    (run / "metrics.csv").write_text("step,loss,mask_iou\n" + "".join(
+        f"{s},{0.5 * math.exp(-s / 60) + 0.01:.5f},{0.95 - 0.5 * math.exp(-s / 50):.5f}\n" for s in steps))
+    (run / "metrics.json").write_text(json.dumps({"mask_iou": 0.9488, "chamfer": 0.0041, "psnr_foreground": 27.31}))
+    page = write_report(run)
+    session = open_viewer(browser, page.resolve().as_uri() + "#category=fit&kind=mesh&id=0&iteration=120&compare=target"
+                                                              "&azimuth=35&elevation=25&distance=3.3", width=980, height=1000)
+    stage = browser.screenshot(session, "#kp-canvas")
+    half = stage.shape[1] // 2
+    assert object_fraction(stage[:, :half]) > 0.05 and object_fraction(stage[:, half:]) > 0.05  # prediction, target
+    assert browser.errors() == []
+    pixels = browser.screenshot(session, "body")
+    destination = os.environ.get("KAOLIN_PIPELINE_SCREENSHOT") or str(tmp_path / "viewer.png")
+    Image.fromarray(pixels[:900]).quantize(colors=128).save(destination, optimize=True)
