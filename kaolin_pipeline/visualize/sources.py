@@ -42,8 +42,12 @@ def timelapse_items(log_dir: PathLike, textures: TexturePool, max_iterations: Op
     """
     if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 1):
         raise ConfigError(f"max_iterations must be a positive int or None, got {max_iterations!r}")
+    from kaolin_pipeline.io import usd
+
     reader = TimelapseReader(log_dir)
-    readers = {"mesh": reader.mesh, "pointcloud": reader.pointcloud, "voxelgrid": reader.voxelgrid}
+    # TimelapseReader.mesh() etc. look the file up by listing the whole log folder; with thousands of
+    # clips that listing dominates, so each item's file is looked up once and read with the same importers.
+    importers = {"mesh": usd.import_mesh, "pointcloud": usd.import_pointcloud, "voxelgrid": usd.import_voxelgrid}
     keys = [(category, kind, index) for category in reader.categories for kind in KINDS
             for index in reader.ids(category, kind)]
     if not keys:
@@ -53,13 +57,13 @@ def timelapse_items(log_dir: PathLike, textures: TexturePool, max_iterations: Op
     with tqdm(total=sum(len(its) for _, its in plan), desc="reading timelapse", unit="frame",
               disable=not progress) as bar:
         for (category, kind, index), iterations in plan:
-            shapes = []
+            path, shapes = reader.path(category, kind, index), []
             for iteration in iterations:
-                shapes.append(readers[kind](category, index, iteration))
+                shapes.append(importers[kind](path, time=iteration, prim_path=f"/{kind}_{index}"))
                 bar.update()
             if shapes:
                 items.append(make_item(shapes, iterations, textures, category=category, id=index,
-                                       extra={"path": str(reader.path(category, kind, index))}))
+                                       extra={"path": str(path)}))
     return items
 
 
