@@ -116,6 +116,15 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
+def _named_or_file(path: str | Path) -> dict:
+    """The YAML file ``path``, or, when no such file exists and ``path`` is a bare name, the named
+    config ``configs/<path>.yaml`` (resolved through its ``base``) such as ``kaolin-tutorial``."""
+    named = CONFIG_DIR / f"{path}.yaml"
+    if not Path(path).exists() and Path(path).name == str(path) and named.is_file():
+        return default_config(str(path))
+    return read_yaml(path)
+
+
 def default_config(recipe: str) -> dict:
     """The defaults of ``recipe`` (``"fit"``, ``"reconstruct"``, ``"demo"``), from ``configs/<recipe>.yaml``.
 
@@ -139,7 +148,8 @@ def load_config(
 
     Args:
         recipe: name of a file in ``configs/`` (without ``.yaml``).
-        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` works too).
+        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` works too), or the name of a
+            config in ``configs/`` (``kaolin-tutorial``).
         overrides: ``key=value`` strings with dotted keys, or a mapping of dotted keys.
 
     Raises:
@@ -147,7 +157,7 @@ def load_config(
     """
     config = default_config(recipe)
     if path is not None:
-        config = merge(config, read_yaml(path), str(path))
+        config = merge(config, _named_or_file(path), str(path))
     updates = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
     return merge(config, updates, "override")
 
