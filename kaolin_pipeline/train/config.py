@@ -203,7 +203,8 @@ def load_config(
 
     Args:
         recipe: name of a shipped config (``fit``, ``reconstruct``, ``demo``).
-        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` or a shipped config works too).
+        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` or a shipped config works too), or
+            the bare name of a shipped config (``kaolin-tutorial``) where no such file exists.
         overrides: ``key=value`` strings with dotted keys, or a mapping of dotted keys.
 
     Raises:
@@ -212,6 +213,8 @@ def load_config(
     """
     config = default_config(recipe)
     if path is not None:
+        if not Path(path).exists() and Path(path).name == str(path) and (CONFIG_DIR / f"{path}.yaml").is_file():
+            path = CONFIG_DIR / f"{path}.yaml"
         config = _resolve_chain(Path(path).resolve(), config, recipe)
     updates = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
     return merge(config, updates, "override")
