@@ -86,6 +86,17 @@ class PBRMaterial:
         """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""
         return _move(self, device, dtype)
 
+    def as_dict(self) -> dict:
+        """Plain dict of the fields that are set (tensors, name, workflow flag), e.g. for
+        ``torch.save`` files read with ``weights_only=True``; :meth:`from_dict` inverts it."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if getattr(self, field.name) is not None}
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> "PBRMaterial":
+        """The material of a dict written by :meth:`as_dict`."""
+        return cls(**fields)
+
 
 @dataclasses.dataclass
 class Mesh:

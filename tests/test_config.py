@@ -147,15 +147,22 @@ def test_every_shipped_config_is_accepted_by_config(name):
 def test_a_shipped_config_can_be_named_instead_of_a_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no configs/ folder here, as for an installed package
     assert _flat(load_config("fit", "demo")) == _expected("demo")
-    with pytest.raises(ConfigError, match=r"config: unknown shipped config 'dmeo' \(known: demo, fit, [^)]*reconstruct"):
+    with pytest.raises(ConfigError, match=r"config: unknown shipped config 'dmeo' \(known: demo, fit, kaolin-tutorial"):
         load_config("fit", "dmeo")
     (tmp_path / "mine.yaml").write_text("steps: 4\n")
     assert load_config("fit", "mine.yaml")["steps"] == 4  # relative to the working directory
+    (tmp_path / "demo").write_text("steps: 6\n")  # an existing file wins over a shipped name
+    assert load_config("fit", "demo")["steps"] == 6
 
 
-def test_the_recipes_are_shipped():
-    assert {"demo", "fit", "reconstruct"} <= set(SHIPPED)
-    assert {"fit", "demo"} <= set(FIT_CONFIGS) and "reconstruct" not in FIT_CONFIGS
+def test_shipped_configs_are_the_recipes_and_the_kaolin_tutorial_settings():
+    assert shipped_configs() == ["demo", "fit", "kaolin-tutorial", "reconstruct"]
+    assert FIT_CONFIGS == ["demo", "fit", "kaolin-tutorial"]
+
+
+def test_a_bare_shipped_name_works_as_config():
+    config = load_config("fit", "kaolin-tutorial")
+    assert (config["name"], config["optim"]["lr_vertices"]) == ("kaolin-tutorial", 5.0e-4)
 
 
 def test_user_yaml_chains_from_a_shipped_config_and_relative_paths(tmp_path):
@@ -188,7 +195,7 @@ def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
 
 
 @pytest.mark.parametrize("base, message", [
-    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, [^)]*reconstruct"),
+    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, kaolin-tutorial, reconstruct\)"),
     ("missing.yaml", r"missing\.yaml: config file not found"),
     ("3", r"'base' must name a shipped config"),
     ("''", r"'base' must name a shipped config"),
@@ -202,7 +209,7 @@ def test_a_bad_base_is_refused_naming_the_file(tmp_path, base, message):
 
 
 def test_a_config_of_another_recipe_is_refused_with_the_right_ones_named(tmp_path):
-    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit"):
+    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit, kaolin-tutorial\)"):
         load_config("fit", ROOT / "configs" / "reconstruct.yaml")
     (tmp_path / "user.yaml").write_text("base: fit\n")
     with pytest.raises(ConfigError, match=rf"{tmp_path / 'user.yaml'}: starts from .*fit\.yaml: .*'reconstruct'"):
@@ -230,4 +237,4 @@ def test_fit_with_the_reconstruct_config_exits_2_with_one_line(capsys):
 
     assert main(["fit", "synthetic:blob", "--config", str(ROOT / "configs" / "reconstruct.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "configs of 'fit': demo, fit" in err[0] and "reconstruct.yaml" in err[0]
+    assert len(err) == 1 and "configs of 'fit': demo, fit, kaolin-tutorial" in err[0] and "reconstruct.yaml" in err[0]

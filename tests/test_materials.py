@@ -1,6 +1,5 @@
 """Materials (Kaolin's ``SurfaceMesh.materials`` / ``material_assignments``): files, validation, rendering."""
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -79,7 +78,7 @@ def test_obj_reads_usemtl_groups_and_mtl_fields_written_by_hand(tmp_path):
     assert mesh.material_assignments.tolist() == [-1, 0, 1, 1, 0]
     wood, plain = mesh.materials
     assert plain.diffuse_color.tolist() == pytest.approx([0.1, 0.2, 0.3])
-    assert plain.specular_color.tolist() == pytest.approx([0.5] * 3) and plain.is_specular_workflow
+    assert plain.specular_color.tolist() == pytest.approx([0.5] * 3) and not plain.is_specular_workflow
     assert plain.roughness_value.tolist() == [0.25] and plain.opacity_value.tolist() == [0.5]
     assert plain.diffuse_texture is None
     assert wood.opacity_value.tolist() == [0.75] and wood.metallic_value.tolist() == [1.0]
@@ -346,3 +345,154 @@ def test_textured_quad_shows_the_top_left_texel_top_left_after_a_round_trip(tmp_
     image = render(loaded, size=8)["image"][0]
     assert image[0, 0].tolist() == [1.0, 0.0, 0.0] and image[3, 3].tolist() == [1.0, 0.0, 0.0]
     assert torch.allclose(image, texture.permute(1, 2, 0), atol=1 / 255)  # the texture, upright
+
+
+# --------------------------------------------------------------------------- USD
+
+@pytest.mark.parametrize("ext", [".usda", ".usdc"])
+def test_usd_round_trip_keeps_materials_per_geom_subset(tmp_path, ext):
+    from pxr import Usd, UsdGeom, UsdShade
+
+    mesh = two_material_mesh()
+    mesh.materials[1].normals_texture = torch.nn.functional.normalize(torch.rand(3, 2, 2) * 2 - 1, dim=0)
+    mesh.materials[1].roughness_texture = byte_values(1, 3, 2, seed=7)
+    save_mesh(tmp_path / f"two{ext}", mesh)
+    # what another USD reader sees: one materialBind subset per material, bound to a UsdPreviewSurface
+    stage = Usd.Stage.Open(str(tmp_path / f"two{ext}"))
+    prim = stage.GetPrimAtPath("/World/Meshes/mesh_0")
+    subsets = UsdGeom.Subset.GetGeomSubsets(UsdGeom.Imageable(prim), "face", "materialBind")
+    found = {}
+    for subset in subsets:
+        material, _ = UsdShade.MaterialBindingAPI(subset.GetPrim()).ComputeBoundMaterial()
+        shader = material.ComputeSurfaceSource()[0]
+        found[material.GetPrim().GetName()] = (list(subset.GetIndicesAttr().Get()), shader.GetIdAttr().Get())
+    assert found == {"red_paint": ([0, 1], "UsdPreviewSurface"), "wood": ([2, 3], "UsdPreviewSurface")}
+    loaded = load_mesh(tmp_path / f"two{ext}")
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
+    assert_same_materials(loaded.materials, mesh.materials,
+                          ["diffuse_color", "diffuse_texture", "specular_color", "roughness_value", "metallic_value",
+                           "opacity_value", "roughness_texture"])
+    assert torch.allclose(loaded.materials[1].normals_texture, mesh.materials[1].normals_texture, atol=1 / 255 + 1e-6)
+    assert torch.equal(render(loaded)["image"], render(mesh)["image"])
+
+
+def test_usd_subsets_of_polygons_map_to_their_triangles(tmp_path):
+    from pxr import Sdf, Usd, UsdGeom, UsdShade
+
+    path = tmp_path / "quads.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0), (2, 0, 0), (2, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3, 4])  # a triangle, then a quad (2 triangles)
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2, 1, 4, 5, 2])
+    material = UsdShade.Material.Define(stage, "/Root/green")
+    shader = UsdShade.Shader.Define(stage, "/Root/green/Shader")
+    shader.CreateIdAttr("UsdPreviewSurface")
+    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set((0.0, 1.0, 0.0))
+    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(0.25)
+    material.CreateSurfaceOutput().ConnectToSource(shader.CreateOutput("surface", Sdf.ValueTypeNames.Token))
+    subset = UsdGeom.Subset.CreateGeomSubset(UsdGeom.Imageable(mesh), "green", "face", [1], "materialBind")
+    UsdShade.MaterialBindingAPI.Apply(subset.GetPrim()).Bind(material)
+    stage.Save()
+    loaded = load_mesh(path)
+    assert loaded.material_assignments.tolist() == [-1, 0, 0]
+    assert loaded.materials[0].material_name == "green"
+    assert loaded.materials[0].diffuse_color.tolist() == [0.0, 1.0, 0.0]
+    assert loaded.materials[0].roughness_value.tolist() == [0.25]
+    subset.GetIndicesAttr().Set([2])
+    stage.Save()
+    with pytest.raises(LoadError, match=r"quads\.usda.*GeomSubset .* out of range \[2, 2\] for 2 faces"):
+        load_mesh(path)
+
+
+def test_usd_reads_uvs_from_a_primvar_not_named_st(tmp_path):
+    from pxr import Sdf, Usd, UsdGeom
+
+    path = tmp_path / "blender.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/m")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3])
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2])
+    UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("UVMap", Sdf.ValueTypeNames.TexCoord2fArray, "faceVarying").Set(
+        [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)])
+    stage.Save()
+    loaded = load_mesh(path)
+    assert loaded.uvs[loaded.face_uvs_idx[0]].tolist() == [[0, 0], [1, 0], [0, 1]]
+
+
+# --------------------------------------------------------------------------- recipes and item dicts
+
+def test_fit_target_renders_with_its_materials(tmp_path):
+    from kaolin_pipeline.train.config import load_config
+    from kaolin_pipeline.train.fit import prepare_target
+
+    mesh = two_material_mesh()
+    mesh.materials[1].diffuse_texture = torch.zeros(3, 2, 2)
+    mesh.materials[1].diffuse_texture[2] = 1.0  # the right half blue
+    save_mesh(tmp_path / "target.obj", mesh)
+    config = load_config("fit", overrides={"target": str(tmp_path / "target.obj"), "device": "cpu",
+                                           "views.image_size": 32, "views.num_views": 2})
+    target = prepare_target(config, torch.device("cpu"))
+    assert target.mesh.materials is not None
+    pixels = target.train.images[target.train.masks > 0]  # (P, 3) covered pixels, lit
+    red = (pixels[:, 0] > 0.2) & (pixels[:, 1] < 0.05) & (pixels[:, 2] < 0.05)
+    blue = (pixels[:, 2] > 0.2) & (pixels[:, 0] < 0.05) & (pixels[:, 1] < 0.05)
+    assert red.sum() > 10 and blue.sum() > 10
+
+
+def test_item_dicts_carry_materials_through_collate_and_weights_only_files(tmp_path):
+    import io
+
+    from kaolin_pipeline.datasets.collate import collate_meshes, item_to_mesh, mesh_to_item
+
+    mesh = two_material_mesh()
+    item = mesh_to_item(mesh, "chair", "two.obj")
+    buffer = io.BytesIO()
+    torch.save(item, buffer)  # what the item cache stores
+    loaded = torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    back = item_to_mesh(loaded)
+    assert back.material_assignments.tolist() == [0, 0, 1, 1, -1]
+    assert_same_materials(back.materials, mesh.materials, ["diffuse_color", "diffuse_texture", "specular_color",
+                                                           "roughness_value", "metallic_value", "opacity_value"])
+    plain = mesh_to_item(Mesh(vertices=torch.rand(3, 3), faces=torch.tensor([[0, 1, 2]])), "x", "x.obj")
+    assert "materials" not in plain
+    lists = collate_meshes([item, item])
+    assert len(lists["materials"]) == 2 and lists["materials"][0][1]["material_name"] == "wood"
+    padded = collate_meshes([item, mesh_to_item(Mesh(vertices=mesh.vertices, faces=mesh.faces[:2], uvs=mesh.uvs,
+                                                     face_uvs_idx=mesh.face_uvs_idx[:2], materials=mesh.materials,
+                                                     material_assignments=torch.tensor([1, 0])), "c", "p")],
+                            padded=True)
+    assert padded["material_assignments"].tolist() == [[0, 0, 1, 1, -1], [1, 0, -1, -1, -1]]
+    assert padded["num_faces"].tolist() == [5, 2]
+
+
+def test_usd_merges_every_mesh_prim_with_its_transform_and_material_like_kaolin(tmp_path):
+    from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade
+
+    path = tmp_path / "scene.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    material = UsdShade.Material.Define(stage, "/Looks/blue")
+    shader = UsdShade.Shader.Define(stage, "/Looks/blue/Shader")
+    shader.CreateIdAttr("UsdPreviewSurface")
+    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set((0.0, 0.0, 1.0))
+    material.CreateSurfaceOutput().ConnectToSource(shader.CreateOutput("surface", Sdf.ValueTypeNames.Token))
+    for name, shift in (("a", 0.0), ("b", 5.0), ("c", 9.0)):
+        xform = UsdGeom.Xform.Define(stage, f"/World/{name}")
+        xform.AddTranslateOp().Set(Gf.Vec3d(shift, 0, 0))
+        mesh = UsdGeom.Mesh.Define(stage, f"/World/{name}/shape")
+        mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+        mesh.CreateFaceVertexCountsAttr([3])
+        mesh.CreateFaceVertexIndicesAttr([0, 1, 2])
+        if name != "b":
+            UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(material)
+    stage.Save()
+    merged = load_mesh(path)
+    assert merged.faces.tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert merged.vertices[:, 0].tolist() == [0, 1, 0, 5, 6, 5, 9, 10, 9]
+    assert [m.material_name for m in merged.materials] == ["blue"]  # one USD material, listed once
+    assert merged.material_assignments.tolist() == [0, -1, 0]
+    from kaolin_pipeline.io import usd
+
+    only = usd.import_mesh(path, prim_path="/World/b/shape")
+    assert only.vertices[:, 0].tolist() == [5, 6, 5] and only.materials is None

@@ -7,7 +7,7 @@ file names are relative to the MTL file):
 MTL                :class:`~kaolin_pipeline.structures.PBRMaterial`
 =================  ==========================================
 ``Kd r g b``       ``diffuse_color``
-``Ks r g b``       ``specular_color`` (sets ``is_specular_workflow``)
+``Ks r g b``       ``specular_color`` (``is_specular_workflow`` stays False, as Kaolin)
 ``Pr x``           ``roughness_value`` (PBR extension)
 ``Pm x``           ``metallic_value`` (PBR extension)
 ``d x`` / ``Tr x`` ``opacity_value`` (``Tr`` = 1 - d)
@@ -88,7 +88,7 @@ def to_pbr_material(name: str, fields: dict[str, object], source: Path, with_tex
     ``images`` caches textures by (file, field) across materials, so shared images are one tensor.
     """
     values = {field: value for field, value in fields.items() if not isinstance(value, Path)}
-    material = PBRMaterial(material_name=name, is_specular_workflow="specular_color" in values, **values)
+    material = PBRMaterial(material_name=name, **values)
     for field, file in fields.items():
         if not isinstance(file, Path) or not with_textures:
             continue

@@ -131,15 +131,16 @@ def _shipped_config_path(name: str, source: str) -> Path:
 
 
 def _config_path(value: Any, folder: Path, source: str) -> Path:
-    """The file ``value`` names: a YAML path (``*.yaml``/``*.yml`` or containing ``/``, relative to
-    ``folder``) or else the name of a shipped config; ``source`` prefixes the errors."""
+    """The file ``value`` names, relative to ``folder``: a YAML path (``*.yaml``/``*.yml``, containing
+    ``/``, or an existing file), or else the name of a shipped config; ``source`` prefixes the errors."""
     if isinstance(value, Path):
         return (folder / value.expanduser()).resolve()
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{source} must name a shipped config ({', '.join(shipped_configs())}) "
                           f"or a YAML file, got {value!r}")
-    if Path(value).suffix in (".yaml", ".yml") or "/" in value:
-        return (folder / Path(value).expanduser()).resolve()
+    path = folder / Path(value).expanduser()
+    if Path(value).suffix in (".yaml", ".yml") or "/" in value or path.is_file():
+        return path.resolve()
     return _shipped_config_path(value, source).resolve()
 
 
@@ -208,7 +209,8 @@ def load_config(
 
     Args:
         recipe: name of a shipped config (``fit``, ``reconstruct``, ``demo``).
-        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` works too) or shipped config name.
+        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` or a shipped config works too), or
+            the bare name of a shipped config (``kaolin-tutorial``) where no such file exists.
         overrides: ``key=value`` strings with dotted keys, or a mapping of dotted keys.
 
     Raises:
