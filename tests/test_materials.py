@@ -496,3 +496,20 @@ def test_usd_merges_every_mesh_prim_with_its_transform_and_material_like_kaolin(
 
     only = usd.import_mesh(path, prim_path="/World/b/shape")
     assert only.vertices[:, 0].tolist() == [5, 6, 5] and only.materials is None
+
+
+def test_final_assets_and_info_keep_the_materials(tmp_path):
+    from kaolin_pipeline.export.assets import export_assets
+    from kaolin_pipeline.io.describe import describe_file
+
+    mesh = two_material_mesh()
+    written = export_assets(mesh, tmp_path, formats=("obj", "glb", "usd", "ply"))
+    for fmt in ("obj", "glb", "usd"):
+        loaded = load_mesh(written[fmt])
+        assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1], fmt
+        assert [m.material_name for m in loaded.materials] == ["red_paint", "wood"], fmt
+        assert torch.equal(loaded.materials[1].diffuse_texture, mesh.materials[1].diffuse_texture), fmt
+    assert load_mesh(written["ply"]).materials is None
+    text = describe_file(written["obj"])
+    assert "material 0 red_paint: 2 faces; diffuse_color, specular_color, roughness_value" in text
+    assert "material 1 wood: 2 faces; diffuse_color, diffuse_texture, metallic_value, opacity_value" in text
