@@ -513,3 +513,13 @@ def test_final_assets_and_info_keep_the_materials(tmp_path):
     text = describe_file(written["obj"])
     assert "material 0 red_paint: 2 faces; diffuse_color, specular_color, roughness_value" in text
     assert "material 1 wood: 2 faces; diffuse_color, diffuse_texture, metallic_value, opacity_value" in text
+
+
+def test_usd_material_names_that_become_the_same_prim_name_stay_two_materials(tmp_path):
+    mesh = two_material_mesh()
+    mesh.materials[0].material_name, mesh.materials[1].material_name = "paint-1", "paint.1"
+    save_mesh(tmp_path / "same.usda", mesh)
+    loaded = load_mesh(tmp_path / "same.usda")
+    assert [m.material_name for m in loaded.materials] == ["paint_1", "paint_1_1"]
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
+    assert loaded.materials[1].diffuse_texture is not None and loaded.materials[0].diffuse_texture is None

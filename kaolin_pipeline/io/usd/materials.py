@@ -134,8 +134,11 @@ def write_material_subsets(stage: Usd.Stage, prim: Usd.Prim, materials: list[PBR
     faces = to_numpy(assignments, "material_assignments", usd_path, np.int64)
     stamp = "" if time is None else f"_{int(time) if float(time).is_integer() else float(time)}"
     imageable = UsdGeom.Imageable(prim)
+    identifiers: list[str] = []
     for index, (material, name) in enumerate(zip(materials, material_names(materials))):
         identifier = Tf.MakeValidIdentifier(name)
+        identifier = identifier if identifier not in identifiers else f"{identifier}_{index}"
+        identifiers.append(identifier)
         usd_material = write_pbr_material(stage, f"{prim.GetPath()}_materials/{identifier}", material, usd_path,
                                           f"{Path(usd_path).stem}_{prim.GetName()}{stamp}_{index}")
         selected = np.flatnonzero(faces == index).astype(np.int32)
