@@ -6,11 +6,15 @@ stored** (origin at the bottom-left of the image, v up), indexed per corner by
 ``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
 the file's winding (counter-clockwise seen from outside). ``v x y z r g b`` lines give
 ``vertex_colors (V, 3)``; ``vn`` normals become ``vertex_normals (V, 3)`` when every vertex
-has one normal throughout. ``mtllib``/``usemtl`` and the MTL's ``map_Kd`` give the diffuse
-``texture (3, H, W)`` (row 0 = top of the image). OBJ has no units.
+has one normal throughout. Materials: the ``usemtl`` names used by faces become ``materials``
+(in the order faces first use them, read from the ``mtllib`` files by :mod:`.mtl`; texture maps
+only when the faces have UVs) and ``material_assignments (F,)`` (-1 before any ``usemtl``); when
+every face uses one diffuse texture it is also ``texture (3, H, W)`` (row 0 = top of the image).
+A missing library, material or image is a warning, not an error. OBJ has no units.
 
-Writing: ``v [r g b]`` / ``vt`` / ``vn`` / ``f v/vt/vn`` lines; a textured mesh also gets
-``<stem>.mtl`` and ``<stem>.png`` next to the file.
+Writing: ``v [r g b]`` / ``vt`` / ``vn`` / ``f v/vt/vn`` lines in face order, a ``usemtl`` line
+where the material changes, and ``<stem>.mtl`` with one PNG per material texture next to the
+file; a mesh with only ``texture`` gets one material using ``<stem>.png``.
 
 Parsed here (not by trimesh, which splits vertices at UV seams) to keep Kaolin's layout.
 Files whose element lines are all in plain form and whose faces all share one corner
