@@ -122,8 +122,13 @@ def test_every_shipped_config_is_accepted_by_config(name, recipe):
     assert _flat(load_config(recipe, shipped / f"{name}.yaml")) == expected
 
 
-def test_shipped_configs_are_the_three_recipes():
-    assert shipped_configs() == ["demo", "fit", "reconstruct"]
+def test_shipped_configs_are_the_recipes_and_the_kaolin_tutorial_settings():
+    assert shipped_configs() == ["demo", "fit", "kaolin-tutorial", "reconstruct"]
+
+
+def test_a_bare_shipped_name_works_as_config():
+    config = load_config("fit", "kaolin-tutorial")
+    assert (config["name"], config["optim"]["lr_vertices"]) == ("kaolin-tutorial", 5.0e-4)
 
 
 def test_user_yaml_chains_from_a_shipped_config_and_relative_paths(tmp_path):
@@ -142,7 +147,8 @@ def test_a_user_yaml_without_base_sets_keys_on_the_recipe_defaults(tmp_path):
     (tmp_path / "a.yaml").write_text("steps: 3\n")
     (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n")
     config = load_config("reconstruct", tmp_path / "b.yaml")
-    assert (config["steps"], config["name"], config["optim"]["lr"]) == (3, "b", 1.0e-4)
+    recipe_lr = default_config("reconstruct")["optim"]["lr"]
+    assert (config["steps"], config["name"], config["optim"]["lr"]) == (3, "b", recipe_lr)
 
 
 def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
@@ -157,7 +163,7 @@ def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
 
 
 @pytest.mark.parametrize("base, message", [
-    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, reconstruct\)"),
+    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, kaolin-tutorial, reconstruct\)"),
     ("missing.yaml", r"missing\.yaml: config file not found"),
     ("3", r"'base' must name a shipped config"),
     ("''", r"'base' must name a shipped config"),
@@ -171,7 +177,7 @@ def test_a_bad_base_is_refused_naming_the_file(tmp_path, base, message):
 
 
 def test_a_config_of_another_recipe_is_refused_with_the_right_ones_named(tmp_path):
-    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit\)"):
+    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit, kaolin-tutorial\)"):
         load_config("fit", ROOT / "configs" / "reconstruct.yaml")
     (tmp_path / "user.yaml").write_text("base: fit\n")
     with pytest.raises(ConfigError, match=rf"{tmp_path / 'user.yaml'}: starts from .*fit\.yaml: .*'reconstruct'"):
@@ -199,4 +205,4 @@ def test_fit_with_the_reconstruct_config_exits_2_with_one_line(capsys):
 
     assert main(["fit", "synthetic:blob", "--config", str(ROOT / "configs" / "reconstruct.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "configs of 'fit': demo, fit" in err[0]
+    assert len(err) == 1 and "configs of 'fit': demo, fit, kaolin-tutorial" in err[0]
