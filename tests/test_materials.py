@@ -73,10 +73,12 @@ def test_obj_reads_usemtl_groups_and_mtl_fields_written_by_hand(tmp_path):
         "f 1/1 2/2 3/3\nusemtl Wood Grain\nf 1/1 3/3 4/4\nusemtl plain\nf 1/1 2/2 3/3 4/4\n"
         "usemtl Wood Grain\nf 2/2 3/3 4/4\n")
     mesh = load_mesh(tmp_path / "scene.obj")
-    # first use order: Wood Grain, plain; the face before any usemtl is unassigned; the quad is 2 triangles
-    assert [m.material_name for m in mesh.materials] == ["Wood Grain", "plain"]
+    # every material of the library sorted by name, as Kaolin lists them; the face before any usemtl is
+    # unassigned; the quad is 2 triangles
+    assert [m.material_name for m in mesh.materials] == ["Wood Grain", "plain", "unused"]
     assert mesh.material_assignments.tolist() == [-1, 0, 1, 1, 0]
-    wood, plain = mesh.materials
+    wood, plain, unused = mesh.materials
+    assert unused.diffuse_color.tolist() == [0.0, 1.0, 0.0]
     assert plain.diffuse_color.tolist() == pytest.approx([0.1, 0.2, 0.3])
     assert plain.specular_color.tolist() == pytest.approx([0.5] * 3) and not plain.is_specular_workflow
     assert plain.roughness_value.tolist() == [0.25] and plain.opacity_value.tolist() == [0.5]
@@ -523,3 +525,13 @@ def test_usd_material_names_that_become_the_same_prim_name_stay_two_materials(tm
     assert [m.material_name for m in loaded.materials] == ["paint_1", "paint_1_1"]
     assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
     assert loaded.materials[1].diffuse_texture is not None and loaded.materials[0].diffuse_texture is None
+
+
+def test_usd_materials_are_listed_in_prim_path_order(tmp_path):
+    mesh = two_material_mesh()
+    mesh.materials = mesh.materials[::-1]  # "wood" first, "red_paint" second
+    mesh.material_assignments = torch.tensor([1, 1, 0, 0, -1])
+    save_mesh(tmp_path / "order.usda", mesh)
+    loaded = load_mesh(tmp_path / "order.usda")
+    assert [m.material_name for m in loaded.materials] == ["red_paint", "wood"]
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
