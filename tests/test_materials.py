@@ -535,3 +535,12 @@ def test_usd_materials_are_listed_in_prim_path_order(tmp_path):
     loaded = load_mesh(tmp_path / "order.usda")
     assert [m.material_name for m in loaded.materials] == ["red_paint", "wood"]
     assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
+
+
+def test_obj_writes_a_texture_shared_by_materials_once_and_reads_it_back_shared(tmp_path):
+    mesh = two_material_mesh()
+    mesh.materials[0].diffuse_texture = mesh.materials[1].diffuse_texture
+    save_mesh(tmp_path / "shared.obj", mesh)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["shared_0_diffuse.png"]
+    loaded = load_mesh(tmp_path / "shared.obj")
+    assert loaded.materials[0].diffuse_texture is loaded.materials[1].diffuse_texture
