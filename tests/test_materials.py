@@ -544,3 +544,15 @@ def test_obj_writes_a_texture_shared_by_materials_once_and_reads_it_back_shared(
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["shared_0_diffuse.png"]
     loaded = load_mesh(tmp_path / "shared.obj")
     assert loaded.materials[0].diffuse_texture is loaded.materials[1].diffuse_texture
+
+
+def test_obj_missing_texture_image_warns_and_corrupt_one_raises_naming_it(tmp_path):
+    (tmp_path / "a.mtl").write_text("newmtl m\nKd 0.5 0.25 1\nmap_Kd gone.png\n")
+    (tmp_path / "a.obj").write_text("mtllib a.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\n"
+                                    "usemtl m\nf 1/1 2/2 3/3\n")
+    with pytest.warns(UserWarning, match="gone.png not found"):
+        mesh = load_mesh(tmp_path / "a.obj")
+    assert mesh.materials[0].diffuse_texture is None and mesh.materials[0].diffuse_color.tolist() == [0.5, 0.25, 1.0]
+    (tmp_path / "gone.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(LoadError, match="gone.png"):
+        load_mesh(tmp_path / "a.obj")
