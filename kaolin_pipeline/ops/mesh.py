@@ -219,6 +219,30 @@ def uniform_laplacian(num_vertices: int, faces: torch.Tensor, dtype: torch.dtype
     return adjacency / degree - torch.eye(num_vertices, dtype=dtype, device=faces.device)
 
 
+def normalization(vertices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Centre and radius of :func:`normalize_vertices`: ``normalized = (vertices - centre) / radius``.
+
+    Args:
+        vertices: (V, 3) or (B, V, 3) positions.
+
+    Returns:
+        ``centre`` (1, 3) or (B, 1, 3), the bounding-box centre, and ``radius`` (1, 1) or (B, 1, 1),
+        the largest distance of a vertex from it.
+
+    Raises:
+        PipelineError: on a wrong shape, or if all vertices of an item coincide.
+    """
+    batched = isinstance(vertices, torch.Tensor) and vertices.dim() == 3
+    check_points(vertices, "vertices", batched=batched)
+    if vertices.shape[-2] == 0:
+        raise PipelineError("vertices must contain at least one vertex")
+    centre = (vertices.amax(dim=-2, keepdim=True) + vertices.amin(dim=-2, keepdim=True)) / 2
+    radius = torch.linalg.vector_norm(vertices - centre, dim=-1).amax(dim=-1, keepdim=True).unsqueeze(-1)
+    if bool((radius <= 0).any()):
+        raise PipelineError("vertices: cannot normalise a mesh whose vertices all coincide")
+    return centre, radius
+
+
 def normalize_vertices(vertices: torch.Tensor) -> torch.Tensor:
     """Centre the bounding box at the origin and scale so the farthest vertex is at distance 1.
 
@@ -231,16 +255,8 @@ def normalize_vertices(vertices: torch.Tensor) -> torch.Tensor:
     Raises:
         PipelineError: on a wrong shape, or if all vertices of an item coincide.
     """
-    batched = isinstance(vertices, torch.Tensor) and vertices.dim() == 3
-    check_points(vertices, "vertices", batched=batched)
-    if vertices.shape[-2] == 0:
-        raise PipelineError("vertices must contain at least one vertex")
-    centre = (vertices.amax(dim=-2, keepdim=True) + vertices.amin(dim=-2, keepdim=True)) / 2
-    centred = vertices - centre
-    radius = torch.linalg.vector_norm(centred, dim=-1).amax(dim=-1, keepdim=True).unsqueeze(-1)
-    if bool((radius <= 0).any()):
-        raise PipelineError("vertices: cannot normalise a mesh whose vertices all coincide")
-    return centred / radius
+    centre, radius = normalization(vertices)
+    return (vertices - centre) / radius
 
 
 def _check_num_vertices(num_vertices) -> None:
