@@ -247,3 +247,28 @@ def test_runner_refuses_where_the_real_kaolin_is_importable(tmp_path):
     assert done.returncode == 2 and "the real Kaolin is importable" in done.stderr
     missing = _run([str(tmp_path / "nope.py")], tmp_path)
     assert missing.returncode == 2 and "no such script" in missing.stderr
+
+
+def test_obj_import_mesh_materials_as_kaolin_returns_them(tmp_path):
+    from PIL import Image
+
+    pixels = (np.arange(4 * 5 * 3).reshape(4, 5, 3) * 4).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "wood.png")
+    (tmp_path / "m.mtl").write_text("newmtl zinc\nKd 0.2 0.3 0.4\n\nnewmtl apple\nKd 1 0 0\nmap_Kd wood.png\n")
+    (tmp_path / "m.obj").write_text("mtllib m.mtl\n" + OBJ.replace("f 1/1/1 2/2/1 3/3/1\n", "usemtl zinc\nf 1/1/1 2/2/1 3/3/1\n")
+                                    .replace("f 1/1/1 3/3/1 4/2/1\n", "usemtl apple\nf 1/1/1 3/3/1 4/2/1\n"))
+    raw = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True)
+    assert [m["material_name"] for m in raw.materials] == ["apple", "zinc"]  # sorted by name, as Kaolin
+    assert raw.material_assignments.dtype == torch.int16 and raw.material_assignments.tolist() == [1, 0]
+    assert torch.equal(raw.materials[0]["map_Kd"], torch.from_numpy(pixels))  # (H, W, 3) uint8 as in the file
+    assert torch.allclose(raw.materials[1]["Kd"], torch.tensor([0.2, 0.3, 0.4]))
+    pbr = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True, raw_materials=False)
+    assert isinstance(pbr.materials[0], kal.render.materials.PBRMaterial)
+    assert torch.allclose(pbr.materials[0].diffuse_texture, torch.from_numpy(pixels).permute(2, 0, 1) / 255)
+    assert pbr.to_batched().materials[0][1].material_name == "zinc"  # FIXED batching: a list per mesh
+
+
+def test_io_render_is_our_synthetic_view_reader():
+    from kaolin_pipeline.io.render import import_synthetic_view
+
+    assert kal.io.render.import_synthetic_view is import_synthetic_view

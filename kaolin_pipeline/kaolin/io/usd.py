@@ -64,7 +64,8 @@ def import_mesh(file_path_or_stage, scene_path: Optional[str] = None, with_mater
                 triangulate: bool = False) -> SurfaceMesh:
     """Read one mesh prim (the first ``UsdGeom.Mesh``, or ``scene_path``) as an unbatched :class:`SurfaceMesh`.
 
-    ``uvs`` use Kaolin's ``v' = 1 - v``; ``normals``/``face_normals_idx`` only with ``with_normals``.
+    ``uvs`` use Kaolin's ``v' = 1 - v``; ``normals``/``face_normals_idx`` only with ``with_normals``;
+    ``materials`` (:class:`PBRMaterial`, sorted by name) and ``material_assignments`` only with ``with_materials``.
     Polygons are always fan-triangulated (``triangulate`` is accepted either way).
     """
     refuse_unsupported("kaolin.io.usd.import_mesh", heterogeneous_mesh_handler=(heterogeneous_mesh_handler, None))
@@ -79,7 +80,8 @@ def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: O
                 material_assignments: Optional[torch.Tensor] = None, materials: Optional[list] = None,
                 local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
                 overwrite_textures: bool = False, overwrite: bool = False):
-    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``) to USD.
+    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``, and
+    ``materials`` (:class:`PBRMaterial`) with ``material_assignments (F,)``) to USD.
 
     Returns:
         the written ``Usd.Stage``, as Kaolin does.
@@ -90,7 +92,10 @@ def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: O
         raise PipelineError("kaolin.io.usd.export_mesh: vertices and faces are required by kaolin-pipeline")
     path = Path(file_path)
     _check_new_file(path, overwrite, time, "kaolin.io.usd.export_mesh")
-    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx)
+    if materials is not None and material_assignments is None:
+        material_assignments = torch.zeros(faces.shape[0], dtype=torch.long)
+    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx, materials=materials,
+                material_assignments=None if material_assignments is None else material_assignments.long())
     usd.export_mesh(path, mesh, time=time, prim_path=scene_path)
     return Usd.Stage.Open(str(path))
 
