@@ -200,7 +200,7 @@ def test_usd_pointclouds_and_voxelgrids_round_trip(tmp_path):
 def test_timelapse_parser_summarises_a_log(tmp_path):
     vertices, faces, _ = _square()
     writer = kal.visualize.Timelapse(tmp_path)
-    assert isinstance(writer, Timelapse)
+    assert isinstance(writer, Timelapse)  # the project's writer, with Kaolin's call pattern added
     for iteration in (0, 10, 20):
         writer.add_mesh_batch(iteration=iteration, category="fit", vertices_list=[vertices, vertices + 1],
                               faces_list=[faces, faces])
@@ -272,3 +272,24 @@ def test_io_render_is_our_synthetic_view_reader():
     from kaolin_pipeline.io.render import import_synthetic_view
 
     assert kal.io.render.import_synthetic_view is import_synthetic_view
+
+
+def test_timelapse_takes_kaolins_topology_first_calls(tmp_path):
+    from kaolin_pipeline.export.timelapse import TimelapseReader
+
+    vertices, faces, uvs = _square()
+    writer = kal.visualize.Timelapse(tmp_path)
+    # Kaolin's DIB-R tutorial: topology alone at iteration 0, then vertices and a material every epoch
+    writer.add_mesh_batch(iteration=0, category="optimized_mesh", faces_list=[faces], uvs_list=[uvs],
+                          face_uvs_idx_list=[faces])
+    texture = torch.rand(3, 8, 8)
+    for epoch in (0, 1):
+        writer.add_mesh_batch(iteration=epoch, category="optimized_mesh", vertices_list=[vertices + epoch],
+                              materials_list=[{"rgb": kal.render.materials.PBRMaterial(diffuse_texture=texture)}])
+    reader = TimelapseReader(tmp_path)
+    assert reader.iterations("optimized_mesh", "mesh", 0) == [0, 1]
+    logged = reader.mesh("optimized_mesh", 0, 1)
+    assert torch.equal(logged.vertices, vertices + 1) and torch.equal(logged.faces, faces)
+    assert torch.allclose(logged.uvs[logged.face_uvs_idx], uvs[faces])
+    with pytest.raises(OSError, match="only the topology"):
+        writer.add_mesh_batch(iteration=2, category="x", materials_list=[texture])

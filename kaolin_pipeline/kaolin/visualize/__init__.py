@@ -1,6 +1,6 @@
-"""``kaolin.visualize``: ``Timelapse`` (``kaolin_pipeline.export.timelapse``) and ``TimelapseParser``."""
-from kaolin_pipeline.export.timelapse import Timelapse
+"""``kaolin.visualize``: ``Timelapse`` and ``TimelapseParser`` over ``kaolin_pipeline.export.timelapse``."""
 from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.kaolin.visualize.timelapse import Timelapse
 from kaolin_pipeline.kaolin.visualize.timelapse_parser import TimelapseParser
 
 __all__ = ["Timelapse", "TimelapseParser"]
