@@ -293,3 +293,13 @@ def test_timelapse_takes_kaolins_topology_first_calls(tmp_path):
     assert torch.allclose(logged.uvs[logged.face_uvs_idx], uvs[faces])
     with pytest.raises(OSError, match="only the topology"):
         writer.add_mesh_batch(iteration=2, category="x", materials_list=[texture])
+
+
+def test_readme_kaolin_example_runs_as_printed(capsys):
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Kaolin code on a CPU"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python") + 9)]
+    exec(compile(code, "README.md", "exec"), {})
+    shapes, loss = capsys.readouterr().out.strip().splitlines()
+    assert shapes == "torch.Size([1, 34, 3]) torch.Size([1, 64, 3, 3])"
+    assert round(float(loss), 2) == 0.19
