@@ -38,7 +38,7 @@ from kaolin_pipeline.io import MESH_EXTENSIONS, load_mesh
 from kaolin_pipeline.io.render import VIEW_SUFFIXES, export_synthetic_view, transform_from_camera
 from kaolin_pipeline.ops.mesh import index_vertices_by_faces, normalization
 from kaolin_pipeline.render.antialias import render_antialiased
-from kaolin_pipeline.render.renderer import Cameras, look_at_cameras
+from kaolin_pipeline.render.renderer import Cameras, Lights, look_at_cameras
 from kaolin_pipeline.structures import Mesh
 
 RIGS = ("sphere", "hemisphere", "turntable")
@@ -128,7 +128,7 @@ def depth_along_view(mesh: Mesh, cameras: Cameras, face_idx: torch.Tensor) -> to
 
 def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_size: int = 256,
                  supersample: int = 4, asset_name: str = "asset",
-                 asset_transform: Optional[torch.Tensor] = None) -> Path:
+                 asset_transform: Optional[torch.Tensor] = None, lights: Lights = None) -> Path:
     """Render ``mesh`` (already in scene coordinates) from every camera into ``folder``.
 
     Writes ``<i>_rgb.png``, ``<i>_metadata.json``, ``<i>_depth_linear.npy``, ``<i>_normals.png``,
@@ -142,6 +142,7 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
         image_size: side of the square images, in pixels.
         supersample: anti-aliasing samples per pixel along each axis.
         asset_name, asset_transform: written to the metadata (``asset_transforms`` and bounding boxes).
+        lights: as for :class:`~kaolin_pipeline.render.DIBRenderer`; None renders the unlit albedo.
 
     Returns:
         ``folder`` as a :class:`Path`.
@@ -150,7 +151,7 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
     if folder.is_dir():
         for stale in [p for p in folder.iterdir() if _VIEW_FILE.fullmatch(p.name)]:
             stale.unlink()
-    out = render_antialiased(mesh, cameras, image_size, supersample=supersample)
+    out = render_antialiased(mesh, cameras, image_size, supersample=supersample, lights=lights)
     alpha = out["alpha"]
     straight = torch.where(alpha[..., None] > 0, out["image"] / alpha.clamp_min(1e-12)[..., None],
                            torch.zeros_like(out["image"]))
