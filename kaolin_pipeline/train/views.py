@@ -17,6 +17,7 @@ from kaolin_pipeline.io.render import (
     camera_from_transform, export_synthetic_view, load_synthetic_views, transform_from_camera,
 )
 from kaolin_pipeline.render import Cameras, DIBRenderer
+from kaolin_pipeline.render.antialias import render_antialiased
 from kaolin_pipeline.render.renderer import Lights
 
 
@@ -45,11 +46,28 @@ class Views:
         return Views(self.images.to(device), self.masks.to(device), self.cameras.to(device))
 
 
+#: Samples per pixel along each axis of target views rendered from a mesh.
+TARGET_SUPERSAMPLE = 4
+
+
 @torch.no_grad()
-def render_views(renderer: DIBRenderer, mesh: Mesh, cameras: Cameras, lights: Lights = None) -> Views:
-    """Render ``mesh`` (its texture or vertex colours) from every camera; the mask is the hard silhouette."""
-    out = renderer(mesh, cameras=cameras, lights=lights)
-    return Views(out["image"].clamp(0.0, 1.0), (out["face_idx"] >= 0).to(out["image"].dtype), cameras)
+def render_views(renderer: DIBRenderer, mesh: Mesh, cameras: Cameras, lights: Lights = None,
+                 supersample: int = TARGET_SUPERSAMPLE) -> Views:
+    """Photo-like target views of ``mesh`` (its texture or vertex colours) from every camera.
+
+    The views come from the hard rasteriser at ``supersample``× the resolution per axis,
+    box-filtered (:func:`kaolin_pipeline.render.antialias.render_antialiased`), never from the
+    soft renderer that a recipe optimises. ``renderer`` gives the image size, background,
+    shading and texture mode.
+
+    Returns:
+        Views with images (N, H, W, 3) (anti-aliased over the background) and masks (N, H, W)
+        in {0, 1}: pixels at least half covered.
+    """
+    out = render_antialiased(mesh, cameras, (renderer.height, renderer.width), supersample=supersample,
+                             lights=lights, background=renderer.background.tolist(), shading=renderer.shading,
+                             texture_mode=renderer.texture_mode)
+    return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras)
 
 
 def load_view_folder(folder: Union[str, Path]) -> Views:
