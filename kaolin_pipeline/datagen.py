@@ -14,7 +14,8 @@ inside large faces (DIB-R's screen-space rule is not).
 
 Output layout: a mesh file or ``synthetic:<family>`` is one shape, written straight into ``out``; a folder,
 ``shapenet:ROOT`` or ``modelnet:ROOT`` gives one subfolder per shape: the file's path under the folder
-without its extension (``chairs/a.obj`` → ``out/chairs/a/``), ``<synset>/<model_id>`` for ShapeNetCore,
+without its extension (``chairs/a.obj`` → ``out/chairs/a/``; files that differ only by extension keep it as
+a suffix: ``chairs/a_obj/``, ``chairs/a_usd/``), ``<synset>/<model_id>`` for ShapeNetCore,
 ``<class>/<split>/<name>`` for ModelNet. A shape folder is complete once its ``generator.json`` (the
 settings it was rendered with, written last) exists; a later run with the same settings skips it.
 """
@@ -25,6 +26,7 @@ import json
 import math
 import re
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -196,7 +198,13 @@ def shape_entries(source: str, seed: int = 0) -> list[ShapeEntry]:
     path = Path(source)
     if path.is_dir():
         folder = MeshFolder(path)
-        return _dataset_entries(folder, lambda p: p.relative_to(folder.root).with_suffix("").as_posix())
+        stems = Counter(p.relative_to(folder.root).with_suffix("").as_posix() for p in folder.paths)
+
+        def subfolder(p: Path) -> str:  # 'chairs/a.obj' -> 'chairs/a', or 'chairs/a_obj' when a.usd is there too
+            stem = p.relative_to(folder.root).with_suffix("").as_posix()
+            return stem if stems[stem] == 1 else f"{stem}_{p.suffix.lower().lstrip('.')}"
+
+        return _dataset_entries(folder, subfolder)
     if path.is_file():
         if path.suffix.lower() not in MESH_EXTENSIONS:
             raise LoadError(f"{path}: not a mesh file (expected one of {', '.join(MESH_EXTENSIONS)})")
