@@ -142,6 +142,11 @@ def main() -> None:
     report = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                           "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "load_average": os.getloadavg()},
               "overrides": args.set, "bars": BARS, "rows": rows}
+    print("\n| target | IoU | F@1% | F@2% | PSNR | PSNR fg | folded faces | s (CPU s) |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(f"| {row['target']} ({row['description']}) | {row['mask_iou']:.3f} | {row['f_score_1']:.3f} | "
+              f"{row['f_score_2']:.3f} | {row['psnr']:.1f} | {row['psnr_foreground']:.1f} | {row['folded_faces']} | "
+              f"{row['seconds']:.0f} ({row['cpu_s']:.0f}) |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"written: {args.out}")
