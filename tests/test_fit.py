@@ -9,7 +9,8 @@ from kaolin_pipeline.render import generate_transformation_matrix, load_preset, 
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.fit import FitProblem, fit, load_target_mesh, prepare_target
 from kaolin_pipeline.train.metrics_log import read_metrics
-from kaolin_pipeline.train.views import camera_from_transform, load_view_folder, render_views, save_view_folder
+from kaolin_pipeline.io.render import camera_from_transform
+from kaolin_pipeline.train.views import load_view_folder, render_views, save_view_folder
 
 TINY = {
     "target": "synthetic:cylinder", "device": "cpu", "views.image_size": 32, "views.batch_size": 2,
