@@ -174,6 +174,7 @@ def test_user_yaml_chains_from_a_shipped_config_and_relative_paths(tmp_path):
     expected = {**_expected("demo"), "seed": 9, "steps": 5, "optim.lr_vertices": 0.001, "loss.mask": 2.0}
     assert _flat(config) == expected
     assert expected["name"] == _raw_shipped("demo")[0]["name"] != _raw_shipped("fit")[0]["name"]
+    assert "base" not in config
 
 
 def test_a_user_yaml_without_base_sets_keys_on_the_recipe_defaults(tmp_path):
