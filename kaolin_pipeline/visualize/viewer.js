@@ -146,7 +146,7 @@
         cubes.setMatrixAt(i, matrix);
       }
       group.add(cubes);
-      group.userData.stats = { voxels: count, voxel_size: size };
+      group.userData.stats = { voxels: count, voxel_size: Number(size.toPrecision(6)) };
     }
     return group;
   }
@@ -293,9 +293,15 @@
     renderer.setScissorTest(true);
     renderer.setViewport(0, 0, width, height); renderer.setScissor(0, 0, width, height);
     renderer.clear();
+    // key light above and to the left of the viewer, so cube and facet sides differ in brightness
+    camera.updateMatrixWorld();
+    const reach = camera.position.distanceTo(controls.target);
+    const keyLight = camera.position.clone()
+      .add(new THREE.Vector3().setFromMatrixColumn(camera.matrixWorld, 1).multiplyScalar(0.8 * reach))
+      .add(new THREE.Vector3().setFromMatrixColumn(camera.matrixWorld, 0).multiplyScalar(-0.5 * reach));
     for (let pane = 0; pane < panes; pane++) {
       const view = views[pane];
-      view.light.position.copy(camera.position);
+      view.light.position.copy(keyLight);
       renderer.setViewport(pane * paneWidth, 0, paneWidth, height);
       renderer.setScissor(pane * paneWidth, 0, paneWidth, height);
       renderer.render(view.scene, camera);
@@ -459,6 +465,9 @@
         points: finite.map(([s, v]) => `${xOf(s).toFixed(1)},${yOf(v).toFixed(1)}`).join(" "),
         fill: "none", stroke: "#2a6fdb", "stroke-width": 1.4,
       }));
+      if (finite.length <= 60) {  // few logged points: mark each one (a single point draws no line)
+        for (const [s, v] of finite) svg.appendChild(svgElement("circle", { cx: xOf(s).toFixed(1), cy: yOf(v).toFixed(1), r: 2, fill: "#2a6fdb" }));
+      }
       for (const [text, y] of [[high.toPrecision(3), 14], [low.toPrecision(3), height - 20]]) {
         const label = svgElement("text", { x: 2, y: y, "font-size": 9, fill: "#666" });
         label.textContent = text;
