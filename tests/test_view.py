@@ -29,6 +29,7 @@ from kaolin_pipeline.visualize.page import three_script
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, scene_of_shapes
 from kaolin_pipeline.visualize.serve import make_server
 from kaolin_pipeline.visualize.sources import scene_of_timelapse
+from kaolin_pipeline.visualize import view as view_module
 from kaolin_pipeline.visualize.view import classify, write_view
 from test_report import FACES, VERTICES, make_run, page_scene
 
@@ -168,7 +169,7 @@ def test_classify_paths(tmp_path):
         classify(str(tmp_path / "nowhere"))
 
 
-def test_view_cli_on_files_and_errors(tmp_path, capsys):
+def test_view_cli_on_files_and_errors(tmp_path, capsys, monkeypatch):
     cloud = tmp_path / "cloud.ply"
     save_pointcloud(cloud, PointCloud(VERTICES))
     out = tmp_path / "page.html"
@@ -177,6 +178,11 @@ def test_view_cli_on_files_and_errors(tmp_path, capsys):
     (item,) = page_scene(out.read_text())["items"]
     assert item["kind"] == "pointcloud"  # a face-less .ply falls back to the point-cloud reader
     np.testing.assert_allclose(decode(item["frames"][0]["positions"]), VERTICES.numpy(), atol=1e-6)
+    opened = []
+    monkeypatch.setattr(view_module.webbrowser, "open", opened.append)
+    assert main(["view", str(cloud), "--out", str(out)]) == 0
+    assert opened == [out.resolve().as_uri()]
+    capsys.readouterr()
     (tmp_path / "notes.txt").write_text("hello")
     for path, words in [(tmp_path / "notes.txt", "cannot view a .txt file"), (tmp_path / "gone", "no such file")]:
         assert main(["view", str(path), "--no-browser"]) == 2
