@@ -52,7 +52,24 @@ def hand_made_log(log_dir):
     stage.SetStartTimeCode(HAND_TIMES[0])
     stage.SetEndTimeCode(HAND_TIMES[-1])
     stage.GetRootLayer().Save()
+    for kind, prototype in (("pointcloud", UsdGeom.Sphere), ("voxelgrid", UsdGeom.Cube)):  # PointInstancers
+        stage = Usd.Stage.CreateNew(str(log_dir / "hand" / f"{kind}_0.usd"))
+        instancer = UsdGeom.PointInstancer.Define(stage, f"/{kind}_0")
+        stage.SetDefaultPrim(instancer.GetPrim())
+        instancer.GetPrototypesRel().AddTarget(prototype.Define(stage, f"/{kind}_0/prototypes/shape").GetPath())
+        for time in HAND_TIMES:
+            positions = hand_positions(kind, time)
+            instancer.GetPositionsAttr().Set(Vt.Vec3fArray([Gf.Vec3f(*p) for p in positions.tolist()]), time)
+            instancer.GetProtoIndicesAttr().Set(Vt.IntArray([0] * len(positions)), time)
+        stage.GetRootLayer().Save()
     return log_dir
+
+
+def hand_positions(kind: str, time: int) -> np.ndarray:
+    """Instancer positions of the hand-made log: 10 points on a line, or a 2 x (2 + time) slab of voxel indices."""
+    if kind == "pointcloud":
+        return np.stack([np.arange(10) * 0.1 * (1 + time), np.zeros(10), np.zeros(10)], 1)
+    return np.array([[i, j, 0] for i in range(2) for j in range(2 + time)], dtype=float)
 
 
 # ---------------------------------------------------------------------- encodings
@@ -141,8 +158,14 @@ def test_textures_are_shared_and_topology_changes_are_kept():
 
 def test_hand_made_time_samples_and_timelapse_logs_read_alike(tmp_path):
     scene = scene_of_timelapse(hand_made_log(tmp_path / "kaolin"), progress=False)
-    (item,) = scene["items"]
+    item, cloud, grid = scene["items"]
     assert (item["category"], item["kind"], item["id"], item["iterations"]) == ("hand", "mesh", 0, HAND_TIMES)
+    assert (cloud["kind"], cloud["iterations"], grid["kind"], grid["iterations"]) == (
+        "pointcloud", HAND_TIMES, "voxelgrid", HAND_TIMES)
+    for time, frame in zip(HAND_TIMES, cloud["frames"]):
+        expected = hand_positions("pointcloud", time)
+        assert np.all(np.abs(decode(frame["positions"]) - expected) <= quantization_step(frame["positions"]) / 2 + 1e-6)
+    assert [frame["indices"]["shape"][0] for frame in grid["frames"]] == [2 * (2 + t) for t in HAND_TIMES]
     for time, frame in zip(HAND_TIMES, item["frames"]):
         step = quantization_step(frame["positions"])
         assert np.all(np.abs(decode(frame["positions"]) - VERTICES.numpy() * (1 + time)) <= step / 2 + 1e-6)
