@@ -222,17 +222,29 @@ def test_dataset_thumbnails_are_cached_and_inlining_has_a_budget(tmp_path):
         calls.append(mesh.num_faces)
         return dataset_module.render_thumbnail(mesh, size=16)
 
-    scene = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", progress=False, thumbnailer=thumbnailer)
+    scene, parts = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", progress=False,
+                                                   thumbnailer=thumbnailer)
     assert len(calls) == 5
     data = scene["dataset"]
     assert sorted(i for c in data["categories"] for i in c["shapes"]) == list(range(5))
-    assert [s["item"] for s in data["shapes"]] == list(range(5)) and data["shapes"][1]["path"] == "synthetic://cube/0/1"
-    again = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", inline_mb=0, progress=False,
-                                            thumbnailer=thumbnailer)
+    assert [s["inline"] for s in data["shapes"]] == [True] * 5 and sorted(parts) == list(range(5))
+    assert data["shapes"][1]["path"] == "synthetic://cube/0/1" and scene["items"] == []
+    expected = SyntheticShapes(5)[1]["vertices"].double().numpy()
+    positions = parts[1]["item"]["frames"][0]["positions"]
+    assert np.all(np.abs(decode(positions) - expected) <= quantization_step(positions) / 2 + 1e-6)
+    again, no_parts = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", inline_mb=0, progress=False,
+                                                      thumbnailer=thumbnailer)
     assert len(calls) == 5  # every thumbnail came from the cache
-    assert again["dataset"]["thumbnails"] == data["thumbnails"] and again["items"] == []
-    assert [s["item"] for s in again["dataset"]["shapes"]] == [None] * 5
+    assert again["dataset"]["thumbnails"] == data["thumbnails"] and no_parts == {}
+    assert [s["inline"] for s in again["dataset"]["shapes"]] == [False] * 5
     assert again["dataset"]["shapes"][2]["stats"]["faces"] == data["shapes"][2]["stats"]["faces"]
+    one_part = len(json.dumps(parts[0])) / 2 ** 20
+    _, some = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", inline_mb=2.5 * one_part,
+                                              progress=False, thumbnailer=thumbnailer)
+    assert 1 <= len(some) <= 3 and sorted(some) == list(range(len(some)))  # the budget inlines shapes in order
+    page = write_view("synthetic:5", out=tmp_path / "page.html", cache_dir=tmp_path / "cache", progress=False)
+    blocks = re.findall(r'<script type="application/json" id="kp-shape-([0-9]+)">', page.read_text())
+    assert blocks == ["0", "1", "2", "3", "4"]
 
 
 def test_serve_answers_page_and_shapes(tmp_path):

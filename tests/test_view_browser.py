@@ -175,6 +175,28 @@ def test_dataset_grid_opens_a_shape_in_3d(browser, tmp_path):
     assert browser.errors() == []
 
 
+def test_served_dataset_loads_shapes_on_demand(browser, tmp_path):
+    import threading
+
+    from kaolin_pipeline.visualize.serve import make_server
+
+    page = write_view("synthetic:4", out=tmp_path / "dataset.html", cache_dir=tmp_path / "cache", inline_mb=0,
+                      progress=False)
+    assert 'id="kp-shape-' not in page.read_text()
+    server = make_server(page, "synthetic:4")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.events.clear()
+        session = open_viewer(browser, f"http://127.0.0.1:{server.server_address[1]}/#dataset_category=torus&shape=2")
+        assert browser.evaluate(session, "window.kpViewer.state().shape") == 2
+        assert object_fraction(browser.screenshot(session, "#kp-canvas")) > 0.05
+        assert any(url.endswith("/shape/2") for url in browser.requested_urls())
+        assert browser.errors() == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_jupyter_output_renders_the_viewer(browser, tmp_path):
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")

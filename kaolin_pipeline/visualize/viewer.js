@@ -538,15 +538,18 @@
     state.shape = index;
     const shape = DATASET.shapes[index];
     drawGrid();
-    if (shape.item === null && location.protocol.startsWith("http")) {
-      const response = await fetch(`shape/${index}`);
-      const part = await response.json();
-      const offset = SCENE.textures.length;
-      SCENE.textures.push(...part.textures);
-      for (const frame of part.item.frames) if (frame.texture !== undefined) frame.texture += offset;
-      shape.item = SCENE.items.push(part.item) - 1;
+    if (shape.item === undefined) {  // first opening: parse its block, or ask the server that sent the page
+      let part = null;
+      if (shape.inline) part = JSON.parse(document.getElementById(`kp-shape-${index}`).textContent);
+      else if (location.protocol.startsWith("http")) part = await (await fetch(`shape/${index}`)).json();
+      if (part) {
+        const offset = SCENE.textures.length;
+        SCENE.textures.push(...part.textures);
+        for (const frame of part.item.frames) if (frame.texture !== undefined) frame.texture += offset;
+        shape.item = SCENE.items.push(part.item) - 1;
+      }
     }
-    if (shape.item === null) {
+    if (shape.item === undefined) {
       $("kp-message").hidden = false;
       $("kp-message").textContent = `${shape.path}: this page holds no 3D data for this shape (the dataset is larger than the inline budget); ` +
         "open it with `kaolin-pipeline view ROOT --serve` to load every shape on demand.";
