@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
 import sys
@@ -159,7 +160,7 @@ def main() -> None:
                                            "open s (median of 3)"],
                     [[data["shapes"], f"{data['thumbnail_s_per_shape']:.3f}", f"{data['write_page_cached_s']:.1f}",
                       f"{data['page_mb']:.1f}", f"{data['open_median_s']:.2f}"]])
-    result = {"log": log, "dataset": data, "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
+    result = {"log": log, "dataset": data, "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                                                         "chromium": CHROMIUM, "torch": torch.__version__}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
