@@ -159,6 +159,18 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_render(args) -> int:
+    from kaolin_pipeline.datagen import generate_views
+
+    report = generate_views(args.source, args.out, num_views=args.views, image_size=args.size, rig=args.cameras,
+                            seed=args.seed, supersample=args.supersample)
+    print(f"rendered {len(report['rendered'])}, skipped {len(report['skipped'])} (already complete), "
+          f"failed {len(report['failed'])}: {args.out}")
+    for name, message in report["failed"]:
+        print(f"  failed {name}: {message}")
+    return 0
+
+
 def _cmd_info(args) -> int:
     from kaolin_pipeline.io.describe import describe_file
 
@@ -228,6 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=["usd", "obj", "ply", "glb"])
     export.add_argument("out", metavar="OUT")
     export.set_defaults(run=_cmd_export)
+
+    render = verbs.add_parser("render", help="render Kaolin App synthetic views (RGBA, depth, normals, "
+                                             "segmentation, cameras) of meshes")
+    render.add_argument("source", metavar="SOURCE",
+                        help="mesh file, folder of meshes, synthetic:<family>, shapenet:ROOT or modelnet:ROOT")
+    render.add_argument("--out", required=True, help="output folder (one subfolder per shape for several shapes)")
+    render.add_argument("--views", type=int, default=16, help="views per shape (default: 16)")
+    render.add_argument("--size", type=int, default=256, help="image side in pixels (default: 256)")
+    render.add_argument("--cameras", choices=["sphere", "hemisphere", "turntable"], default="sphere",
+                        help="camera rig (default: sphere)")
+    render.add_argument("--seed", type=int, default=0, help="seed of the random rigs and synthetic shapes")
+    render.add_argument("--supersample", type=int, default=4, help="anti-aliasing samples per pixel and axis")
+    render.set_defaults(run=_cmd_render)
 
     info = verbs.add_parser("info", help="summary of a mesh, point cloud or voxel grid file")
     info.add_argument("file", metavar="FILE")
