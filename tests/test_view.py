@@ -19,7 +19,7 @@ from kaolin_pipeline.cli import main
 from kaolin_pipeline.errors import ConfigError, LoadError
 from kaolin_pipeline.export.timelapse import Timelapse
 from kaolin_pipeline.io import save_pointcloud
-from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PBRMaterial, PointCloud, VoxelGrid
 from kaolin_pipeline import visualize
 from kaolin_pipeline.datasets import SyntheticShapes
 from kaolin_pipeline.visualize import dataset as dataset_module
@@ -152,6 +152,12 @@ def test_textures_are_shared_and_topology_changes_are_kept():
     changed = make_item([Mesh(VERTICES, FACES), Mesh(VERTICES, FACES[:2])], [0, 1], TexturePool())
     assert "faces" not in changed
     np.testing.assert_array_equal(decode(changed["frames"][1]["faces"]), FACES[:2].numpy())
+    materials = [PBRMaterial(diffuse_color=torch.tensor([0.2, 0.4, 0.6])), PBRMaterial(diffuse_texture=texture),
+                 PBRMaterial()]
+    several = make_item([Mesh(VERTICES, FACES, uvs=uvs, face_uvs_idx=FACES, materials=materials,
+                              material_assignments=torch.tensor([1, -1, 0, 2]))], [0], pool)
+    assert several["frames"][0]["materials"] == [{"color": pytest.approx([0.2, 0.4, 0.6])}, {"texture": 0}, {}]
+    np.testing.assert_array_equal(decode(several["material_assignments"]), [[2], [0], [1], [3]])  # index + 1
     with pytest.raises(ConfigError, match="one kind"):
         make_item([Mesh(VERTICES, FACES), PointCloud(VERTICES)], [0, 1], TexturePool())
 

@@ -15,6 +15,7 @@ pages (``--serve``) load each shape on demand instead.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -70,8 +71,7 @@ def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     vertices = mesh.vertices.to(torch.float32)
     center = (vertices.min(0).values + vertices.max(0).values) / 2
     radius = float((vertices - center).norm(dim=1).max()) or 1.0
-    framed = Mesh(vertices=(vertices - center) / radius, faces=mesh.faces, uvs=mesh.uvs, face_uvs_idx=mesh.face_uvs_idx,
-                  vertex_colors=mesh.vertex_colors, texture=mesh.texture)
+    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),

@@ -13,8 +13,9 @@ A *scene* is the JSON-ready dict the page reads::
             "faces", "uvs", "face_uvs": encodings shared by every frame (when the topology is fixed)}
 
 A mesh frame holds ``positions`` (quantised), optionally ``faces``/``uvs``/``face_uvs`` (only
-when they differ from the item's), ``colors`` (uint8) and ``texture`` (an index into
-``textures``); a point cloud frame ``positions`` and ``colors``; a voxel grid frame the
+when they differ from the item's), ``colors`` (uint8), ``texture`` (an index into
+``textures``) and, for meshes with several materials, ``materials`` (``{"texture": index}`` or
+``{"color": [r, g, b]}`` each) with ``material_assignments`` (F, 1) = material index + 1 (0: none); a point cloud frame ``positions`` and ``colors``; a voxel grid frame the
 occupied ``indices`` (uint16, exact), ``origin`` and ``voxel_size``. See :mod:`.encode`.
 """
 from __future__ import annotations
@@ -85,6 +86,15 @@ def framing(shape: Shape) -> tuple[list[float], float]:
     return center.tolist(), radius if radius > 0 else 1.0
 
 
+def _material(material, textures: TexturePool) -> dict:
+    """One material as the page draws it: its diffuse texture (an index into the pool) or its diffuse colour."""
+    if material.diffuse_texture is not None:
+        return {"texture": textures.add(material.diffuse_texture)}
+    if material.diffuse_color is not None:
+        return {"color": [float(v) for v in material.diffuse_color.clamp(0, 1).tolist()]}
+    return {}
+
+
 def encode_frame(shape: Shape, textures: TexturePool) -> dict:
     """One frame of an item (see the module docstring)."""
     if isinstance(shape, Mesh):
@@ -96,6 +106,12 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
                 frame["texture"] = textures.add(shape.texture)
         if shape.vertex_colors is not None:
             frame["colors"] = pack_colors(shape.vertex_colors, "vertex_colors")
+        if shape.materials:
+            frame["materials"] = [_material(material, textures) for material in shape.materials]
+            assignments = shape.material_assignments
+            if assignments is None:
+                assignments = torch.zeros(shape.num_faces, dtype=torch.long)
+            frame["material_assignments"] = pack_indices(assignments + 1, "material_assignments")  # -1 (none) → 0
         return frame
     if isinstance(shape, PointCloud):
         frame = {"positions": quantize(shape.points, "points")}
@@ -107,7 +123,7 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
             "origin": shape.origin.detach().to(torch.float64).cpu().tolist(), "voxel_size": float(shape.voxel_size)}
 
 
-SHARED_KEYS = ("faces", "uvs", "face_uvs")
+SHARED_KEYS = ("faces", "uvs", "face_uvs", "material_assignments")
 
 
 def make_item(shapes: Sequence[Shape], iterations: Sequence[int], textures: TexturePool, category: str = "",
