@@ -102,7 +102,7 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
         if shape.uvs is not None and shape.face_uvs_idx is not None:
             frame["uvs"] = quantize(shape.uvs, "uvs")
             frame["face_uvs"] = pack_indices(shape.face_uvs_idx, "face_uvs_idx")
-            if shape.texture is not None:
+            if shape.texture is not None and not shape.materials:  # loaders set both for one textured material
                 frame["texture"] = textures.add(shape.texture)
         if shape.vertex_colors is not None:
             frame["colors"] = pack_colors(shape.vertex_colors, "vertex_colors")
