@@ -21,7 +21,7 @@ occupied ``indices`` (uint16, exact), ``origin`` and ``voxel_size``. See :mod:`.
 from __future__ import annotations
 
 import hashlib
-from typing import Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 import torch
 
@@ -126,18 +126,23 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
 SHARED_KEYS = ("faces", "uvs", "face_uvs", "material_assignments")
 
 
-def make_item(shapes: Sequence[Shape], iterations: Sequence[int], textures: TexturePool, category: str = "",
+def make_item(shapes: Iterable[Shape], iterations: Sequence[int], textures: TexturePool, category: str = "",
               id: int = 0, role: str = "prediction", extra: Optional[dict] = None) -> dict:
-    """An item from the same object's ``shapes`` at ``iterations`` (equal lengths, all of one kind).
+    """An item from the same object's ``shapes`` at ``iterations`` (one shape per iteration, all of one kind).
 
-    Topology (faces, UVs) equal in every frame is stored once on the item; framing follows the last frame.
+    ``shapes`` may be a generator: each shape is encoded as it comes and only the last one is
+    kept (for the framing), so a long log never sits in memory as tensors. Topology (faces,
+    UVs, material assignments) equal in every frame is stored once on the item.
     """
-    if not shapes or len(shapes) != len(iterations):
-        raise ConfigError(f"make_item: need one shape per iteration, got {len(shapes)} shapes, {len(iterations)} iterations")
-    kinds = {kind_of(shape) for shape in shapes}
+    frames, kinds, last = [], set(), None
+    for shape in shapes:
+        kinds.add(kind_of(shape))
+        frames.append(encode_frame(shape, textures))
+        last = shape
+    if not frames or len(frames) != len(iterations):
+        raise ConfigError(f"make_item: need one shape per iteration, got {len(frames)} shapes, {len(iterations)} iterations")
     if len(kinds) != 1:
         raise ConfigError(f"make_item: the frames of one item must be of one kind, got {sorted(kinds)}")
-    frames = [encode_frame(shape, textures) for shape in shapes]
     item = {"category": category, "kind": kinds.pop(), "id": int(id), "role": role,
             "iterations": [int(i) for i in iterations]}
     for key in SHARED_KEYS:
@@ -147,7 +152,7 @@ def make_item(shapes: Sequence[Shape], iterations: Sequence[int], textures: Text
             for frame in frames:
                 del frame[key]
     item["frames"] = frames
-    item["center"], item["radius"] = framing(shapes[-1])
+    item["center"], item["radius"] = framing(last)
     item.update(extra or {})
     return item
 
