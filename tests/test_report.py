@@ -192,9 +192,3 @@ def test_write_report_arguments(tmp_path):
         write_report(tmp_path, frame_renderer=lambda mesh, azimuths: [], turntable_frames=4)
     assert page_scene(write_report(tmp_path, timelapse_azimuth=80.0).read_text())["camera"] == {"azimuth": 80.0}
 
-
-def test_view_run_writes_report_without_opening_browser(tmp_path, monkeypatch):
-    opened = []
-    monkeypatch.setattr(report.webbrowser, "open", opened.append)
-    path = report.view_run(tmp_path)
-    assert path == tmp_path / "report.html" and path.is_file() and opened == [path.resolve().as_uri()]

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import warnings
-import webbrowser
 from pathlib import Path
 from typing import Optional, Union
 
@@ -260,10 +259,3 @@ def write_report(run_dir: PathLike, frame_renderer=None, turntable_frames: int =
         handle.write(render_page(scene, "training", sections))
     return path
 
-
-def view_run(run_dir: PathLike, open_browser: bool = True) -> Path:
-    """(Re)write the run page and open it in the default web browser; returns its path."""
-    path = write_report(run_dir, progress=True)
-    if open_browser:
-        webbrowser.open(path.resolve().as_uri())
-    return path
