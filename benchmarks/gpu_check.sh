@@ -31,7 +31,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 
 if [ "$DRY" = 1 ]; then
   DEVICE=cpu NPROC=2 FIT_STEPS=3 TRAIN_STEPS=2 IMAGE=32
-  BENCH=(--faces 320,1280 --sizes 64 --batches 2 --repeats 1)
+  BENCH=(--faces 320,1280 --sizes 64 --batches 2 --repeats 1 --no-syncs)
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 else
   NPROC=$("$PYTHON" -c "import torch; print(torch.cuda.device_count())" 2>/dev/null || echo 0)
@@ -82,7 +82,7 @@ from pathlib import Path
 steps_file, bench_file, device, nproc = sys.argv[1:]
 rows = [line.split("\t") for line in Path(steps_file).read_text().splitlines()]
 print(f"\nGPU check on {device} ({nproc} process{'es' if nproc != '1' else ''} for ddp)")
-print(f"{'step / configuration':<38}{'status':<18}{'seconds':>8}  detail")
+print(f"{'step / configuration':<42}{'status':<16}{'seconds':>8}  detail")
 print("-" * 100)
 for name, status, seconds, log in rows:
     lines = [line for line in Path(log).read_text(errors="replace").splitlines() if line.strip()]
@@ -90,7 +90,7 @@ for name, status, seconds, log in rows:
     if name == "cuda-tests":
         detail = next((line for line in reversed(lines) if " passed" in line or " failed" in line
                        or " skipped" in line), detail)[:60]
-    print(f"{name:<38}{status:<18}{seconds:>8}  {detail}")
+    print(f"{name:<42}{status:<16}{seconds:>8}  {detail}")
 bench = Path(bench_file)
 if bench.is_file():
     data = json.loads(bench.read_text())
@@ -99,13 +99,14 @@ if bench.is_file():
         if row["status"] == "ok":
             memory = f", {row['cuda_peak_mb']:.0f} MB" if "cuda_peak_mb" in row else ""
             detail = f"fwd {row['forward_s'] * 1e3:.1f} ms, bwd {row['backward_s'] * 1e3:.1f} ms{memory}"
-            print(f"{label:<38}{'ok':<18}{'':>8}  {detail}")
+            print(f"{label:<42}{'ok':<16}{'':>8}  {detail}")
         else:
-            print(f"{label:<38}{row['status'][:17]:<18}{'':>8}")
+            status, _, reason = row["status"].partition(": ")
+            print(f"{label:<42}{status:<16}{'':>8}  {reason[:60]}")
     for row in data.get("host_syncs", []):
         label = f"  syncs F={row['faces']} {row['size']}² max_pairs={row['max_pairs']}"
         detail = ", ".join(f"{op} {n}" for op, n in sorted(row.get("by_op", {}).items())) or row.get("error", "")
-        print(f"{label:<38}{str(row.get('total', 'error')):<18}{'':>8}  {detail[:60]}")
+        print(f"{label:<42}{str(row.get('total', 'error')) + ' syncs':<16}{'':>8}  {detail[:60]}")
 failed = [name for name, status, *_ in rows if status != "ok"]
 print(f"\nlogs and results: {Path(steps_file).parent}")
 sys.exit(1 if failed else 0)

@@ -377,6 +377,7 @@ def _lights_of_mesh(lights: Lights, index: int, num_meshes: int, num_views: int,
 
 
 def _rows_of_mesh(name: str, value, index: int, num_meshes: int, num_views: int, pairwise: bool):
+    """Rows of a per-camera or per-image light parameter (tensor or nested sequence) for mesh ``index``."""
     rows = len(value)
     if pairwise and rows == num_views:
         return value[index:index + 1]
