@@ -1,22 +1,30 @@
-"""The reconstruction recipe on a handful of tiny shapes: cached views, learning, per-category eval."""
+"""The reconstruction recipe on a handful of tiny shapes: cached views, data path, learning, per-category eval."""
 import json
+import math
 
 import pytest
 import torch
 
-from kaolin_pipeline.train.config import load_config
-from kaolin_pipeline.train.metrics_log import read_metrics
+from kaolin_pipeline.datasets.cache import ItemCache
+from kaolin_pipeline.datasets.collate import mesh_to_item
 from kaolin_pipeline.errors import ConfigError
-from kaolin_pipeline.train.reconstruct import (RenderViews, build_dataset, draw_views, evaluate, format_eval_table,
-                                               train)
+from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.train.config import load_config
+from kaolin_pipeline.train.distributed import DistContext
+from kaolin_pipeline.train.metrics_log import read_metrics
+from kaolin_pipeline.train.reconstruct import ReconstructionProblem, draw_views, evaluate, format_eval_table, train
+from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.train.view_data import (RenderViews, StepSampler, build_dataset, preprocess, share_sampler,
+                                             unpack_views)
 
 TINY = {
     "device": "cpu", "data.num_train": 4, "data.num_test": 3, "data.families": ["sphere", "cube", "cylinder"],
     "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "model.subdivisions": 2,
     "model.channels": [8, 16, 32], "model.hidden": 64, "model.norm": "group", "optim.batch_size": 2,
     "optim.lr": 1e-3, "log.every": 1, "log.checkpoint_every": 0, "log.timelapse_every": 0,
-    "eval.num_points": 1000,
+    "eval.num_points": 1000, "data.num_workers": 0, "views.supersample": 2,
 }
+CPU = torch.device("cpu")
 
 
 def _tiny(**overrides):
@@ -27,17 +35,97 @@ def test_rendered_views_are_cached_and_match_a_fresh_render(tmp_path):
     config = _tiny()
     dataset = build_dataset(config, "train", tmp_path / "cache")
     item = dataset[1]
-    assert item["view_images"].shape == (3, 32, 32, 3) and item["view_masks"].shape == (3, 32, 32)
+    assert item["views"].shape == (3, 32, 32, 4) and item["views"].dtype == torch.uint8
     assert float(item["vertices"].norm(dim=1).max()) == pytest.approx(0.7, rel=1e-5)
     assert len(list((tmp_path / "cache").rglob("*.pt"))) == 1
     cached = dataset[1]  # read back from the cache
     fresh = dataset.dataset[1]  # the uncached dataset renders again
-    assert torch.equal(fresh["view_masks"], cached["view_masks"])
-    assert torch.allclose(fresh["view_images"], cached["view_images"])
+    assert torch.equal(fresh["views"], cached["views"])
     assert isinstance(dataset.dataset.transform, RenderViews)
     # test shapes differ from training shapes
     test_item = build_dataset(config, "test", tmp_path / "cache")[1]
-    assert not torch.equal(test_item["view_masks"], item["view_masks"])
+    assert not torch.equal(test_item["views"], item["views"])
+
+
+def test_view_coverage_is_the_projected_area_of_a_sphere():
+    """Anti-aliased coverage sums to the area of the sphere's perspective outline (a circle)."""
+    config = load_config("reconstruct", overrides={"views.num_views": 4, "views.image_size": 64})
+    vertices, faces = icosphere(4)
+    item = mesh_to_item(Mesh(vertices * 3.0, faces), category="", path="sphere")  # any scale: RenderViews rescales to radius 0.7
+    views = RenderViews(config)(item)["views"]
+    _, alpha = unpack_views(views)
+    # default preset: distance 3, vertical field of view 30 degrees; outline half-angle asin(r / d)
+    radius_px = math.tan(math.asin(0.7 / 3.0)) / math.tan(math.radians(15)) * 32
+    expected = math.pi * radius_px ** 2
+    for coverage in alpha.sum(dim=(1, 2)):
+        assert float(coverage) == pytest.approx(expected, rel=0.02)
+    # edges are anti-aliased: fractional coverage exists, and the centre is fully covered
+    assert bool(((alpha > 0.05) & (alpha < 0.95)).any()) and float(alpha[:, 32, 32].min()) == 1.0
+
+
+def test_preprocessing_renders_only_this_process_share_and_resumes(tmp_path):
+    config = _tiny(**{"data.num_train": 6})
+    dataset = build_dataset(config, "train", tmp_path / "cache")
+    cache, transform = ItemCache(tmp_path / "cache"), dataset.dataset.transform
+    paths = [cache.path(cache.key(dataset.source_key(i), transform)) for i in range(6)]
+    # rank 1 of 2 renders items 1, 3, 5 only
+    stats = preprocess(dataset, DistContext(CPU, rank=1, world_size=2), progress=False)
+    assert stats["shapes"] == 3
+    assert [p.exists() for p in paths] == [False, True, False, True, False, True]
+    # a run killed part-way (atomic writes: whole entries or none, plus a stray temp file) continues
+    stamps = {i: paths[i].stat().st_mtime_ns for i in (1, 3)}
+    paths[5].unlink()
+    (paths[1].parent / f".{paths[1].name}.tmp-0123456789abcdef").write_bytes(b"partial")
+    stats = preprocess(dataset, DistContext(CPU), progress=False)
+    assert stats["shapes"] == 6 and all(p.exists() for p in paths)
+    assert {i: paths[i].stat().st_mtime_ns for i in (1, 3)} == stamps  # found in the cache, not rendered again
+    with pytest.raises(ConfigError, match="num_workers"):
+        preprocess(dataset, DistContext(CPU), num_workers=-1, progress=False)
+
+
+def test_preprocessing_in_worker_processes_fills_the_same_cache(tmp_path):
+    config = _tiny(**{"data.num_train": 3})
+    dataset = build_dataset(config, "train", tmp_path / "cache")
+    assert preprocess(dataset, DistContext(CPU), num_workers=2, progress=False)["shapes"] == 3
+    assert len(list((tmp_path / "cache").rglob("*.pt"))) == 3
+    fresh = dataset.dataset[2]
+    assert torch.equal(dataset[2]["views"], fresh["views"])
+
+
+@pytest.mark.parametrize("num_items", [10, 7])
+def test_process_shares_cover_the_dataset(num_items):
+    shares = [list(share_sampler(num_items, DistContext(CPU, rank=r, world_size=3))) for r in range(3)]
+    assert sorted(set(sum(shares, []))) == list(range(num_items))
+    assert len({len(share) for share in shares}) == 1  # equal shares (padded), as DDP needs
+
+
+def test_step_batches_of_processes_add_up_to_the_single_process_batch():
+    num_items, batch, world = 12, 4, 2
+
+    def stream(context, local, start=0):
+        sampler = iter(StepSampler(num_items, context, seed=5, local_batch=local, start_step=start))
+        return [[next(sampler) for _ in range(local)] for _ in range(10)]
+
+    single = stream(DistContext(CPU), batch)
+    ranks = [stream(DistContext(CPU, rank=r, world_size=world), batch // world) for r in range(world)]
+    for step in range(10):  # crosses epoch boundaries (3 steps per epoch)
+        assert sorted(ranks[0][step] + ranks[1][step]) == sorted(single[step])
+    flat = sum(single, [])
+    for epoch in range(3):
+        assert sorted(flat[epoch * num_items:(epoch + 1) * num_items]) == list(range(num_items))
+    assert flat[:num_items] != flat[num_items:2 * num_items]  # reshuffled every epoch
+    # a resumed sampler reads what an uninterrupted one would
+    assert stream(DistContext(CPU), batch, start=4)[:6] == single[4:]
+
+
+def test_a_step_holds_only_its_batch_and_repeats_after_resume(tmp_path):
+    config = _tiny(**{"data.num_train": 5})
+    problem = ReconstructionProblem(config, DistContext(CPU))
+    problem.train_set = build_dataset(config, "train", tmp_path / "cache")
+    batches = [problem.batch(step) for step in (1, 2, 3)]
+    assert all(b.shape == (2, 3, 32, 32, 4) and b.dtype == torch.uint8 for b in batches)
+    assert torch.equal(problem.batch(2), batches[1])  # going back restarts the stream at that step
+    problem.close()
 
 
 @pytest.mark.slow
@@ -54,22 +142,25 @@ def test_training_lowers_the_loss_and_eval_reports_per_category(tmp_path):
     assert result["mean"]["count"] == 3
     for row in result["per_category"].values():
         assert 0.0 <= row["voxel_iou"] <= 1.0 and 0.0 <= row["f_score_1"] <= 1.0
+        assert 0.0 <= row["mask_iou"] <= 1.0
+        # both renders share the black background, so the whole-image error is the foreground error diluted
+        assert math.isfinite(row["psnr_foreground"]) and row["psnr"] > row["psnr_foreground"]
     mean_iou = sum(r["voxel_iou"] for r in result["per_category"].values()) / 3
     assert result["mean"]["voxel_iou"] == pytest.approx(mean_iou)
     assert json.loads((tmp_path / "eval.json").read_text())["mean"] == pytest.approx(result["mean"])
     table = format_eval_table(result)
     assert table.splitlines()[0].split()[:3] == ["category", "count", "3D"] and "mean" in table
-
+    assert "PSNR fg" in table.splitlines()[0]
 
 
 def test_supervising_views_differ_from_the_input_view():
     generator = torch.Generator().manual_seed(0)
-    shapes, inputs, targets = draw_views(generator, 500, 7, 4, 3)
-    assert shapes.shape == inputs.shape == (500,) and targets.shape == (500, 3)
-    assert int(shapes.max()) <= 6 and int(targets.max()) <= 3
+    inputs, targets = draw_views(generator, 500, 4, 3)
+    assert inputs.shape == (500,) and targets.shape == (500, 3)
+    assert int(targets.max()) <= 3 and int(inputs.max()) <= 3
     assert (targets != inputs.unsqueeze(1)).all()
     # the 3 supervising views are the 3 other views, each once
     assert torch.equal(targets.sort(dim=1).values.sum(dim=1), 6 - inputs)
     assert (targets[:, 0] != targets[:, 1]).all()
     with pytest.raises(ConfigError, match="views.supervise"):
-        draw_views(generator, 2, 7, 4, 4)
+        draw_views(generator, 2, 4, 4)

@@ -9,7 +9,7 @@ import torch
 import trimesh
 
 from kaolin_pipeline.errors import RenderError
-from kaolin_pipeline.ops.mesh import face_normals
+from kaolin_pipeline.io.render import camera_from_transform
 from kaolin_pipeline.render.binning import grid_layout, host_ints, pixel_boxes
 from kaolin_pipeline.render.camera import generate_perspective_projection, generate_rotate_translate_matrices
 from kaolin_pipeline.render.host_reads import HostReadCounter
@@ -17,7 +17,7 @@ from kaolin_pipeline.render.lighting import SH_BAND0, DirectionalLight
 from kaolin_pipeline.render.rasterize import prepare_vertices
 from kaolin_pipeline.render.renderer import Cameras, DIBRenderer, look_at_cameras
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.train.views import camera_from_transform, render_views
+from kaolin_pipeline.train.views import render_views
 
 FOVY = 60.0
 

@@ -22,6 +22,7 @@ from .binning import DEFAULT_MAX_PAIRS
 from .dibr import dibr_rasterization
 from .lighting import DirectionalLight, lambertian_lighting, spherical_harmonic_lighting
 from .rasterize import prepare_vertices, rasterize
+from .materials import material_albedo
 from .texture import TEXTURE_MODES, texture_mapping
 
 Lights = Union[None, DirectionalLight, torch.Tensor]
@@ -187,8 +188,9 @@ class DIBRenderer(torch.nn.Module):
 
         Args:
             vertices: (V, 3) or (M, V, 3) positions, or a :class:`Mesh` / list of meshes
-                (their faces, UVs, texture or vertex colours are used; ``faces`` etc. must then be None;
-                a list is rendered mesh by mesh and concatenated).
+                (their faces, UVs, texture or vertex colours are used, or, when a mesh has ``materials``,
+                each face's material (see :mod:`kaolin_pipeline.render.materials`); ``faces`` etc. must
+                then be None; a list is rendered mesh by mesh and concatenated).
             faces: (F, 3) long, shared by the M meshes.
             cameras: :class:`Cameras` with N views.
             vertex_colors: (V, 3) or (M, V, 3) albedo per vertex.
@@ -227,16 +229,21 @@ class DIBRenderer(torch.nn.Module):
             if not isinstance(mesh, Mesh):
                 raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
             views = cameras[i] if pairwise else cameras
+            mesh_lights = _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise)
+            if mesh.materials is not None:  # each face with its material; texture and vertex colours unused
+                outputs.append(self._render(mesh.vertices, mesh.faces, views, None, mesh.uvs, mesh.face_uvs_idx,
+                                            None, mesh_lights, False, soft_mask,
+                                            (mesh.materials, mesh.material_assignments)))
+                continue
             textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
             outputs.append(self._render(
                 mesh.vertices, mesh.faces, views, mesh.vertex_colors,
                 mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None,
-                _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise), False, soft_mask))
+                mesh.texture if textured else None, mesh_lights, False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
-                pairwise, soft_mask) -> dict:
+                pairwise, soft_mask, materials=None) -> dict:
         if not isinstance(vertices, torch.Tensor) or vertices.dim() not in (2, 3) or vertices.shape[-1] != 3:
             raise RenderError(f"DIBRenderer: vertices must have shape (V, 3) or (M, V, 3), "
                               f"got {tuple(getattr(vertices, 'shape', ()))}")
@@ -249,8 +256,12 @@ class DIBRenderer(torch.nn.Module):
         face_vertices_camera, face_vertices_image, face_normals = prepare_vertices(
             vertices[mesh_index], faces, cameras.projection, camera_rot=rotation, camera_trans=translation)
 
-        albedo_features = self._albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces,
-                                                mesh_index, num_meshes)
+        if materials is None:
+            albedo_features = self._albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces,
+                                                    mesh_index, num_meshes)
+        else:  # UVs (if any) for the materials' textures
+            albedo_features = None if uvs is None else \
+                index_vertices_by_faces(_lift(uvs, "uvs", 2, mesh_index, num_meshes), face_uvs_idx)
         normal_features = self._normal_features(vertices, faces, face_normals, rotation, mesh_index)
         depth_features = -face_vertices_camera[..., 2:]
         features = [normal_features, depth_features] if albedo_features is None else \
@@ -271,7 +282,11 @@ class DIBRenderer(torch.nn.Module):
         *albedo_interpolated, normals, depth = interpolated
 
         normals = F.normalize(normals, dim=-1)
-        albedo = self._albedo(albedo_interpolated, texture, mesh_index, num_meshes, normals)
+        if materials is None:
+            albedo = self._albedo(albedo_interpolated, texture, mesh_index, num_meshes, normals)
+        else:
+            albedo = material_albedo(albedo_interpolated[0] if albedo_interpolated else None, face_idx, *materials,
+                                     mode=self.texture_mode, dtype=normals.dtype)
         shaded = albedo * self._shade(normals, lights, cam_index, num_views).unsqueeze(-1)
         background = self.background.to(device=shaded.device, dtype=shaded.dtype)
         image = torch.where((face_idx >= 0).unsqueeze(-1), shaded, background)

@@ -3,12 +3,13 @@
 A plain ``python``/``kaolin-pipeline`` process is a world of one. Under ``torchrun``
 (``WORLD_SIZE`` > 1 in the environment) each process joins the process group
 (NCCL on CUDA, gloo on CPU), drives ``cuda:LOCAL_RANK`` when CUDA is used, takes its
-contiguous share of every global batch, and only rank 0 writes files.
+share of every global batch, and only rank 0 writes files.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -64,33 +65,35 @@ def init_distributed(device: str = "auto") -> DistContext:
     return DistContext(chosen, rank, world_size)
 
 
+def sync_batchnorm_supported(context: DistContext) -> bool:
+    """Whether ``nn.SyncBatchNorm`` can run here: PyTorch implements it for CUDA tensors (NCCL), not for gloo on CPU."""
+    return context.distributed and context.device.type == "cuda"
+
+
 def wrap_model(model: nn.Module, context: DistContext) -> nn.Module:
-    """``model`` itself, or a DistributedDataParallel wrapper (SyncBatchNorm on CUDA) in a distributed run."""
+    """``model`` itself, or a DistributedDataParallel wrapper in a distributed run.
+
+    BatchNorm layers become ``SyncBatchNorm`` (statistics over the global batch) on CUDA.
+    gloo on CPU has no ``SyncBatchNorm``: each process then normalises with the statistics
+    of its own share of the batch (``batch_size / world_size`` samples), the running
+    statistics follow rank 0 (DDP broadcasts buffers), and a warning says so.
+    """
     if not context.distributed:
         return model
-    if context.device.type == "cuda":
+    if sync_batchnorm_supported(context):
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         return nn.parallel.DistributedDataParallel(model, device_ids=[context.device.index])
+    if any(isinstance(module, nn.modules.batchnorm._BatchNorm) for module in model.modules()):
+        warnings.warn(f"DDP on {context.device.type} (gloo) has no SyncBatchNorm: BatchNorm layers normalise each "
+                      f"process's share of the batch ({context.world_size} processes) instead of the global batch; "
+                      f"use model.norm=group for results that do not depend on the number of processes",
+                      RuntimeWarning, stacklevel=2)
     return nn.parallel.DistributedDataParallel(model)
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
     """The module inside a DistributedDataParallel wrapper (or ``model`` itself)."""
     return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
-
-
-def local_share(items: torch.Tensor, context: DistContext) -> torch.Tensor:
-    """This rank's contiguous share of a global batch (B,...) -> (B / world_size, ...).
-
-    Raises:
-        ConfigError: when the global batch does not split evenly across the processes.
-    """
-    if not context.distributed:
-        return items
-    if items.shape[0] % context.world_size:
-        raise ConfigError(f"batch size {items.shape[0]} must be a multiple of the number of processes "
-                          f"({context.world_size})")
-    return items.chunk(context.world_size)[context.rank]
 
 
 def global_mean(value: torch.Tensor, context: DistContext) -> torch.Tensor:

@@ -1,16 +1,16 @@
 """The ``train`` / ``eval`` recipe: single-image mesh reconstruction as in the DIB-R paper.
 
 Every shape of the dataset is centred, scaled and rendered once from ``num_views``
-cameras of a render preset (cached on disk). A step takes a batch of shapes, feeds
-one random RGBA view of each to :class:`ReconstructionNet`, which predicts the shape
-in the frame of that view's camera, turns it to world space with the camera's known
-rotation, renders it from ``supervise`` other random views of the same shape and minimises
+cameras of a render preset into the on-disk cache (:mod:`.view_data`: DataLoader
+workers, each process its share). A step reads a batch of shapes, feeds one random RGBA
+view of each to :class:`ReconstructionNet`, which predicts the shape in the frame of that
+view's camera, turns it to world space with the camera's known rotation, renders it from
+``supervise`` other random views of the same shape and minimises
 ``mask * mask_iou + color * L1 + laplacian * Laplacian(offsets) + flatten * flatten``.
-Under ``torchrun`` each process takes its share of the global batch (DDP).
+Under ``torchrun`` each process reads and renders its share of the global batch (DDP).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections import defaultdict
@@ -20,130 +20,35 @@ from typing import Any, Optional
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
-from kaolin_pipeline.datasets import CachedDataset, MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes, hash_split
 from kaolin_pipeline.datasets.collate import item_to_mesh
-from kaolin_pipeline.datasets.transforms import Transform
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, TrainingError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint
-from kaolin_pipeline.ops.mesh import edge_adjacent_faces, normalize_vertices, uniform_laplacian
+from kaolin_pipeline.ops.mesh import edge_adjacent_faces, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
-from kaolin_pipeline.render import load_preset, preset_cameras, preset_lights, preset_renderer
+from kaolin_pipeline.render import preset_lights, preset_renderer
 from kaolin_pipeline.train.config import save_config
-from kaolin_pipeline.train.distributed import DistContext, init_distributed, local_share, wrap_model
-from kaolin_pipeline.train.evaluate import mesh_metrics
+from kaolin_pipeline.train.distributed import DistContext, init_distributed, wrap_model
+from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics
 from kaolin_pipeline.train.losses import flatten_loss, laplacian_loss
 from kaolin_pipeline.train.loop import CHECKPOINT_DIR, Trainer
 from kaolin_pipeline.train.models import ReconstructionNet
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images
 from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.train.view_data import (batch_loader, build_dataset, item_batches, local_batch_size, preprocess,
+                                             render_pictures, rgba_input, unpack_views, view_cameras, view_preset)
 
 EVAL_NAME = "eval.json"
+EVAL_BATCH = 16
 
 
-def _render_setup(config: dict, device=None):
-    """Renderer, lights and cameras of the cached views."""
-    views_cfg = config["views"]
-    size = views_cfg["image_size"]
-    preset = {**load_preset(views_cfg["preset"]), "image_size": [size, size]}
-    cameras = preset_cameras(preset, views_cfg["view_set"], device=device)
-    if views_cfg["num_views"] > len(cameras):
-        raise ConfigError(f"views.num_views = {views_cfg['num_views']} but view set '{views_cfg['view_set']}' of "
-                          f"preset '{views_cfg['preset']}' has {len(cameras)} cameras")
-    cameras = cameras[list(range(views_cfg["num_views"]))]
-    return preset_renderer(preset).to(device), preset_lights(preset, device=device), cameras
-
-
-class RenderViews(Transform):
-    """Centre and scale an item's mesh, then add its DIB-R views.
-
-    Adds ``view_images`` (K, S, S, 3) and ``view_masks`` (K, S, S) rendered with the
-    renderer, lights and cameras of ``config`` (the ``views`` section).
-    """
-
-    def __init__(self, config: dict):
-        self.views_cfg, self.scale = dict(config["views"]), config["data"]["target_scale"]
-        self.renderer, self.lights, self.cameras = _render_setup(config)
-
-    def params(self) -> dict[str, Any]:
-        return {"name": "RenderViews", "scale": self.scale,
-                **{k: self.views_cfg[k] for k in ("preset", "view_set", "num_views", "image_size")}}
-
-    @torch.no_grad()
-    def __call__(self, item: dict) -> dict:
-        vertices = normalize_vertices(item["vertices"]) * self.scale
-        item = {**item, "vertices": vertices}
-        out = self.renderer(item_to_mesh(item), cameras=self.cameras, lights=self.lights)
-        item["view_images"] = out["image"].clamp(0, 1)
-        item["view_masks"] = (out["face_idx"] >= 0).float()
-        return item
-
-
-def build_dataset(config: dict, split: str, cache_dir: Path) -> Dataset:
-    """The ``train`` or ``test`` split of the configured dataset, rendered and cached."""
-    data = config["data"]
-    transform = RenderViews(config)
-    root, categories = data["root"], data["categories"] or None
-    source = data["source"]
-    if source == "synthetic":
-        count = data["num_train"] if split == "train" else data["num_test"]
-        dataset = SyntheticShapes(count, families=data["families"] or None,
-                                  seed=config["seed"] * 2 + (split != "train"), transform=transform)
-        return CachedDataset(dataset, cache_dir)
-    if not root:
-        raise ConfigError(f"data.root is required for data.source = {source}")
-    if source == "shapenet":
-        return ShapeNetCore(root, version=data["shapenet_version"], categories=categories, split=split,
-                            transform=transform, cache_dir=cache_dir)
-    if source == "modelnet":
-        return ModelNet(root, variant=data["modelnet_variant"], split=split, categories=categories,
-                        transform=transform, cache_dir=cache_dir)
-    if source == "folder":
-        dataset = MeshFolder(root, transform=transform, cache_dir=cache_dir)
-        wanted = [i for i, path in enumerate(dataset.paths)
-                  if (hash_split(str(path.relative_to(dataset.root))) == "test") == (split == "test")]
-        return torch.utils.data.Subset(dataset, wanted)
-    raise ConfigError(f"data.source must be one of synthetic, shapenet, modelnet, folder; got '{source}'")
-
-
-@dataclasses.dataclass
-class ViewBank:
-    """Every cached view of a split, stacked.
-
-    Attributes:
-        images: (N, K, S, S, 3); masks: (N, K, S, S); meshes: the N scaled meshes; categories: N names.
-    """
-
-    images: torch.Tensor
-    masks: torch.Tensor
-    meshes: list
-    categories: list
-
-    @classmethod
-    def load(cls, dataset: Dataset, device, progress: bool = True) -> "ViewBank":
-        items = [dataset[i] for i in tqdm(range(len(dataset)), desc="rendering views", disable=not progress,
-                                          leave=False)]
-        if not items:
-            raise ConfigError("the dataset split is empty")
-        return cls(torch.stack([it["view_images"] for it in items]).to(device),
-                   torch.stack([it["view_masks"] for it in items]).to(device),
-                   [item_to_mesh(it).to(device) for it in items], [it["category"] for it in items])
-
-    def rgba(self, shape_index: torch.Tensor, view_index: torch.Tensor) -> torch.Tensor:
-        """(B, 4, S, S) network inputs: RGB and silhouette of view ``view_index[b]`` of shape ``shape_index[b]``."""
-        image = self.images[shape_index, view_index]
-        mask = self.masks[shape_index, view_index].unsqueeze(-1)
-        return torch.cat([image, mask], dim=-1).permute(0, 3, 1, 2)
-
-
-def draw_views(generator: torch.Generator, batch: int, num_shapes: int, num_views: int,
-               supervise: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Random shapes, their input views and ``supervise`` distinct other views of each.
+def draw_views(generator: torch.Generator, batch: int, num_views: int,
+               supervise: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random input views and ``supervise`` distinct other views of each of ``batch`` shapes.
 
     Returns:
-        shapes (B,), inputs (B,) and targets (B, supervise) long tensors; no target equals its input.
+        inputs (B,) and targets (B, supervise) long tensors; no target equals its input.
 
     Raises:
         ConfigError: ``supervise`` is not between 1 and ``num_views - 1``.
@@ -151,15 +56,14 @@ def draw_views(generator: torch.Generator, batch: int, num_shapes: int, num_view
     if not 1 <= supervise < num_views:
         raise ConfigError(f"views.supervise must be between 1 and views.num_views - 1 = {num_views - 1} "
                           f"(supervising views differ from the input view), got {supervise}")
-    shapes = torch.randint(num_shapes, (batch,), generator=generator)
     inputs = torch.randint(num_views, (batch,), generator=generator)
     # the input view moved 1 .. K-1 steps around the rig: distinct, never the input itself
     offsets = torch.argsort(torch.rand(batch, num_views - 1, generator=generator), dim=1)[:, :supervise] + 1
-    return shapes, inputs, (inputs.unsqueeze(1) + offsets) % num_views
+    return inputs, (inputs.unsqueeze(1) + offsets) % num_views
 
 
 class ReconstructionProblem:
-    """Network, template, renderer and loss of a ``train`` run."""
+    """Network, template, renderer, batches and loss of a ``train`` run."""
 
     def __init__(self, config: dict, context: DistContext):
         model_cfg, self.config, self.context = config["model"], config, context
@@ -172,34 +76,51 @@ class ReconstructionProblem:
         self.model = wrap_model(self.net, context)
         self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
-        self.renderer, self.lights, self.cameras = _render_setup(config, device)
-        self.bank: Optional[ViewBank] = None
+        preset = view_preset(config)
+        self.renderer, self.lights = preset_renderer(preset).to(device), preset_lights(preset, device=device)
+        self.cameras = view_cameras(config, device)
+        self.train_set: Optional[Dataset] = None
+        self._batches, self._next_step = None, None
 
-    def predict(self, images: torch.Tensor, views: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def predict(self, images: torch.Tensor, views: torch.Tensor, model=None) -> tuple[torch.Tensor, torch.Tensor]:
         """World-space vertices (B, V, 3) and colours (B, V, 3) from (B, 4, S, S) images seen by cameras ``views``.
 
         The network predicts in the frame of the input camera (a single view does not tell
         how the object is turned in the world); the known camera rotation brings the
         prediction to world space (``world = camera @ R`` for world-to-camera ``R``).
         """
-        vertices, colors = self.model(images)
+        vertices, colors = (model or self.model)(images)
         return vertices @ self.cameras.rotation[views], colors
 
+    def batch(self, step: int) -> torch.Tensor:
+        """This process's (b, K, S, S, 4) uint8 views of step ``step``, on the device."""
+        if self._batches is None or step != self._next_step:
+            self.close()
+            self._batches = iter(batch_loader(self.train_set, self.config, self.context, start_step=step - 1))
+        self._next_step = step + 1
+        return next(self._batches).to(self.context.device, non_blocking=True)
+
+    def close(self) -> None:
+        """Stop the batch loader's workers."""
+        self._batches = None
+
     def losses(self, step: int) -> dict[str, torch.Tensor]:
-        """Loss on this process's share of a global batch drawn from ``(seed, step)``."""
-        cfg, bank = self.config, self.bank
-        generator = torch.Generator().manual_seed(cfg["seed"] * 1_000_003 + step)
-        num_shapes, num_views = bank.images.shape[:2]
+        """Loss on this process's share of the global batch of ``step``."""
+        cfg, context = self.config, self.context
+        views = self.batch(step)
+        local, num_views = views.shape[:2]
         supervise = cfg["views"]["supervise"]
-        shapes, inputs, targets = draw_views(generator, cfg["optim"]["batch_size"], num_shapes, num_views, supervise)
-        shapes, inputs, targets = (local_share(t, self.context).to(self.context.device) for t in (shapes, inputs, targets))
-        vertices, colors = self.predict(bank.rgba(shapes, inputs), inputs)
+        generator = torch.Generator().manual_seed(cfg["seed"] * 1_000_003 + step)
+        inputs, targets = draw_views(generator, cfg["optim"]["batch_size"], num_views, supervise)
+        # local shape t is shape world_size * t + rank of the global batch (see view_data.StepSampler)
+        rows = torch.arange(local) * context.world_size + context.rank
+        inputs, targets = inputs[rows].to(context.device), targets[rows].to(context.device)
+        shapes = torch.arange(local, device=context.device)
+        vertices, colors = self.predict(rgba_input(views[shapes, inputs]), inputs)
         repeat = lambda t: t.repeat_interleave(supervise, dim=0)
-        cameras = self.cameras[targets.reshape(-1)]
-        out = self.renderer(repeat(vertices), self.faces, cameras, vertex_colors=repeat(colors),
-                            lights=self.lights, pairwise=True)
-        target_images = bank.images[shapes.repeat_interleave(supervise), targets.reshape(-1)]
-        target_masks = bank.masks[shapes.repeat_interleave(supervise), targets.reshape(-1)]
+        out = self.renderer(repeat(vertices), self.faces, self.cameras[targets.reshape(-1)],
+                            vertex_colors=repeat(colors), lights=self.lights, pairwise=True)
+        target_images, target_masks = unpack_views(views[repeat(shapes), targets.reshape(-1)])
         weights = cfg["loss"]
         terms = {
             "mask": mask_iou(out["soft_mask"], target_masks),
@@ -210,17 +131,13 @@ class ReconstructionProblem:
         return {"loss": sum(weights[name] * value for name, value in terms.items()), **terms}
 
     @torch.no_grad()
-    def predict_meshes(self, bank: ViewBank, view: int) -> list[Mesh]:
-        """Predicted meshes (with vertex colours) of every shape of ``bank`` from its view ``view``."""
+    def predict_meshes(self, items: list[dict], view: int) -> list[Mesh]:
+        """Predicted meshes (with vertex colours) of cached items (with ``views``) from their view ``view``."""
         self.net.eval()
-        meshes = []
-        for start in range(0, bank.images.shape[0], 32):
-            index = torch.arange(start, min(start + 32, bank.images.shape[0]), device=bank.images.device)
-            views = torch.full_like(index, view)
-            vertices, colors = self.net(bank.rgba(index, views))
-            vertices = vertices @ self.cameras.rotation[views]
-            meshes += [Mesh(v, self.faces, vertex_colors=c) for v, c in zip(vertices, colors)]
-        return meshes
+        views = torch.stack([item["views"][view] for item in items]).to(self.context.device)
+        cameras = torch.full((len(items),), view, device=self.context.device)
+        vertices, colors = self.predict(rgba_input(views), cameras, model=self.net)
+        return [Mesh(v, self.faces, vertex_colors=c) for v, c in zip(vertices, colors)]
 
     def optimizer(self):
         optim_cfg = self.config["optim"]
@@ -231,6 +148,22 @@ class ReconstructionProblem:
 
 def _cache_dir(config: dict, run_dir: Path) -> Path:
     return Path(config["data"]["cache_dir"]) if config["data"]["cache_dir"] else run_dir / "cache"
+
+
+def prepare_splits(config: dict, run_dir: Path, context: DistContext,
+                   progress: bool = True) -> tuple[Dataset, Dataset, dict[str, dict[str, float]]]:
+    """The train and test splits, each process's share rendered into the cache (resumable).
+
+    Returns:
+        train and test datasets, and per split ``{"shapes", "seconds"}`` of this process.
+    """
+    cache_dir, workers = _cache_dir(config, run_dir), config["data"]["num_workers"]
+    splits, stats = {}, {}
+    for split in ("train", "test"):
+        splits[split] = build_dataset(config, split, cache_dir)
+        stats[split] = preprocess(splits[split], context, workers, progress and context.is_main,
+                                  desc=f"rendering {split} views")
+    return splits["train"], splits["test"], stats
 
 
 def train(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: Optional[int] = None,
@@ -246,56 +179,64 @@ def train(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps:
     """
     run_dir = Path(run_dir)
     context = init_distributed(config["device"])
+    local_batch_size(config["optim"]["batch_size"], context)
     if context.is_main:
         save_config(run_dir / "config.yaml", config)
     torch.manual_seed(config["seed"])
     problem = ReconstructionProblem(config, context)
-    problem.bank = ViewBank.load(build_dataset(config, "train", _cache_dir(config, run_dir)), context.device,
-                                 progress and context.is_main)
-    test_bank = None
-    if context.is_main:
-        test_bank = ViewBank.load(build_dataset(config, "test", _cache_dir(config, run_dir)), context.device,
-                                  progress)
+    problem.train_set, test_set, _ = prepare_splits(config, run_dir, context, progress)
     optimizer, scheduler = problem.optimizer()
     hooks = []
     log_cfg = config["log"]
     if log_cfg["timelapse_every"] > 0 and context.is_main:
         logger = TimelapseLogger(run_dir, "reconstruct", voxel_resolution=config["eval"]["voxel_resolution"])
-        first = ViewBank(test_bank.images[:1], test_bank.masks[:1], test_bank.meshes[:1], test_bank.categories[:1])
+        first = [test_set[0]]
         hooks.append((log_cfg["timelapse_every"],
                       lambda step: logger.log(step, problem.predict_meshes(first, config["eval"]["input_view"]))))
     trainer = Trainer(run_dir, problem.model, optimizer, scheduler, problem.losses, steps=config["steps"],
                       config=config, log_every=log_cfg["every"], checkpoint_every=log_cfg["checkpoint_every"],
                       hooks=hooks, context=context, progress=progress)
-    history = trainer.run(resume=resume, max_steps=max_steps)
+    try:
+        history = trainer.run(resume=resume, max_steps=max_steps)
+    finally:
+        problem.close()
     if finish and context.is_main and trainer.step == config["steps"]:
-        _final_outputs(problem, test_bank, run_dir, config)
+        _final_outputs(problem, test_set, run_dir, config)
     return history
 
 
-def _final_outputs(problem: ReconstructionProblem, bank: ViewBank, run_dir: Path, config: dict) -> None:
+def _final_outputs(problem: ReconstructionProblem, test_set: Dataset, run_dir: Path, config: dict) -> None:
     """Held-out views (target vs prediction from another camera), assets and report of the first shapes."""
     view = config["eval"]["input_view"]
-    count = min(4, bank.images.shape[0])
-    subset = ViewBank(bank.images[:count], bank.masks[:count], bank.meshes[:count], bank.categories[:count])
-    meshes = problem.predict_meshes(subset, view)
-    other = (view + 1) % bank.images.shape[1]
-    predictions = torch.cat([problem.renderer(m.vertices, m.faces, problem.cameras[other], vertex_colors=m.vertex_colors,
-                                              lights=problem.lights)["image"] for m in meshes])
-    save_view_images(run_dir, bank.images[:count, other], predictions)
+    items = [test_set[i] for i in range(min(4, len(test_set)))]
+    meshes = problem.predict_meshes(items, view)
+    other = (view + 1) % len(problem.cameras)
+    predictions = torch.cat([render_pictures(m, problem.cameras[other], config)[0] for m in meshes])
+    targets = torch.stack([unpack_views(item["views"][other])[0] for item in items])
+    save_view_images(run_dir, targets, predictions)
     finish_run(run_dir, meshes[0])
+
+
+def _heldout_image_metrics(problem: ReconstructionProblem, mesh: Mesh, item: dict, view: int,
+                           config: dict) -> dict[str, float]:
+    """Mask IoU, PSNR and foreground PSNR of ``mesh`` against ``item``'s cached views other than ``view``."""
+    others = [k for k in range(len(problem.cameras)) if k != view]
+    images, alpha = render_pictures(mesh, problem.cameras[others], config)
+    target_images, target_alpha = unpack_views(item["views"][others].to(images.device))
+    return image_metrics(images, alpha, target_images, target_alpha)
 
 
 def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path] = None,
              progress: bool = True) -> dict[str, Any]:
-    """3D IoU (solid voxels) and F-score of held-out shapes, per category and in mean.
+    """3D IoU (solid voxels), F-score and held-out image metrics of test shapes, per category and in mean.
 
     Loads ``checkpoint`` (default: the run's latest), predicts every test shape from
-    view ``eval.input_view`` and writes ``RUN_DIR/eval.json``.
+    view ``eval.input_view`` and writes ``RUN_DIR/eval.json``. The image metrics compare
+    anti-aliased renders of the prediction with the shape's other cached views.
 
     Returns:
-        ``{"per_category": {name: {"count", "voxel_iou", "f_score_1", "f_score_2", "chamfer"}},
-        "mean": {...}}`` (the mean is over shapes).
+        ``{"per_category": {name: {"count", "voxel_iou", "f_score_1", "f_score_2", "chamfer", "mask_iou",
+        "psnr", "psnr_foreground"}}, "mean": {...}}`` (the mean is over shapes).
     """
     run_dir = Path(run_dir)
     context = DistContext(init_distributed(config["device"]).device)
@@ -304,14 +245,17 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
         raise TrainingError(f"{run_dir}: no checkpoint to evaluate in {run_dir / CHECKPOINT_DIR}")
     problem = ReconstructionProblem(config, context)
     problem.net.load_state_dict(load_checkpoint(path, map_location=context.device)["model"])
-    bank = ViewBank.load(build_dataset(config, "test", _cache_dir(config, run_dir)), context.device, progress)
+    test_set = build_dataset(config, "test", _cache_dir(config, run_dir))
+    preprocess(test_set, context, config["data"]["num_workers"], progress, desc="rendering test views")
     start = time.perf_counter()
-    eval_cfg = config["eval"]
+    eval_cfg, view = config["eval"], config["eval"]["input_view"]
     rows = defaultdict(list)
-    for mesh, target, category in zip(problem.predict_meshes(bank, eval_cfg["input_view"]), bank.meshes,
-                                      bank.categories):
-        rows[category].append(mesh_metrics(mesh, target, eval_cfg["num_points"], eval_cfg["voxel_resolution"],
-                                           seed=config["seed"]))
+    for items in item_batches(test_set, EVAL_BATCH, config["data"]["num_workers"]):
+        for mesh, item in zip(problem.predict_meshes(items, view), items):
+            target = item_to_mesh(item).to(context.device)
+            rows[item["category"]].append({
+                **mesh_metrics(mesh, target, eval_cfg["num_points"], eval_cfg["voxel_resolution"], seed=config["seed"]),
+                **_heldout_image_metrics(problem, mesh, item, view, config)})
     every = [row for category in rows.values() for row in category]
     mean = lambda group: {key: sum(r[key] for r in group) / len(group) for key in group[0]}
     result = {
@@ -326,10 +270,12 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
 
 def format_eval_table(result: dict[str, Any]) -> str:
     """The ``eval`` result as a text table (one row per category, then the mean)."""
-    header = f"{'category':<14}{'count':>6}{'3D IoU':>9}{'F@1%':>8}{'F@2%':>8}{'chamfer':>10}"
+    header = (f"{'category':<14}{'count':>6}{'3D IoU':>9}{'F@1%':>8}{'F@2%':>8}{'chamfer':>10}"
+              f"{'mask IoU':>10}{'PSNR':>8}{'PSNR fg':>9}")
     lines = [header, "-" * len(header)]
     rows = list(result["per_category"].items()) + [("mean", result["mean"])]
     for name, row in rows:
         lines.append(f"{name:<14}{row['count']:>6}{row['voxel_iou']:>9.3f}{row['f_score_1']:>8.3f}"
-                     f"{row['f_score_2']:>8.3f}{row['chamfer']:>10.5f}")
+                     f"{row['f_score_2']:>8.3f}{row['chamfer']:>10.5f}{row['mask_iou']:>10.3f}{row['psnr']:>8.2f}"
+                     f"{row['psnr_foreground']:>9.2f}")
     return "\n".join(lines)
