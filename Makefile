@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test test-fast bench doctor clean
+.PHONY: demo test test-fast bench doctor tutorial clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_render.py
 	$(PY) benchmarks/bench_export.py
 	$(PY) benchmarks/bench_train.py
+
+# Execute examples/dibr_tutorial.ipynb in its full setting (runs/tutorial/); prints its held-out IoU and time.
+tutorial: $(STAMP)
+	$(PY) examples/run_tutorial.py --out runs/tutorial
 
 doctor: $(STAMP)
 	$(PY) -m kaolin_pipeline doctor

@@ -115,9 +115,40 @@ def _cmd_eval(args) -> int:
 
 
 def _cmd_view(args) -> int:
-    from kaolin_pipeline.export.report import view_run
+    from kaolin_pipeline.visualize.view import classify, open_in_browser, write_view
 
-    print(view_run(args.run_dir, open_browser=not args.no_browser))
+    if args.max_iterations is not None and args.max_iterations < 1:
+        raise ConfigError(f"--max-iterations must be >= 1, got {args.max_iterations}")
+    if args.serve:
+        return _serve_view(args, classify(args.path))
+    page = write_view(args.path, out=args.out, max_iterations=args.max_iterations, cache_dir=args.cache_dir)
+    print(page)
+    if not args.no_browser:
+        open_in_browser(page)
+    return 0
+
+
+def _serve_view(args, kind: str) -> int:
+    """``view --serve``: write the page (a dataset's without inlined shapes) and serve it until Ctrl-C."""
+    from kaolin_pipeline.visualize.serve import make_server
+    from kaolin_pipeline.visualize.view import write_view
+
+    dataset = kind == "dataset"
+    page = write_view(args.path, out=args.out, max_iterations=args.max_iterations, cache_dir=args.cache_dir,
+                      inline_mb=0.0 if dataset else 40.0)
+    server = make_server(page, args.path if dataset else None, args.port)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"serving {page} at {url} (Ctrl-C stops)", flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -125,6 +156,18 @@ def _cmd_export(args) -> int:
     from kaolin_pipeline.export.assets import export_run
 
     print(export_run(args.source, args.format, args.out))
+    return 0
+
+
+def _cmd_render(args) -> int:
+    from kaolin_pipeline.datagen import generate_views
+
+    report = generate_views(args.source, args.out, num_views=args.views, image_size=args.size, rig=args.cameras,
+                            seed=args.seed, supersample=args.supersample)
+    print(f"rendered {len(report['rendered'])}, skipped {len(report['skipped'])} (already complete), "
+          f"failed {len(report['failed'])}: {args.out}")
+    for name, message in report["failed"]:
+        print(f"  failed {name}: {message}")
     return 0
 
 
@@ -180,9 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(demo, with_config=False)
     demo.set_defaults(run=_cmd_demo)
 
-    view = verbs.add_parser("view", help="write a run's report.html and open it")
-    view.add_argument("run_dir", metavar="RUN_DIR")
-    view.add_argument("--no-browser", action="store_true", help="only print the report's path")
+    view = verbs.add_parser("view", help="inspect a run, Timelapse log, dataset or shape file in 3D (one HTML page)")
+    view.add_argument("path", metavar="PATH",
+                      help="run folder, Timelapse folder, dataset (folder, shapenet:ROOT, modelnet:ROOT, synthetic:[N]) "
+                           "or mesh / point-cloud / voxel file")
+    view.add_argument("--no-browser", action="store_true", help="only print the page's path")
+    view.add_argument("--out", metavar="HTML", help="where to write the page (a run's is always RUN/report.html)")
+    view.add_argument("--max-iterations", type=int, metavar="N", help="at most N iterations per logged object")
+    view.add_argument("--cache-dir", metavar="DIR", help="dataset thumbnail cache (default ~/.cache/kaolin-pipeline)")
+    view.add_argument("--serve", action="store_true", help="serve the page on 127.0.0.1 (datasets load shapes on demand)")
+    view.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
     view.set_defaults(run=_cmd_view)
 
     export = verbs.add_parser("export", help="export the mesh of a checkpoint or run")
@@ -190,6 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=["usd", "obj", "ply", "glb"])
     export.add_argument("out", metavar="OUT")
     export.set_defaults(run=_cmd_export)
+
+    render = verbs.add_parser("render", help="render Kaolin App synthetic views (RGBA, depth, normals, "
+                                             "segmentation, cameras) of meshes")
+    render.add_argument("source", metavar="SOURCE",
+                        help="mesh file, folder of meshes, synthetic:<family>, shapenet:ROOT or modelnet:ROOT")
+    render.add_argument("--out", required=True, help="output folder (one subfolder per shape for several shapes)")
+    render.add_argument("--views", type=int, default=16, help="views per shape (default: 16)")
+    render.add_argument("--size", type=int, default=256, help="image side in pixels (default: 256)")
+    render.add_argument("--cameras", choices=["sphere", "hemisphere", "turntable"], default="sphere",
+                        help="camera rig (default: sphere)")
+    render.add_argument("--seed", type=int, default=0, help="seed of the random rigs and synthetic shapes")
+    render.add_argument("--supersample", type=int, default=4, help="anti-aliasing samples per pixel and axis")
+    render.set_defaults(run=_cmd_render)
 
     info = verbs.add_parser("info", help="summary of a mesh, point cloud or voxel grid file")
     info.add_argument("file", metavar="FILE")

@@ -3,18 +3,33 @@
 Each message names the file, key or argument at fault and says what is wrong.
 The CLI catches :class:`PipelineError`, prints its message on one line and
 exits with status 2; anything else is an internal bug and is not caught.
+
+Each class also derives from the builtin exception Kaolin raises in the same
+situation, so ``except`` clauses written for Kaolin keep working here:
+
+============================  ==========================================================
+class                         also a
+============================  ==========================================================
+:class:`PipelineError`        ``ValueError`` (a bad argument: Kaolin's ops raise it)
+:class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
+:class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
+:class:`ConfigError`          ``ValueError``
+:class:`CheckpointError`      ``RuntimeError`` (``torch.load`` on a bad file)
+:class:`RenderError`          ``ValueError`` (Kaolin's rasterizers: bad backend, shapes)
+:class:`TrainingError`        ``RuntimeError``
+============================  ==========================================================
 """
 
 
-class PipelineError(Exception):
-    """Base class of every error a user of the pipeline can cause."""
+class PipelineError(ValueError):
+    """Base class of every error a user of the pipeline can cause; raised itself for a bad argument."""
 
 
 class LoadError(PipelineError):
     """A file could not be read into tensors (missing, corrupt, unsupported, invalid values)."""
 
 
-class SaveError(PipelineError):
+class SaveError(PipelineError, OSError):
     """Tensors could not be written to a file."""
 
 
@@ -22,7 +37,7 @@ class ConfigError(PipelineError):
     """A configuration key or value is unknown or invalid."""
 
 
-class CheckpointError(PipelineError):
+class CheckpointError(PipelineError, RuntimeError):
     """A checkpoint is missing, truncated, foreign or unsafe to load."""
 
 
@@ -30,5 +45,5 @@ class RenderError(PipelineError):
     """Arguments given to the renderer have the wrong shape, dtype or value."""
 
 
-class TrainingError(PipelineError):
+class TrainingError(PipelineError, RuntimeError):
     """Training cannot go on (for example a non-finite loss)."""

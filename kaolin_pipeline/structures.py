@@ -1,12 +1,12 @@
-"""Containers of tensors for the three 3D representations: meshes, point clouds, voxel grids.
+"""Containers of tensors for the three 3D representations (meshes, point clouds, voxel grids) and materials.
 
 They hold tensors and nothing else; loaders fill them, ops and the renderer read
-their fields. Shapes follow Kaolin's conventions.
+their fields. Shapes and names follow Kaolin's conventions.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import List, Optional
 
 import torch
 
@@ -23,7 +23,79 @@ def _move(obj, device=None, dtype=None):
         if isinstance(value, torch.Tensor):
             cast = dtype if (dtype is not None and value.is_floating_point()) else None
             changes[field.name] = value.to(device=device, dtype=cast)
+        elif isinstance(value, list) and value and all(dataclasses.is_dataclass(item) for item in value):
+            changes[field.name] = [item.to(device, dtype) for item in value]
     return dataclasses.replace(obj, **changes)
+
+
+def _vector(value, size: int) -> Optional[torch.Tensor]:
+    """``value`` (a number, a sequence or a tensor) as a float tensor of ``size`` values; a single number is repeated."""
+    if value is None:
+        return None
+    tensor = value if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=torch.float32)
+    tensor = tensor.reshape(-1)
+    return tensor.expand(size).clone() if tensor.numel() == 1 and size > 1 else tensor
+
+
+@dataclasses.dataclass
+class PBRMaterial:
+    """A physically based surface material, with the field names of Kaolin's ``kaolin.render.materials.PBRMaterial``.
+
+    Only what a file gives is set; every other field is None. Colours are linear floats in [0, 1];
+    textures are ``(C, H, W)`` float32 (row 0 = top of the image, addressed by the mesh's UVs whose
+    origin is the image's bottom-left), the layout Kaolin documents (Kaolin's OBJ importer returns
+    ``(H, W, C)``; its ``PBRMaterial.chw()`` converts).
+
+    Attributes:
+        diffuse_color: (3,) diffuse / base colour.
+        diffuse_texture: (3, H, W) in [0, 1]. Rendering uses it instead of ``diffuse_color`` when both are set.
+        specular_color: (3,) specular colour (specular workflow; MTL ``Ks``).
+        roughness_value, metallic_value, opacity_value: (1,) in [0, 1].
+        specular_texture: (3, H, W); roughness_texture, metallic_texture, opacity_texture: (1, H, W) in [0, 1].
+        normals_texture: (3, H, W) tangent-space normal map in [-1, 1].
+        is_specular_workflow: True when ``specular_color`` is meant instead of ``metallic_value``.
+        material_name: the material's name in the file ('' when it has none).
+    """
+
+    diffuse_color: Optional[torch.Tensor] = None
+    diffuse_texture: Optional[torch.Tensor] = None
+    specular_color: Optional[torch.Tensor] = None
+    specular_texture: Optional[torch.Tensor] = None
+    roughness_value: Optional[torch.Tensor] = None
+    roughness_texture: Optional[torch.Tensor] = None
+    metallic_value: Optional[torch.Tensor] = None
+    metallic_texture: Optional[torch.Tensor] = None
+    opacity_value: Optional[torch.Tensor] = None
+    opacity_texture: Optional[torch.Tensor] = None
+    normals_texture: Optional[torch.Tensor] = None
+    is_specular_workflow: bool = False
+    material_name: str = ""
+
+    VALUE_SIZES = {"diffuse_color": 3, "specular_color": 3, "roughness_value": 1, "metallic_value": 1,
+                   "opacity_value": 1}
+    """Value fields and their number of entries."""
+    TEXTURE_CHANNELS = {"diffuse_texture": 3, "specular_texture": 3, "roughness_texture": 1,
+                        "metallic_texture": 1, "opacity_texture": 1, "normals_texture": 3}
+    """Texture fields and their number of channels."""
+
+    def __post_init__(self) -> None:
+        for name, size in self.VALUE_SIZES.items():
+            setattr(self, name, _vector(getattr(self, name), size))
+
+    def to(self, device=None, dtype=None) -> "PBRMaterial":
+        """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""
+        return _move(self, device, dtype)
+
+    def as_dict(self) -> dict:
+        """Plain dict of the fields that are set (tensors, name, workflow flag), e.g. for
+        ``torch.save`` files read with ``weights_only=True``; :meth:`from_dict` inverts it."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if getattr(self, field.name) is not None}
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> "PBRMaterial":
+        """The material of a dict written by :meth:`as_dict`."""
+        return cls(**fields)
 
 
 @dataclasses.dataclass
@@ -37,7 +109,17 @@ class Mesh:
         face_uvs_idx: optional (F, 3) int64 indices into ``uvs``.
         vertex_colors: optional (V, 3) float32 in [0, 1].
         vertex_normals: optional (V, 3) float32 unit normals.
-        texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image.
+        texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image:
+            the single-texture case (one texture over the whole mesh).
+        materials: optional list of M :class:`PBRMaterial` (Kaolin's ``SurfaceMesh.materials``).
+        material_assignments: optional (F,) int64 index into ``materials`` per face, -1 for none.
+
+    Materials: when ``materials`` is set, rendering and the writers use it (each face with its
+    material; faces assigned -1 render white) and ignore ``texture``. Loaders give a file's
+    materials this way and, when every face uses one material that has a diffuse texture, also
+    set ``texture`` to that same tensor, so code written for one texture keeps working. A mesh
+    without ``materials`` is the single-texture case: ``texture`` (or ``vertex_colors``) colours
+    every face, and writers store it as one material.
     """
 
     vertices: torch.Tensor
@@ -47,6 +129,8 @@ class Mesh:
     vertex_colors: Optional[torch.Tensor] = None
     vertex_normals: Optional[torch.Tensor] = None
     texture: Optional[torch.Tensor] = None
+    materials: Optional[List[PBRMaterial]] = None
+    material_assignments: Optional[torch.Tensor] = None
 
     @property
     def num_vertices(self) -> int:

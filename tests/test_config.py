@@ -1,9 +1,14 @@
-"""Config loading: defaults, YAML files, key=value overrides, refusal of unknown keys."""
+"""Config loading: defaults, YAML files and their base: chains, key=value overrides, scientific notation, refusals."""
+from pathlib import Path
+
 import pytest
 import yaml
 
 from kaolin_pipeline.errors import ConfigError
-from kaolin_pipeline.train.config import default_config, load_config, parse_overrides, save_config
+from kaolin_pipeline.resources import shipped_path
+from kaolin_pipeline.train.config import default_config, load_config, parse_overrides, save_config, shipped_configs
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_overrides_are_parsed_as_yaml_and_typed_like_defaults():
@@ -58,3 +63,140 @@ def test_saved_config_round_trips(tmp_path):
 def test_every_recipe_has_loadable_defaults(recipe):
     config = default_config(recipe)
     assert isinstance(config["seed"], int) and config["steps"] > 0
+
+
+# --------------------------------------------------------------------------- scientific notation
+
+@pytest.mark.parametrize("text, value", [("1e-3", 0.001), ("5E-4", 0.0005), ("1.0e+2", 100.0), ("1.0e2", 100.0),
+                                         ("-2e-1", -0.2), (".5e1", 5.0)])
+def test_overrides_and_files_accept_scientific_notation(tmp_path, text, value):
+    assert isinstance(yaml.safe_load(text), str) or text == "1.0e+2"  # what plain PyYAML (YAML 1.1) does
+    config = load_config("fit", overrides=[f"optim.lr_vertices={text}"])
+    assert config["optim"]["lr_vertices"] == value and isinstance(config["optim"]["lr_vertices"], float)
+    path = tmp_path / "user.yaml"
+    path.write_text(f"optim:\n  lr_texture: {text}\n")
+    assert load_config("fit", path)["optim"]["lr_texture"] == value
+
+
+def test_an_integer_key_takes_a_whole_number_in_scientific_notation():
+    assert load_config("fit", overrides=["steps=1e3"])["steps"] == 1000
+    with pytest.raises(ConfigError, match=r"'steps' must be an integer"):
+        load_config("fit", overrides=["steps=1e-3"])
+
+
+@pytest.mark.parametrize("text", ["1e-3x", "e5", "1e", "abc", "'1e-3'"])
+def test_a_value_that_is_not_a_number_is_still_refused_with_its_key(tmp_path, text):
+    with pytest.raises(ConfigError, match=r"override: config key 'optim\.lr_vertices' must be float"):
+        load_config("fit", overrides=[f"optim.lr_vertices={text}"])
+    path = tmp_path / "user.yaml"
+    path.write_text(f"optim:\n  lr_vertices: {text}\n")
+    with pytest.raises(ConfigError, match=rf"{path}: config key 'optim\.lr_vertices' must be float"):
+        load_config("fit", path)
+
+
+def test_yaml_reading_is_otherwise_pyyaml_safe_load():
+    from kaolin_pipeline.yamlfile import load_yaml
+
+    text = "a: 1\nb: 1.5\nc: e5\nd: 0x10\ne: 1_000\nf: .inf\ng: [1, x]\nh: '2e3'\ni: 2001-01-01\nj: null\nk: yes\n"
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
+# --------------------------------------------------------------------------- shipped configs and base: chains
+
+def _flat(mapping, prefix=""):
+    out = {}
+    for key, value in mapping.items():
+        out.update(_flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
+    return out
+
+
+@pytest.mark.parametrize("name, recipe", [("fit", "fit"), ("demo", "fit"), ("reconstruct", "reconstruct")])
+def test_every_shipped_config_is_accepted_by_config(name, recipe):
+    """Its values are the file's own, then its base's (read with plain PyYAML as the reference)."""
+    shipped = shipped_path("configs")
+    raw = yaml.safe_load((shipped / f"{name}.yaml").read_text())
+    base = raw.pop("base", None)
+    expected = _flat(yaml.safe_load((shipped / f"{base}.yaml").read_text())) if base else {}
+    expected.update(_flat(raw))
+    assert _flat(load_config(recipe, ROOT / "configs" / f"{name}.yaml")) == expected
+    assert _flat(load_config(recipe, shipped / f"{name}.yaml")) == expected
+
+
+def test_shipped_configs_are_the_three_recipes():
+    assert shipped_configs() == ["demo", "fit", "reconstruct"]
+
+
+def test_user_yaml_chains_from_a_shipped_config_and_relative_paths(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mine.yaml").write_text("base: demo\nsteps: 5\noptim:\n  lr_vertices: 1e-3\n")
+    (tmp_path / "top.yaml").write_text("base: sub/mine.yaml\nseed: 9\n")
+    config = load_config("fit", tmp_path / "top.yaml", ["loss.mask=2"])
+    # top.yaml, then sub/mine.yaml, then demo.yaml (name, lr_texture), then fit.yaml (loss.image), then the override
+    assert (config["seed"], config["steps"], config["optim"]["lr_vertices"]) == (9, 5, 0.001)
+    assert (config["name"], config["views"]["sigmainv"], config["loss"]["image"]) == ("demo", 20000.0, 0.1)
+    assert config["loss"]["mask"] == 2.0
+    assert "base" not in config
+
+
+def test_a_user_yaml_without_base_sets_keys_on_the_recipe_defaults(tmp_path):
+    (tmp_path / "a.yaml").write_text("steps: 3\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n")
+    config = load_config("reconstruct", tmp_path / "b.yaml")
+    assert (config["steps"], config["name"], config["optim"]["lr"]) == (3, "b", 1.0e-4)
+
+
+def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: ./a.yaml\n")
+    with pytest.raises(ConfigError, match="cycle") as info:
+        load_config("fit", tmp_path / "a.yaml")
+    assert str(tmp_path / "a.yaml") in str(info.value) and str(tmp_path / "b.yaml") in str(info.value)
+    (tmp_path / "self.yaml").write_text("base: self.yaml\n")
+    with pytest.raises(ConfigError, match="cycle"):
+        load_config("fit", tmp_path / "self.yaml")
+
+
+@pytest.mark.parametrize("base, message", [
+    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, reconstruct\)"),
+    ("missing.yaml", r"missing\.yaml: config file not found"),
+    ("3", r"'base' must name a shipped config"),
+    ("''", r"'base' must name a shipped config"),
+])
+def test_a_bad_base_is_refused_naming_the_file(tmp_path, base, message):
+    path = tmp_path / "user.yaml"
+    path.write_text(f"base: {base}\n")
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config("fit", path)
+    assert str(tmp_path) in str(info.value)
+
+
+def test_a_config_of_another_recipe_is_refused_with_the_right_ones_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit\)"):
+        load_config("fit", ROOT / "configs" / "reconstruct.yaml")
+    (tmp_path / "user.yaml").write_text("base: fit\n")
+    with pytest.raises(ConfigError, match=rf"{tmp_path / 'user.yaml'}: starts from .*fit\.yaml: .*'reconstruct'"):
+        load_config("reconstruct", tmp_path / "user.yaml")
+
+
+_TINY = ["--steps", "1", "--device", "cpu", "views.image_size=16", "template.subdivisions=1",
+         "template.texture_resolution=8", "log.timelapse_every=0", "eval.num_points=200", "eval.voxel_resolution=8"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["fit", "demo"])
+def test_fit_starts_with_each_shipped_fit_config(tmp_path, capsys, name):
+    from kaolin_pipeline.cli import main
+
+    run = tmp_path / "run"
+    assert main(["fit", "synthetic:blob", "--config", str(ROOT / "configs" / f"{name}.yaml"), "--out", str(run),
+                 "optim.lr_vertices=5e-3", *_TINY]) == 0
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert (saved["name"], saved["steps"], saved["optim"]["lr_vertices"]) == (name, 1, 0.005)
+
+
+def test_fit_with_the_reconstruct_config_exits_2_with_one_line(capsys):
+    from kaolin_pipeline.cli import main
+
+    assert main(["fit", "synthetic:blob", "--config", str(ROOT / "configs" / "reconstruct.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "configs of 'fit': demo, fit" in err[0]

@@ -118,3 +118,40 @@ def test_closed_mesh_silhouette_has_no_holes():
     covered = (face_idx[0] >= 0).numpy()
     assert covered.sum() > 1000
     assert np.array_equal(binary_fill_holes(covered), covered)
+
+
+@pytest.mark.parametrize("max_pairs", [1 << 20, 300])
+def test_valid_faces_leave_both_the_raster_and_the_soft_mask(max_pairs):
+    generator = torch.Generator().manual_seed(5)
+    batch_size, num_faces, height, width = 2, 120, 20, 24
+    centres = torch.rand(batch_size, num_faces, 1, 2, generator=generator, dtype=torch.float64) * 2.4 - 1.2
+    image = centres + 0.15 * torch.randn(batch_size, num_faces, 3, 2, generator=generator, dtype=torch.float64)
+    z = -2.0 - torch.rand(batch_size, num_faces, 3, generator=generator, dtype=torch.float64)
+    normals_z = torch.randn(batch_size, num_faces, generator=generator, dtype=torch.float64)
+    valid = torch.rand(batch_size, num_faces, generator=generator) > 0.4
+    colours = torch.rand(batch_size, num_faces, 3, 3, generator=generator, dtype=torch.float64)
+    features, soft_mask, face_idx = dibr_rasterization(height, width, z, image, colours, normals_z, sigmainv=2000.0,
+                                                       boxlen=0.1, knum=6, valid_faces=valid, max_pairs=max_pairs)
+    for b in range(batch_size):
+        # The reference drops the invalid faces outright (their indices are remapped back).
+        kept = valid[b].nonzero().squeeze(1).numpy()
+        expected, expected_idx = rasterize_reference(height, width, z[b, kept].numpy(), image[b, kept].numpy(),
+                                                     colours[b, kept].numpy(), (normals_z[b, kept] >= 0).numpy())
+        expected_mask = soft_mask_reference(image[b, kept].numpy(), expected_idx, 2000.0, 0.1, 6)
+        np.testing.assert_array_equal(face_idx[b].numpy(), np.where(expected_idx >= 0, kept[expected_idx], -1))
+        np.testing.assert_allclose(features[b].numpy(), expected, atol=1e-9)
+        np.testing.assert_allclose(soft_mask[b].numpy(), expected_mask, atol=1e-9)
+    assert ((soft_mask > 0.01) & (soft_mask < 0.99)).any()
+
+
+def test_kaolin_rast_backend_keyword():
+    face_camera = torch.tensor([[[[-1.0, -1.0, -2.0], [1.0, -1.0, -2.0], [-1.0, 1.0, -2.0]]]])
+    image = face_camera[..., :2] / 2
+    args = (8, 8, face_camera[..., 2], image, face_camera, torch.ones(1, 1))
+    expected = dibr_rasterization(*args)
+    for got, want in zip(dibr_rasterization(*args, 7000, 0.02, 30, None, None, "cuda"), expected):
+        assert torch.equal(got, want)
+    with pytest.raises(RenderError, match="rast_backend='nvdiffrast'"):
+        dibr_rasterization(*args, rast_backend="nvdiffrast")
+    with pytest.raises(RenderError, match="valid_faces"):
+        dibr_rasterization(*args, valid_faces=torch.ones(1, 2, dtype=torch.bool))

@@ -318,3 +318,90 @@ def test_shared_edges_through_pixel_centres_leave_no_crack():
     # holds the centres of pixels (7, 0) and (6, 1): ties go to face 0; (6, 0) is above it, in face 1.
     assert face_idx[0, 7, 0] == 0 and face_idx[0, 6, 1] == 0 and face_idx[0, 7, 1] == 0
     assert face_idx[0, 6, 0] == 1
+
+
+def perspective_reference(height, width, face_z, face_xy, face_features):
+    """Float64 brute force with interpolation in 1/z: screen-space barycentrics b_i of the pixel centre,
+    then weights (b_i / z_i) / sum_j (b_j / z_j); the nearest surface point (largest z = 1 / sum b_i / z_i)
+    wins, on a tie the lower face index. Faces not wholly in front of the camera (z < 0) are skipped."""
+    from render_reference import barycentric, pixel_center
+
+    in_front = (face_z < 0).all(axis=1)
+    features = np.zeros((height, width, face_features.shape[-1]))
+    face_idx = np.full((height, width), -1)
+    for row in range(height):
+        for col in range(width):
+            screen = barycentric(face_xy, *pixel_center(row, col, height, width))
+            inside = in_front & (screen >= 0).all(axis=1)
+            if not inside.any():
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inverse_z = (screen / face_z).sum(axis=1)
+                depth = np.where(inside, 1.0 / inverse_z, -np.inf)
+            winner = int(np.argmax(depth))
+            weights = screen[winner] / face_z[winner] / inverse_z[winner]
+            face_idx[row, col] = winner
+            features[row, col] = weights @ face_features[winner]
+    return features, face_idx
+
+
+@pytest.mark.parametrize("max_pairs", [1 << 20, 200])
+def test_perspective_correct_matches_a_one_over_z_brute_force(max_pairs):
+    generator = torch.Generator().manual_seed(21)
+    height, width, num_faces = 24, 20, 120
+    z, image = random_faces(generator, 2, num_faces)
+    z = -0.2 - 8.0 * torch.rand(2, num_faces, 3, generator=generator, dtype=torch.float64)  # strongly slanted faces
+    z[0, :10, 0] = 0.5  # partly behind the camera: never drawn with perspective_correct
+    features = torch.rand(2, num_faces, 3, 3, generator=generator, dtype=torch.float64)
+    rendered, face_idx = rasterize(height, width, z, image, features, perspective_correct=True, max_pairs=max_pairs)
+    screen_space, _ = rasterize(height, width, z, image, features)
+    for b in range(2):
+        expected, expected_idx = perspective_reference(height, width, z[b].numpy(), image[b].numpy(),
+                                                       features[b].numpy())
+        np.testing.assert_array_equal(face_idx[b].numpy(), expected_idx)
+        np.testing.assert_allclose(rendered[b].numpy(), expected, atol=1e-9)
+    assert not set(face_idx[0].unique().tolist()) & set(range(10))
+    covered = face_idx >= 0
+    assert covered.float().mean() > 0.3
+    assert (rendered - screen_space)[covered].abs().max() > 0.05  # the option changes the result
+
+
+def test_perspective_correct_depth_is_the_surface_point_depth():
+    # A triangle slanting away from z = -1 to z = -5; it projects onto the lower-left half of the screen.
+    corners = torch.tensor([[-1.0, -1.0, -1.0], [1.0 * 5, -1.0 * 5, -5.0], [-1.0, 1.0, -1.0]], dtype=torch.float64)
+    image = (corners[:, :2] / -corners[:, 2:]).reshape(1, 1, 3, 2)
+    z = corners[:, 2].reshape(1, 1, 3)
+    rendered, face_idx = rasterize(8, 8, z, image, z.unsqueeze(-1), perspective_correct=True)
+    # The ray through image point (u, v) is t (u, v, -1); it meets the plane n . p = n . corner_0 at
+    # t = (n . corner_0) / (n . (u, v, -1)), where the surface's depth is z = -t.
+    normal = torch.linalg.cross(corners[1] - corners[0], corners[2] - corners[0])
+    offset = normal @ corners[0]
+    for row in range(8):
+        for col in range(8):
+            if face_idx[0, row, col] < 0:
+                continue
+            u, v = (2 * col + 1 - 8) / 8, (8 - 2 * row - 1) / 8
+            t = offset / (normal @ torch.tensor([u, v, -1.0], dtype=torch.float64))
+            assert rendered[0, row, col, 0].item() == pytest.approx(-t.item(), rel=1e-9)
+    assert (face_idx >= 0).sum() >= 10
+
+
+def test_gradcheck_perspective_correct_wrt_vertices_depths_and_features():
+    height, width = 6, 5
+    image = torch.tensor([[[[-0.83, -0.71], [0.62, -0.93], [-0.47, 0.77]],
+                           [[0.11, 0.05], [0.97, 0.21], [0.41, 0.93]]]], dtype=torch.float64)
+    z = torch.tensor([[[-2.0, -4.1, -1.9], [-1.5, -1.4, -3.6]]], dtype=torch.float64)
+    features = torch.rand(1, 2, 3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    inputs = tuple(t.clone().requires_grad_(True) for t in (image, z, features))
+    assert torch.autograd.gradcheck(
+        lambda v, d, f: rasterize(height, width, d, v, f, perspective_correct=True)[0], inputs)
+
+
+def test_kaolin_backend_keyword():
+    z, image = one_face(HALF_SCREEN)
+    expected, expected_idx = rasterize(4, 4, z, image, CORNER_FEATURES)
+    rendered, face_idx = rasterize(4, 4, z, image, CORNER_FEATURES, None, None, None, "cuda")  # Kaolin's order
+    assert torch.equal(rendered, expected) and torch.equal(face_idx, expected_idx)
+    for backend in ("nvdiffrast", "nvdiffrast_fwd", "opengl"):
+        with pytest.raises(RenderError, match=f"backend.*{backend}"):
+            rasterize(4, 4, z, image, CORNER_FEATURES, backend=backend)

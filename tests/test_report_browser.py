@@ -1,150 +1,29 @@
-"""The report in a real browser: headless Chromium driven over the DevTools protocol (standard library only).
+"""The run page in a real browser (headless Chromium, software WebGL): 3D view, curves, metrics, views.
 
-Chromium is started with ``--remote-debugging-pipe``: it reads NUL-terminated JSON
-commands on fd 3 and writes responses and events on fd 4. The test loads the report,
-waits for every image to decode, presses ArrowLeft on the iteration slider and
-checks that another frame is shown, and that no console error, uncaught exception
-or non-local request happened.
+Pictures are read back as screenshots and judged in Python: the canvas must show the
+object, and clicking a loss curve must move the view to the iteration under the click.
 """
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import select
-import shutil
-import subprocess
-import time
-
+import numpy as np
 import pytest
 
+from chromium_devtools import CHROMIUM, NO_CHROMIUM, DevTools, open_viewer
 from kaolin_pipeline.export.report import write_report
-from test_report import ITERATIONS, StubRenderer, make_run
+from test_report import ITERATIONS, make_run
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)"),
-    pytest.mark.slow,
-]
-TIMEOUT_S = 60.0
+pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM), pytest.mark.slow]
+BACKGROUND = np.array([245, 245, 245])
 
 
-class DevTools:
-    """A Chromium process and its DevTools pipe: ``call`` sends a command and returns its result; events pile up."""
-
-    def __init__(self, user_data_dir):
-        to_browser_read, self._to_browser = os.pipe()
-        self._from_browser, from_browser_write = os.pipe()
-
-        def install_pipe_fds():  # in the child, before exec: fds 3 and 4 are what Chromium expects
-            read_copy = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD, 10)
-            write_copy = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD, 10)
-            os.dup2(read_copy, 3)
-            os.dup2(write_copy, 4)
-
-        self.process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage", f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe",
-             "--enable-logging=stderr", "--v=0", "about:blank"],
-            close_fds=False, preexec_fn=install_pipe_fds,  # Python's own fds are non-inheritable (PEP 446)
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        os.close(to_browser_read)
-        os.close(from_browser_write)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-
-    def _read_message(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._from_browser], [], [], remaining)[0]:
-                raise TimeoutError("no message from chromium in time")
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise ConnectionError(f"chromium closed the pipe: {self.process.stderr.read().decode()[-2000:]}")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def call(self, method: str, session: str | None = None, **params) -> dict:
-        self._next_id += 1
-        command = {"id": self._next_id, "method": method, "params": params}
-        if session:
-            command["sessionId"] = session
-        os.write(self._to_browser, json.dumps(command).encode() + b"\0")
-        deadline = time.monotonic() + TIMEOUT_S
-        while True:
-            message = self._read_message(deadline)
-            if message.get("id") == self._next_id:
-                assert "error" not in message, f"{method}: {message['error']}"
-                return message["result"]
-            self.events.append(message)
-
-    def wait_for(self, method: str) -> dict:
-        deadline = time.monotonic() + TIMEOUT_S
-        for event in self.events:
-            if event.get("method") == method:
-                return event
-        while True:
-            event = self._read_message(deadline)
-            self.events.append(event)
-            if event.get("method") == method:
-                return event
-
-    def open_page(self, url: str) -> str:
-        """A new tab showing ``url`` (after its load event); returns its session id."""
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Runtime", "Log", "Page", "Network"):
-            self.call(f"{domain}.enable", session)
-        self.events.clear()
-        self.call("Page.navigate", session, url=url)
-        self.wait_for("Page.loadEventFired")
-        return session
-
-    def evaluate(self, session: str, expression: str):
-        result = self.call("Runtime.evaluate", session, expression=expression, awaitPromise=True, returnByValue=True)
-        assert "exceptionDetails" not in result, result["exceptionDetails"]
-        return result["result"].get("value")
-
-    def errors(self) -> list[str]:
-        """Console errors, uncaught exceptions and failed loads seen so far."""
-        found = []
-        for event in self.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(params["exceptionDetails"].get("exception", {}).get("description", "exception"))
-            elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-                found.append(json.dumps(params["args"]))
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                found.append(params["entry"]["text"])
-            elif method == "Network.loadingFailed":
-                found.append(f"load failed: {params.get('errorText')}")
-        return found
-
-    def requested_urls(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
-
-    def close(self) -> None:
-        try:
-            self.call("Browser.close")
-        except (OSError, TimeoutError, ConnectionError, AssertionError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stderr.close()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
+def object_fraction(pixels: np.ndarray) -> float:
+    """Share of pixels that differ from the viewer's background grey."""
+    return float((np.abs(pixels.astype(int) - BACKGROUND).sum(-1) > 12).mean())
 
 
 @pytest.fixture
 def browser(tmp_path):
-    devtools = DevTools(tmp_path / "chromium-profile")
+    devtools = DevTools(tmp_path / "chromium-profile", webgl=True)
     yield devtools
     devtools.close()
 
@@ -155,39 +34,34 @@ IMAGE_STATE = """(async () => {
   return images.map((image) => ({alt: image.alt, complete: image.complete, width: image.naturalWidth}));
 })()"""
 
-SHOWN_FRAME = """(async () => {
-  const figure = document.querySelector("[data-timelapse]");
-  const image = figure.querySelector("img");
-  await image.decode();
-  return {src: image.src, width: image.naturalWidth, label: figure.querySelector("output").textContent};
-})()"""
 
-
-def test_report_in_headless_chromium(tmp_path, browser):
-    run = make_run(tmp_path / "run")
-    report = write_report(run, frame_renderer=StubRenderer(), turntable_frames=4)
-    session = browser.open_page(report.resolve().as_uri())
+def test_run_page_in_headless_chromium(tmp_path, browser):
+    page = write_report(make_run(tmp_path / "run"))
+    session = open_viewer(browser, page.resolve().as_uri())
+    assert object_fraction(browser.screenshot(session, "#kp-canvas")) > 0.02
+    state = browser.evaluate(session, "window.kpViewer.state()")
+    assert state["frame"] == len(ITERATIONS) - 1  # opens on the last logged iteration
 
     images = browser.evaluate(session, IMAGE_STATE)
-    assert len(images) == 1 + 4 + 1 + 1  # curves, 2 view pairs, turntable, slider frame
-    assert all(image["complete"] and image["width"] > 0 for image in images), images
+    assert len(images) == 4 and all(image["complete"] and image["width"] > 0 for image in images), images
+    assert browser.evaluate(session, "document.querySelectorAll('#kp-curves svg').length") == 2  # loss, iou
 
-    before = browser.evaluate(session, SHOWN_FRAME)
-    assert before["label"] == f"iteration {ITERATIONS[-1]}"
-    browser.evaluate(session, "document.querySelector('input[type=range]').focus()")
-    for kind in ("keyDown", "keyUp"):
-        browser.call("Input.dispatchKeyEvent", session, type=kind, key="ArrowLeft", code="ArrowLeft",
-                     windowsVirtualKeyCode=37, nativeVirtualKeyCode=37)
-    after = browser.evaluate(session, SHOWN_FRAME)
-    assert after["label"] == f"iteration {ITERATIONS[-2]}"
-    assert after["src"] != before["src"] and after["src"].startswith("data:image/png") and after["width"] > 0
+    # a click at the left end of the loss curve (step 0) shows iteration 0
+    before = browser.screenshot(session, "#kp-canvas")
+    box = browser.evaluate(session, """(() => { const r = document.querySelector('#kp-curves svg').getBoundingClientRect();
+      return {x: r.left + 36, y: r.top + r.height / 2}; })()""")
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.call("Input.dispatchMouseEvent", session, type=kind, x=box["x"], y=box["y"], button="left", clickCount=1)
+    browser.evaluate(session, "window.kpViewer.settled()")
+    assert browser.evaluate(session, "document.getElementById('kp-iteration-label').textContent").startswith("iteration 0 ")
+    assert np.abs(browser.screenshot(session, "#kp-canvas").astype(int) - before).sum() > 0
 
     assert browser.errors() == []
-    assert all(url.startswith(("file:", "data:")) for url in browser.requested_urls()), browser.requested_urls()
+    assert all(url.startswith(("file:", "data:", "blob:")) for url in browser.requested_urls()), browser.requested_urls()
 
 
 def test_error_capture_works(browser):
-    """Control for the test above: a page with a failing script and a broken image is caught."""
+    """Control for the tests above: a page with a failing script and a broken image is caught."""
     page = "data:text/html,<img src='data:image/png;base64,AAAA'><script>console.error('boom'); missing()</script>"
     session = browser.open_page(page)
     images = browser.evaluate(session, IMAGE_STATE)

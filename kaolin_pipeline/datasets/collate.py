@@ -2,7 +2,9 @@
 
 An item is a dict with ``vertices (V, 3)``, ``faces (F, 3)``, optionally ``uvs (T, 2)``,
 ``face_uvs_idx (F, 3)``, ``vertex_colors (V, 3)``, ``vertex_normals (V, 3)``,
-``texture (3, H, W)``, plus ``category`` (str) and ``path`` (str); transforms may add
+``texture (3, H, W)``, ``materials`` (a list of plain dicts, :meth:`PBRMaterial.as_dict
+<kaolin_pipeline.structures.PBRMaterial.as_dict>`, so items stay loadable with ``weights_only=True``) with
+``material_assignments (F,)``, plus ``category`` (str) and ``path`` (str); transforms may add
 fixed-size fields such as ``points (N, 3)`` or ``voxels (R, R, R)``.
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any, Dict, List, Sequence
 
 import torch
 
-from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import PipelineError
 
 VERTEX_PADDING = 0.0
@@ -19,11 +21,12 @@ VERTEX_PADDING = 0.0
 INDEX_PADDING = -1
 """Value of padded rows of ``faces`` and ``face_uvs_idx`` in padded batches (never a valid index)."""
 
-_MESH_FIELDS = ("vertices", "faces", "uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture")
+_MESH_FIELDS = ("vertices", "faces", "uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture", "materials",
+                "material_assignments")
 # Variable-length fields, by the length they are padded to and counted in.
 _PADDED_GROUPS = {
     "num_vertices": (("vertices", "vertex_colors", "vertex_normals"), VERTEX_PADDING),
-    "num_faces": (("faces", "face_uvs_idx"), INDEX_PADDING),
+    "num_faces": (("faces", "face_uvs_idx", "material_assignments"), INDEX_PADDING),
     "num_uvs": (("uvs",), VERTEX_PADDING),
 }
 
@@ -31,13 +34,18 @@ _PADDED_GROUPS = {
 def mesh_to_item(mesh: Mesh, category: str, path: str) -> Dict[str, Any]:
     """Item dict of ``mesh``: its tensor fields that are not ``None``, ``category`` and ``path``."""
     item: Dict[str, Any] = {name: getattr(mesh, name) for name in _MESH_FIELDS if getattr(mesh, name) is not None}
+    if mesh.materials is not None:
+        item["materials"] = [material.as_dict() for material in mesh.materials]
     item["category"], item["path"] = category, path
     return item
 
 
 def item_to_mesh(item: Dict[str, Any]) -> Mesh:
     """:class:`Mesh` of the mesh fields of an item dict (the inverse of :func:`mesh_to_item`)."""
-    return Mesh(**{name: item[name] for name in _MESH_FIELDS if name in item})
+    fields = {name: item[name] for name in _MESH_FIELDS if name in item}
+    if "materials" in fields:
+        fields["materials"] = [PBRMaterial.from_dict(material) for material in fields["materials"]]
+    return Mesh(**fields)
 
 
 def _pad(tensors: Sequence[torch.Tensor], value: float) -> torch.Tensor:
@@ -60,10 +68,12 @@ def collate_meshes(items: Sequence[Dict[str, Any]], padded: bool = False) -> Dic
     """Batch item dicts for a ``DataLoader`` (``collate_fn=collate_meshes``).
 
     List batching (``padded=False``): variable-size mesh fields (``vertices``, ``faces``,
-    ``uvs``, ``face_uvs_idx``, ``vertex_colors``, ``vertex_normals``) become lists of B tensors.
+    ``uvs``, ``face_uvs_idx``, ``vertex_colors``, ``vertex_normals``, ``material_assignments``) become
+    lists of B tensors; ``materials`` is always a list of B lists.
     Padded batching (``padded=True``): they become ``(B, Vmax, 3)``, ``(B, Fmax, 3)``,
     ``(B, Tmax, 2)``... tensors, per-vertex / per-uv rows padded with :data:`VERTEX_PADDING`
-    (0.0) and ``faces`` / ``face_uvs_idx`` rows with :data:`INDEX_PADDING` (-1), plus
+    (0.0) and ``faces`` / ``face_uvs_idx`` / ``material_assignments`` rows with
+    :data:`INDEX_PADDING` (-1, which is also "no material"), plus
     ``num_vertices (B,)``, ``num_faces (B,)`` and ``num_uvs (B,)`` (when uvs are present) int64 lengths.
     In both modes, any other tensor field of equal shape across items (``texture``,
     ``points``, ``voxels``...) is stacked into ``(B, ...)``; strings and unequal shapes stay

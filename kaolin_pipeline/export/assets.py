@@ -3,7 +3,9 @@
 The writers are :func:`kaolin_pipeline.io.mesh.save_mesh` (OBJ in Kaolin's
 layout; PLY and GLB through trimesh with vertex colours, or the texture embedded in
 the GLB) and, for ``.usd``, :func:`kaolin_pipeline.io.usd.export_mesh` to which
-``save_mesh`` dispatches. Each writes atomically.
+``save_mesh`` dispatches. Each writes atomically. A mesh with ``materials`` keeps them in
+OBJ (+ MTL and one PNG per texture), GLB (one primitive per material) and USD (a
+UsdPreviewSurface per face subset); PLY holds geometry and vertex colours only.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ def export_assets(mesh: Mesh, out_dir: PathLike, formats: Sequence[str] = DEFAUL
     """Write ``mesh`` to ``out_dir/<name>.<format>`` for every format in ``formats``.
 
     Args:
-        mesh: the mesh; its UVs + texture, vertex colours and normals go where the format can hold them.
+        mesh: the mesh; its UVs + texture or materials, vertex colours and normals go where the format
+            can hold them.
         out_dir: destination folder (created if needed).
         formats: any of ``'usd'``, ``'obj'``, ``'ply'``, ``'glb'``.
         name: file stem (no folder separators).

@@ -1,117 +1,55 @@
-"""The run report: ``RUN_DIR/report.html``, one self-contained page that works offline.
+"""The run page: ``RUN_DIR/report.html``, the 3D viewer of the run with its metrics, views and curves.
 
-Every image is inlined as a base64 ``data:`` URI; there is no external script,
-style sheet or font. Inputs read from the run folder (each section is left out with
-a short note when its input is missing or unreadable):
+One self-contained HTML file (:mod:`kaolin_pipeline.visualize.page`: three.js and every byte of
+data inlined, nothing fetched). Inputs read from the run folder; each part is left out, with a
+short note, when its input is missing or unreadable:
 
-* ``metrics.csv``: column ``step`` plus numeric columns -> one curve per column;
-* ``metrics.json``: final metrics -> a table;
-* ``views/target_<i>.png`` and ``views/pred_<i>.png`` -> target vs. predicted pairs;
-* ``final/mesh.usd`` (or ``.obj``, ``.glb``, ``.ply``) -> a turntable GIF;
-* ``timelapse/`` (Kaolin Timelapse USD) -> one frame per logged iteration of each
-  mesh, with an ``<input type=range>`` slider choosing the frame.
-
-Meshes become images through a *frame renderer*: a function
-``(mesh, azimuths in degrees) -> list of (H, W, 3) uint8 images``. The default one,
-:func:`dibr_frame_renderer`, uses :class:`kaolin_pipeline.render.DIBRenderer`.
+* ``timelapse/`` (Kaolin Timelapse USD) → every category and kind, every logged iteration, in 3D;
+* ``final/mesh.usd`` (or ``.obj``, ``.glb``, ``.ply``) → the final mesh (category ``final``);
+* ``config.yaml`` with a ``target`` mesh (``fit``: a file or ``synthetic:<family>``) → the target,
+  shown beside the prediction;
+* ``metrics.csv``: column ``step`` plus numeric columns → one curve per column under the view,
+  with a marker at the shown iteration;
+* ``metrics.json``: final metrics, whatever their names → a table;
+* ``views/target_<i>.png`` and ``views/pred_<i>.png`` → target vs. predicted pairs.
 """
 from __future__ import annotations
 
-import base64
 import csv
 import html
-import io
 import json
-import math
 import os
 import re
+import warnings
 import webbrowser
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Union
 
 import numpy as np
-import torch
+import yaml
 from PIL import Image, UnidentifiedImageError
 
-from kaolin_pipeline.io.mesh import load_mesh
-from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.atomic import atomic_open
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.assets import final_mesh_path
-from kaolin_pipeline.atomic import atomic_open
+from kaolin_pipeline.io.mesh import load_mesh
+from kaolin_pipeline.visualize.encode import data_uri
+from kaolin_pipeline.visualize.page import render_page
+from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, shape_stats
+from kaolin_pipeline.visualize.sources import timelapse_items
 
 PathLike = Union[str, os.PathLike]
-FrameRenderer = Callable[[Mesh, Sequence[float]], list]
 
 REPORT_NAME = "report.html"
 METRICS_CSV = "metrics.csv"
 METRICS_JSON = "metrics.json"
+CONFIG_NAME = "config.yaml"
 VIEWS_DIR = "views"
 TIMELAPSE_DIR = "timelapse"
 VIEW_PATTERN = re.compile(r"(target|pred)_(\d+)\.png")
 
 
-# --------------------------------------------------------------------------- frame rendering
-
-
-def dibr_frame_renderer(image_size: int = 128, elevation: float = 20.0, fovy: float = 40.0) -> FrameRenderer:
-    """A frame renderer on :class:`~kaolin_pipeline.render.DIBRenderer`: smooth shading, a headlight, white background.
-
-    The mesh is expected inside the unit sphere around the origin (the report frames
-    it so); cameras sit just far enough away for that sphere to fill the view.
-
-    Raises:
-        ImportError: the renderer package cannot be imported.
-    """
-    from kaolin_pipeline.render import DIBRenderer, DirectionalLight, look_at_cameras
-
-    renderer = DIBRenderer(image_size, background=(1.0, 1.0, 1.0), shading="smooth")
-    distance = 1.05 / math.sin(math.radians(fovy) / 2)
-
-    @torch.no_grad()
-    def render(mesh: Mesh, azimuths: Sequence[float]) -> list:
-        device = mesh.vertices.device
-        cameras = look_at_cameras(torch.as_tensor(azimuths, dtype=torch.float32), elevation, distance, fovy,
-                                  device=device)
-        images = renderer.to(device)(mesh, cameras=cameras, lights=DirectionalLight())["image"]
-        return list((images.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy())
-
-    return render
-
-
-def _framed(mesh: Mesh, center: torch.Tensor, scale: float) -> Mesh:
-    """``mesh`` moved by ``-center`` and scaled by ``scale`` (a shared framing keeps sizes comparable)."""
-    moved = mesh.to(dtype=torch.float32)
-    moved.vertices = (moved.vertices - center) * scale
-    return moved
-
-
-def _framing(mesh: Mesh) -> tuple[torch.Tensor, float]:
-    """Centre of ``mesh``'s bounding box and the scale putting its farthest vertex at distance 1."""
-    vertices = mesh.vertices.to(torch.float32)
-    center = (vertices.min(0).values + vertices.max(0).values) / 2
-    radius = float((vertices - center).norm(dim=1).max())
-    return center, (1.0 / radius if radius > 0 else 1.0)
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def _data_uri(data: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _png_uri(image: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
-    return _data_uri(buffer.getvalue(), "image/png")
-
-
-def _gif_uri(frames: Sequence[np.ndarray], frame_ms: int) -> str:
-    images = [Image.fromarray(np.asarray(frame, dtype=np.uint8)) for frame in frames]
-    buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
-    return _data_uri(buffer.getvalue(), "image/gif")
+# --------------------------------------------------------------------------- run inputs
 
 
 def _image_file_uri(path: Path) -> str:
@@ -124,7 +62,7 @@ def _image_file_uri(path: Path) -> str:
         raise LoadError(f"{path}: not a readable image ({exc})") from exc
     if mime is None:
         raise LoadError(f"{path}: image format {image.format} cannot be shown in a web page")
-    return _data_uri(path.read_bytes(), mime)
+    return data_uri(path.read_bytes(), mime)
 
 
 def _img(uri: str, alt: str, **attributes: str) -> str:
@@ -134,9 +72,6 @@ def _img(uri: str, alt: str, **attributes: str) -> str:
 
 def _note(text: str) -> str:
     return f'<p class="note">{html.escape(text)}</p>'
-
-
-# --------------------------------------------------------------------------- sections
 
 
 def _read_metrics_csv(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -167,38 +102,76 @@ def _read_metrics_csv(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return table[:, header.index("step")], columns
 
 
-def _curves_png(steps: np.ndarray, columns: dict[str, np.ndarray]) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    ncols = min(3, len(columns))
-    nrows = math.ceil(len(columns) / ncols)
-    figure = Figure(figsize=(4.2 * ncols, 3.0 * nrows), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    for index, (name, values) in enumerate(columns.items()):
-        axes = figure.add_subplot(nrows, ncols, index + 1)
-        finite = np.isfinite(values)
-        axes.plot(steps[finite], values[finite], linewidth=1.2)
-        positive = values[finite]
-        if positive.size and (positive > 0).all() and positive.max() / positive.min() > 100:
-            axes.set_yscale("log")
-        axes.set_title(name)
-        axes.set_xlabel("step")
-        axes.grid(True, alpha=0.3)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def _curves_section(run_dir: Path) -> str:
+def _curves(run_dir: Path, notes: list[str]) -> Optional[dict]:
+    """``{"steps": [...], "columns": {name: [...]}}`` from ``metrics.csv`` (NaN cells become ``None``)."""
     path = run_dir / METRICS_CSV
     if not path.is_file():
-        return _note(f"No {METRICS_CSV} in the run folder: no curves.")
+        notes.append(f"No {METRICS_CSV} in the run folder: no curves.")
+        return None
     try:
         steps, columns = _read_metrics_csv(path)
     except LoadError as exc:
-        return _note(f"Curves left out: {exc}")
-    return _img(_data_uri(_curves_png(steps, columns), "image/png"), "loss and metric curves", id="curves")
+        notes.append(f"Curves left out: {exc}")
+        return None
+    as_list = lambda values: [float(v) if np.isfinite(v) else None for v in values]  # noqa: E731
+    return {"steps": as_list(steps), "columns": {name: as_list(values) for name, values in columns.items()}}
+
+
+def _target_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Optional[dict]:
+    """The run's target mesh (``config.yaml``'s ``target``, placed as the ``fit`` recipe places it), if any."""
+    path = run_dir / CONFIG_NAME
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, yaml.YAMLError) as exc:
+        notes.append(f"Target left out: {path}: {exc}")
+        return None
+    target = config.get("target") if isinstance(config, dict) else None
+    if not isinstance(target, str) or Path(target).is_dir():
+        return None  # no target mesh: a reconstruction run, or a folder of target images
+    from kaolin_pipeline.train.fit import load_target_mesh  # the recipe's own placement of its target
+
+    try:
+        mesh = load_target_mesh(target, float(config.get("views", {}).get("target_scale", 1.0)),
+                                int(config.get("seed", 0)))
+    except (PipelineError, ValueError, TypeError, AttributeError) as exc:
+        notes.append(f"Target left out: {target}: {exc}")
+        return None
+    return make_item([mesh], [0], textures, category="target", role="target",
+                     extra={"path": target, "stats": shape_stats(mesh)})
+
+
+def _final_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Optional[dict]:
+    path = final_mesh_path(run_dir)
+    if path is None:
+        return None
+    try:
+        mesh = load_mesh(path)
+    except PipelineError as exc:
+        notes.append(f"Final mesh left out: {exc}")
+        return None
+    return make_item([mesh], [0], textures, category="final", role="final",
+                     extra={"path": str(path), "stats": shape_stats(mesh)})
+
+
+def scene_of_run(run_dir: PathLike, max_iterations: Optional[int] = None, progress: bool = True) -> tuple[dict, list[str]]:
+    """The viewer scene of a run folder and the notes on what was left out."""
+    run_dir = Path(run_dir)
+    notes: list[str] = []
+    textures = TexturePool()
+    scene = new_scene(f"Run: {run_dir.name}", str(run_dir))
+    if (run_dir / TIMELAPSE_DIR).is_dir():
+        try:
+            scene["items"] += timelapse_items(run_dir / TIMELAPSE_DIR, textures, max_iterations, progress)
+        except PipelineError as exc:
+            notes.append(f"Timelapse left out: {exc}")
+    else:
+        notes.append(f"No {TIMELAPSE_DIR}/ folder in the run folder: no iterations to scrub.")
+    for item in (_final_item(run_dir, textures, notes), _target_item(run_dir, textures, notes)):
+        if item is not None:
+            scene["items"].append(item)
+    scene["curves"] = _curves(run_dir, notes)
+    scene["textures"] = textures.uris
+    return scene, notes
 
 
 def _format_metric(value) -> str:
@@ -249,165 +222,49 @@ def _views_section(run_dir: Path) -> str:
     return f'<table class="views"><tr><th>view</th><th>target</th><th>predicted</th></tr>{"".join(rows)}</table>'
 
 
-def _turntable_section(run_dir: Path, renderer: Optional[FrameRenderer], unavailable: str, frames: int) -> str:
-    path = final_mesh_path(run_dir)
-    if path is None:
-        return _note("No final/mesh.usd, .obj, .glb or .ply in the run folder: no turntable.")
-    if renderer is None:
-        return _note(f"Turntable left out: {unavailable}")
-    try:
-        mesh = load_mesh(path)
-        azimuths = [360.0 * i / frames for i in range(frames)]
-        images = renderer(_framed(mesh, *_framing(mesh)), azimuths)
-    except (PipelineError, RuntimeError) as exc:
-        return _note(f"Turntable left out: rendering {path.name} failed: {exc}")
-    return _img(_gif_uri(images, frame_ms=120), f"turntable of {path.name}", id="turntable")
-
-
-def _evenly_spaced(values: list, count: int) -> list:
-    """At most ``count`` items of ``values``, evenly spaced, always keeping the first and the last."""
-    if len(values) <= count:
-        return values
-    picks = np.unique(np.round(np.linspace(0, len(values) - 1, count)).astype(int))
-    return [values[i] for i in picks]
-
-
-def _slider(slider_id: str, title: str, iterations: list[int], uris: list[str]) -> str:
-    last = len(uris) - 1
-    data = json.dumps({"iterations": iterations, "frames": uris}).replace("</", "<\\/")
-    return (
-        f'<figure class="timelapse" data-timelapse id="{slider_id}">'
-        f"<figcaption>{html.escape(title)}</figcaption>"
-        f"{_img(uris[last], title + ' frame')}"
-        f'<div><input type="range" min="0" max="{last}" value="{last}" step="1" aria-label="iteration">'
-        f" <output>iteration {iterations[last]}</output></div>"
-        f'<script type="application/json">{data}</script></figure>'
-    )
-
-
-def _timelapse_section(run_dir: Path, renderer: Optional[FrameRenderer], unavailable: str,
-                       max_frames: int, azimuth: float) -> str:
-    log_dir = run_dir / TIMELAPSE_DIR
-    if not log_dir.is_dir():
-        return _note(f"No {TIMELAPSE_DIR}/ folder in the run folder: no iteration slider.")
-    from kaolin_pipeline.export.timelapse import TimelapseReader
-
-    try:
-        reader = TimelapseReader(log_dir)
-        items = [(category, index) for category in reader.categories for index in reader.ids(category, "mesh")]
-    except PipelineError as exc:
-        return _note(f"Timelapse left out: {exc}")
-    if not items:
-        return _note(f"No meshes in {TIMELAPSE_DIR}/: no iteration slider.")
-    if renderer is None:
-        return _note(f"Timelapse frames left out: {unavailable}")
-    parts = []
-    for number, (category, index) in enumerate(items):
-        title = f"{category or '(no category)'} / mesh_{index}"
-        try:
-            iterations = _evenly_spaced(reader.iterations(category, "mesh", index), max_frames)
-            meshes = [reader.mesh(category, index, iteration) for iteration in iterations]
-            center, scale = _framing(meshes[-1])
-            uris = [_png_uri(renderer(_framed(mesh, center, scale), [azimuth])[0]) for mesh in meshes]
-        except (PipelineError, RuntimeError) as exc:
-            parts.append(_note(f"{title} left out: {exc}"))
-            continue
-        parts.append(_slider(f"timelapse-{number}", title, iterations, uris))
-    return "".join(parts)
-
-
-# --------------------------------------------------------------------------- page
-
-_STYLE = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
-h1 { margin-bottom: 0.2em; } .meta { color: #666; margin-top: 0; }
-section { margin: 2em 0; } .note { color: #8a5a00; font-style: italic; }
-img { max-width: 100%; image-rendering: auto; }
-table { border-collapse: collapse; } th, td { padding: 0.3em 0.8em; text-align: left; vertical-align: top; }
-table.metrics tr:nth-child(odd) { background: #f3f3f3; }
-table.views img { width: 192px; image-rendering: pixelated; }
-figure.timelapse { display: inline-block; margin: 0 2em 1em 0; } figure.timelapse input { width: 16em; }
-"""
-
-# Swaps the frame shown when a slider moves; frames live in the figure's JSON block.
-_SCRIPT = """
-document.querySelectorAll("[data-timelapse]").forEach(function (figure) {
-  var data = JSON.parse(figure.querySelector("script[type='application/json']").textContent);
-  var slider = figure.querySelector("input[type=range]");
-  var image = figure.querySelector("img");
-  var label = figure.querySelector("output");
-  slider.addEventListener("input", function () {
-    image.src = data.frames[slider.value];
-    label.textContent = "iteration " + data.iterations[slider.value];
-  });
-});
-"""
-
-
-def _page(run_dir: Path, sections: list[tuple[str, str, str]]) -> str:
-    body = "".join(
-        f'<section id="{key}"><h2>{html.escape(title)}</h2>{content}</section>' for key, title, content in sections
-    )
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Run report: {html.escape(run_dir.name)}</title><style>{_STYLE}</style></head><body>"
-        f'<h1>Run report: {html.escape(run_dir.name)}</h1><p class="meta">{html.escape(str(run_dir))}, {stamp}</p>'
-        f"{body}<script>{_SCRIPT}</script></body></html>\n"
-    )
-
-
-def write_report(run_dir: PathLike, frame_renderer: Optional[FrameRenderer] = None,
-                 turntable_frames: int = 12, max_timelapse_frames: int = 12,
-                 timelapse_azimuth: float = 30.0) -> Path:
-    """Write ``RUN_DIR/report.html`` (atomically) and return its path.
+def write_report(run_dir: PathLike, frame_renderer=None, turntable_frames: int = 12,
+                 max_timelapse_frames: Optional[int] = None, timelapse_azimuth: float = 45.0,
+                 progress: bool = False) -> Path:
+    """Write ``RUN_DIR/report.html`` (atomically): the run in the 3D viewer, with its metrics, views and curves.
 
     Args:
         run_dir: the run folder.
-        frame_renderer: ``(mesh, azimuths) -> list of (H, W, 3) uint8`` images; ``None`` uses
-            :func:`dibr_frame_renderer`, and when the renderer cannot be imported the
-            turntable and slider frames are left out with a note.
-        turntable_frames: frames of the turntable GIF (one full turn).
-        max_timelapse_frames: most frames per slider (iterations are subsampled evenly).
-        timelapse_azimuth: camera azimuth (degrees) of the slider frames.
+        frame_renderer, turntable_frames: accepted for compatibility and ignored (with a
+            ``DeprecationWarning``): the page now renders the meshes itself, in the browser.
+        max_timelapse_frames: most iterations per logged item (evenly spaced, first and last
+            kept); every logged iteration when ``None``.
+        timelapse_azimuth: camera azimuth (degrees) the page opens with.
+        progress: show a progress bar while reading the Timelapse.
 
     Raises:
         LoadError: ``run_dir`` is not a folder. Missing or unreadable inputs never raise;
-            their sections hold a note instead.
-        ConfigError: a frame count is not a positive int.
+            the page holds a note instead.
+        ConfigError: ``max_timelapse_frames`` is not a positive int or ``None``.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise LoadError(f"{run_dir}: run folder does not exist")
-    for name, value in (("turntable_frames", turntable_frames), ("max_timelapse_frames", max_timelapse_frames)):
-        if not isinstance(value, int) or value < 1:
-            raise ConfigError(f"write_report: {name} must be a positive int, got {value!r}")
-    unavailable = ""
-    if frame_renderer is None:
-        try:
-            frame_renderer = dibr_frame_renderer()
-        except ImportError as exc:
-            unavailable = f"the DIB-R renderer (kaolin_pipeline.render.DIBRenderer) cannot be imported ({exc})."
-    sections = [
-        ("curves", "Loss and metric curves", _curves_section(run_dir)),
-        ("metrics", "Final metrics", _final_metrics_section(run_dir)),
-        ("views", "Target vs. predicted views", _views_section(run_dir)),
-        ("turntable", "Final mesh", _turntable_section(run_dir, frame_renderer, unavailable, turntable_frames)),
-        ("timelapse", "Timelapse", _timelapse_section(run_dir, frame_renderer, unavailable,
-                                                      max_timelapse_frames, timelapse_azimuth)),
-    ]
+    if max_timelapse_frames is not None and (not isinstance(max_timelapse_frames, int) or max_timelapse_frames < 1):
+        raise ConfigError(f"write_report: max_timelapse_frames must be a positive int or None, got {max_timelapse_frames!r}")
+    if frame_renderer is not None or turntable_frames != 12:
+        warnings.warn("write_report: frame_renderer and turntable_frames are ignored; the page renders in the browser",
+                      DeprecationWarning, stacklevel=2)
+    scene, notes = scene_of_run(run_dir, max_timelapse_frames, progress)
+    scene["camera"] = {"azimuth": float(timelapse_azimuth)}
+    sections = (
+        f'<section id="notes">{"".join(_note(note) for note in notes)}</section>'
+        f'<section id="metrics"><h2>Final metrics</h2>{_final_metrics_section(run_dir)}</section>'
+        f'<section id="views"><h2>Target vs. predicted views</h2>{_views_section(run_dir)}</section>'
+    )
     path = run_dir / REPORT_NAME
     with atomic_open(path, "w", encoding="utf-8") as handle:
-        handle.write(_page(run_dir, sections))
+        handle.write(render_page(scene, "training", sections))
     return path
 
 
 def view_run(run_dir: PathLike, open_browser: bool = True) -> Path:
-    """``kaolin-pipeline view RUN_DIR``: (re)write the report and open it in the default web browser.
-
-    Returns the report's path (print it where no browser can be opened).
-    """
-    path = write_report(run_dir)
+    """(Re)write the run page and open it in the default web browser; returns its path."""
+    path = write_report(run_dir, progress=True)
     if open_browser:
         webbrowser.open(path.resolve().as_uri())
     return path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PBRMaterial, PointCloud, VoxelGrid
 from kaolin_pipeline.errors import LoadError, SaveError
 
 
@@ -68,7 +68,44 @@ def validate_mesh(mesh: Mesh, source: str) -> Mesh:
     _check_per_item_fields(mesh, ("vertex_colors", "vertex_normals"), mesh.num_vertices, "vertices", source)
     if mesh.texture is not None and (mesh.texture.dim() != 3 or mesh.texture.shape[0] != 3):
         raise LoadError(f"{source}: texture must have shape (3, H, W), got {tuple(mesh.texture.shape)}")
+    _check_materials(mesh, source)
     return mesh
+
+
+def _check_materials(mesh: Mesh, source: str) -> None:
+    """``materials`` a list of :class:`PBRMaterial` with well-shaped fields; ``material_assignments (F,)``
+    integers in ``[-1, M)``; neither without the other."""
+    if (mesh.materials is None) != (mesh.material_assignments is None):
+        raise LoadError(f"{source}: materials and material_assignments must be given together")
+    if mesh.materials is None:
+        return
+    if not isinstance(mesh.materials, (list, tuple)):
+        raise LoadError(f"{source}: materials must be a list of PBRMaterial, got {type(mesh.materials).__name__}")
+    for index, material in enumerate(mesh.materials):
+        where = f"material {index}"
+        if not isinstance(material, PBRMaterial):
+            raise LoadError(f"{source}: {where} is a {type(material).__name__}, not a PBRMaterial")
+        where = f"material {index} ({material.material_name!r})" if material.material_name else where
+        for name, size in PBRMaterial.VALUE_SIZES.items():
+            value = getattr(material, name)
+            if value is not None:
+                if value.shape != (size,):
+                    raise LoadError(f"{source}: {where}: {name} must have shape ({size},), got {tuple(value.shape)}")
+                _check_finite(f"{where} {name}", value, source)
+        for name, channels in PBRMaterial.TEXTURE_CHANNELS.items():
+            value = getattr(material, name)
+            if value is not None and (value.dim() != 3 or value.shape[0] != channels or 0 in value.shape):
+                raise LoadError(f"{source}: {where}: {name} must have shape ({channels}, H, W) with H, W > 0, "
+                                f"got {tuple(value.shape)}")
+    assignments = mesh.material_assignments
+    if assignments.dim() != 1 or assignments.shape[0] != mesh.num_faces:
+        raise LoadError(f"{source}: material_assignments must have shape ({mesh.num_faces},) (one per face), "
+                        f"got {tuple(assignments.shape)}")
+    if assignments.is_floating_point() or assignments.dtype == torch.bool:
+        raise LoadError(f"{source}: material_assignments must be integers, got {assignments.dtype}")
+    if assignments.numel() and (int(assignments.min()) < -1 or int(assignments.max()) >= len(mesh.materials)):
+        raise LoadError(f"{source}: material_assignments out of range [{int(assignments.min())}, "
+                        f"{int(assignments.max())}] for {len(mesh.materials)} materials (-1 = none)")
 
 
 def validate_pointcloud(cloud: PointCloud, source: str) -> PointCloud:

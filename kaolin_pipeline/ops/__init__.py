@@ -1,6 +1,10 @@
-"""Geometry on tensors: mesh gathers and normals, Laplacian, sampling, conversions, metrics."""
+"""Geometry on tensors: mesh gathers and normals, Laplacian, sampling, subdivision, conversions, metrics."""
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid, pointcloud_to_voxelgrid, voxelgrid_to_mesh
 from kaolin_pipeline.ops.mesh import (
+    adjacency_matrix,
+    average_edge_length,
+    average_face_vertex_features,
+    compute_vertex_normals,
     edge_adjacent_faces,
     edge_lengths,
     face_areas,
@@ -8,9 +12,14 @@ from kaolin_pipeline.ops.mesh import (
     index_vertices_by_faces,
     mesh_edges,
     normalize_vertices,
+    packed_face_areas,
+    unindex_vertices_by_faces,
     uniform_laplacian,
+    uniform_laplacian_smoothing,
     vertex_normals,
+    vertex_tangents,
 )
+from kaolin_pipeline.ops.mesh_distance import point_to_mesh_distance
 from kaolin_pipeline.ops.metrics import (
     chamfer_distance,
     f_score,
@@ -21,10 +30,15 @@ from kaolin_pipeline.ops.metrics import (
     sided_distance,
     voxel_iou,
 )
-from kaolin_pipeline.ops.sampling import sample_points
+from kaolin_pipeline.ops.sampling import packed_sample_points, sample_points
+from kaolin_pipeline.ops.subdivide import subdivide_trianglemesh
 
 __all__ = [
+    "adjacency_matrix",
+    "average_edge_length",
+    "average_face_vertex_features",
     "chamfer_distance",
+    "compute_vertex_normals",
     "edge_adjacent_faces",
     "edge_lengths",
     "f_score",
@@ -38,11 +52,18 @@ __all__ = [
     "mesh_to_voxelgrid",
     "nearest_distances",
     "normalize_vertices",
+    "packed_face_areas",
+    "packed_sample_points",
+    "point_to_mesh_distance",
     "pointcloud_to_voxelgrid",
     "sample_points",
     "sided_distance",
+    "subdivide_trianglemesh",
+    "unindex_vertices_by_faces",
     "uniform_laplacian",
+    "uniform_laplacian_smoothing",
     "vertex_normals",
+    "vertex_tangents",
     "voxel_iou",
     "voxelgrid_to_mesh",
 ]

@@ -21,6 +21,14 @@ __all__ = [
     "edge_adjacent_faces",
     "uniform_laplacian",
     "normalize_vertices",
+    "unindex_vertices_by_faces",
+    "adjacency_matrix",
+    "average_face_vertex_features",
+    "compute_vertex_normals",
+    "uniform_laplacian_smoothing",
+    "average_edge_length",
+    "packed_face_areas",
+    "vertex_tangents",
 ]
 
 _INDEX_DTYPES = (torch.int64, torch.int32)
@@ -205,14 +213,34 @@ def uniform_laplacian(num_vertices: int, faces: torch.Tensor, dtype: torch.dtype
     Returns:
         (V, V) dense matrix on ``faces.device``.
     """
-    if isinstance(num_vertices, bool) or not isinstance(num_vertices, int) or num_vertices <= 0:
-        raise PipelineError(f"num_vertices must be a positive int, got {num_vertices!r}")
-    edges = mesh_edges(faces)
-    adjacency = torch.zeros(num_vertices, num_vertices, dtype=dtype, device=faces.device)
-    adjacency[edges[:, 0], edges[:, 1]] = 1
-    adjacency[edges[:, 1], edges[:, 0]] = 1
+    check_faces(faces)
+    adjacency = adjacency_matrix(num_vertices, faces, sparse=False).to(dtype)
     degree = adjacency.sum(dim=1, keepdim=True).clamp(min=1)
     return adjacency / degree - torch.eye(num_vertices, dtype=dtype, device=faces.device)
+
+
+def normalization(vertices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Centre and radius of :func:`normalize_vertices`: ``normalized = (vertices - centre) / radius``.
+
+    Args:
+        vertices: (V, 3) or (B, V, 3) positions.
+
+    Returns:
+        ``centre`` (1, 3) or (B, 1, 3), the bounding-box centre, and ``radius`` (1, 1) or (B, 1, 1),
+        the largest distance of a vertex from it.
+
+    Raises:
+        PipelineError: on a wrong shape, or if all vertices of an item coincide.
+    """
+    batched = isinstance(vertices, torch.Tensor) and vertices.dim() == 3
+    check_points(vertices, "vertices", batched=batched)
+    if vertices.shape[-2] == 0:
+        raise PipelineError("vertices must contain at least one vertex")
+    centre = (vertices.amax(dim=-2, keepdim=True) + vertices.amin(dim=-2, keepdim=True)) / 2
+    radius = torch.linalg.vector_norm(vertices - centre, dim=-1).amax(dim=-1, keepdim=True).unsqueeze(-1)
+    if bool((radius <= 0).any()):
+        raise PipelineError("vertices: cannot normalise a mesh whose vertices all coincide")
+    return centre, radius
 
 
 def normalize_vertices(vertices: torch.Tensor) -> torch.Tensor:
@@ -227,13 +255,199 @@ def normalize_vertices(vertices: torch.Tensor) -> torch.Tensor:
     Raises:
         PipelineError: on a wrong shape, or if all vertices of an item coincide.
     """
-    batched = isinstance(vertices, torch.Tensor) and vertices.dim() == 3
-    check_points(vertices, "vertices", batched=batched)
-    if vertices.shape[-2] == 0:
-        raise PipelineError("vertices must contain at least one vertex")
-    centre = (vertices.amax(dim=-2, keepdim=True) + vertices.amin(dim=-2, keepdim=True)) / 2
-    centred = vertices - centre
-    radius = torch.linalg.vector_norm(centred, dim=-1).amax(dim=-1, keepdim=True).unsqueeze(-1)
-    if bool((radius <= 0).any()):
-        raise PipelineError("vertices: cannot normalise a mesh whose vertices all coincide")
-    return centred / radius
+    centre, radius = normalization(vertices)
+    return (vertices - centre) / radius
+
+
+def _check_num_vertices(num_vertices) -> None:
+    if isinstance(num_vertices, bool) or not isinstance(num_vertices, int) or num_vertices <= 0:
+        raise PipelineError(f"num_vertices must be a positive int, got {num_vertices!r}")
+
+
+def _check_polygons(faces: torch.Tensor, name: str = "faces") -> None:
+    """Raise :class:`PipelineError` unless ``faces`` is an integer ``(F, K)`` tensor."""
+    if not isinstance(faces, torch.Tensor) or faces.dim() != 2 or faces.dtype not in _INDEX_DTYPES:
+        shape = tuple(faces.shape) if isinstance(faces, torch.Tensor) else type(faces).__name__
+        raise PipelineError(f"{name} must be an integer (F, K) tensor of vertex indices, got {shape}")
+
+
+def unindex_vertices_by_faces(face_vertex_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inverse of :func:`index_vertices_by_faces`: one vertex per face corner.
+
+    Args:
+        face_vertex_features: (..., F, K, D) per-corner features, any leading batch dimensions.
+
+    Returns:
+        ``(vertex_features (..., F * K, D), faces (F, K) long)`` with ``faces[f, k] = f * K + k``, so
+        ``index_vertices_by_faces`` of the result gives the input back.
+    """
+    if not isinstance(face_vertex_features, torch.Tensor) or face_vertex_features.dim() < 3:
+        shape = tuple(face_vertex_features.shape) if isinstance(face_vertex_features, torch.Tensor) else None
+        raise PipelineError(f"face_vertex_features must be a (..., F, K, D) tensor, got {shape}")
+    *batch, num_faces, face_size, dim = face_vertex_features.shape
+    faces = torch.arange(num_faces * face_size, device=face_vertex_features.device).reshape(num_faces, face_size)
+    return face_vertex_features.reshape(*batch, num_faces * face_size, dim), faces
+
+
+def adjacency_matrix(num_vertices: int, faces: torch.Tensor, sparse: bool = True) -> torch.Tensor:
+    """Vertex adjacency of a mesh: ``A[i, j] = 1`` where a face side joins ``i`` and ``j``.
+
+    Args:
+        num_vertices: V.
+        faces: (F, K) long vertex indices (any polygon size K; consecutive corners, and the
+            last and first, are joined).
+        sparse: return a coalesced sparse COO tensor (default) or a dense one.
+
+    Returns:
+        (V, V) float32, symmetric, on ``faces.device``.
+    """
+    _check_num_vertices(num_vertices)
+    _check_polygons(faces)
+    sides = torch.stack([faces, faces.roll(1, dims=1)], dim=-1).reshape(-1, 2).long()
+    pairs = torch.cat([sides, sides.flip(1)]).unique(dim=0)
+    if not sparse:
+        dense = torch.zeros(num_vertices, num_vertices, device=faces.device)
+        dense[pairs[:, 0], pairs[:, 1]] = 1
+        return dense
+    ones = torch.ones(pairs.shape[0], device=faces.device)
+    return torch.sparse_coo_tensor(pairs.t(), ones, (num_vertices, num_vertices), check_invariants=False, is_coalesced=True)
+
+
+def average_face_vertex_features(faces: torch.Tensor, face_features: torch.Tensor,
+                                 num_vertices: int | None = None) -> torch.Tensor:
+    """Per-vertex mean of per-face-corner features over the faces around each vertex.
+
+    Args:
+        faces: (F, K) long vertex indices, shared by the batch.
+        face_features: (B, F, K, D) one feature per face corner.
+        num_vertices: V; ``faces.max() + 1`` if not given.
+
+    Returns:
+        (B, V, D) means; zero for vertices used by no face.
+    """
+    _check_polygons(faces)
+    if not isinstance(face_features, torch.Tensor) or face_features.dim() != 4 or face_features.shape[1:3] != faces.shape:
+        shape = tuple(face_features.shape) if isinstance(face_features, torch.Tensor) else None
+        raise PipelineError(f"face_features must be a (B, F, K, D) tensor with (F, K) = {tuple(faces.shape)}, got {shape}")
+    if num_vertices is None:
+        num_vertices = int(faces.max()) + 1 if faces.numel() else 0
+    batch, _, _, dim = face_features.shape
+    corners = faces.reshape(-1).long()
+    summed = face_features.new_zeros(batch, num_vertices, dim).index_add(1, corners, face_features.reshape(batch, -1, dim))
+    counts = face_features.new_zeros(num_vertices).index_add(0, corners, face_features.new_ones(corners.shape[0]))
+    return summed / counts.clamp(min=1).reshape(1, -1, 1)
+
+
+def compute_vertex_normals(faces: torch.Tensor, face_normals: torch.Tensor, num_vertices: int | None = None) -> torch.Tensor:
+    """Vertex normals as the plain (unweighted, unnormalised) mean of the normals given at each face corner.
+
+    Kaolin's ``compute_vertex_normals``; :func:`vertex_normals` is the area-weighted unit version
+    computed from positions.
+
+    Args:
+        faces: (F, K) long vertex indices.
+        face_normals: (B, F, K, 3) a normal per face corner.
+        num_vertices: V; ``faces.max() + 1`` if not given.
+
+    Returns:
+        (B, V, 3).
+    """
+    return average_face_vertex_features(faces, face_normals, num_vertices=num_vertices)
+
+
+def uniform_laplacian_smoothing(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """One step of uniform Laplacian smoothing: each vertex moves to the mean of its neighbours.
+
+    Args:
+        vertices: (B, V, 3) positions.
+        faces: (F, 3) long vertex indices.
+
+    Returns:
+        (B, V, 3) smoothed positions ``L @ vertices + vertices`` with :func:`uniform_laplacian`'s ``L``
+        (so, as in Kaolin, a vertex used by no face lands on the origin).
+    """
+    check_points(vertices, "vertices")
+    laplacian = uniform_laplacian(vertices.shape[1], faces, dtype=vertices.dtype)
+    return torch.matmul(laplacian, vertices) + vertices
+
+
+def average_edge_length(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """Mean length of the three sides of each face.
+
+    Args:
+        vertices: (B, V, 3) positions.
+        faces: (F, 3) long vertex indices.
+
+    Returns:
+        (B, F) mean side lengths.
+    """
+    check_points(vertices, "vertices")
+    check_faces(faces)
+    corners = index_vertices_by_faces(vertices, faces)  # (B, F, 3, 3)
+    sides = corners.roll(-1, dims=2) - corners
+    return torch.linalg.vector_norm(sides, dim=-1).mean(dim=-1)
+
+
+def packed_face_areas(vertices: torch.Tensor, first_idx_vertices: torch.Tensor, faces: torch.Tensor,
+                      num_faces_per_mesh: torch.Tensor) -> torch.Tensor:
+    """Face areas of meshes stored packed (Kaolin's packed layout).
+
+    Args:
+        vertices: (sum V_i, 3) positions of all meshes, one after the other.
+        first_idx_vertices: (B + 1,) long, where each mesh's vertices start (last entry: the total).
+        faces: (sum F_i, 3) long, each mesh's faces indexing its own vertices from 0.
+        num_faces_per_mesh: (B,) long face counts.
+
+    Returns:
+        (sum F_i,) areas.
+    """
+    merged = packed_to_global_faces(first_idx_vertices, faces, num_faces_per_mesh)
+    check_points(vertices, "vertices", batched=False)
+    return face_areas(vertices.unsqueeze(0), merged)[0]
+
+
+def packed_to_global_faces(first_idx_vertices: torch.Tensor, faces: torch.Tensor,
+                           num_faces_per_mesh: torch.Tensor) -> torch.Tensor:
+    """(sum F_i, 3) packed faces re-indexed into the packed vertex list (mesh ``i`` shifted by its first vertex)."""
+    check_faces(faces)
+    counts = torch.as_tensor(num_faces_per_mesh, device=faces.device).long().reshape(-1)
+    starts = torch.as_tensor(first_idx_vertices, device=faces.device).long().reshape(-1)
+    if starts.shape[0] != counts.shape[0] + 1:
+        raise PipelineError(f"first_idx_vertices must have B + 1 = {counts.shape[0] + 1} entries, got {starts.shape[0]}")
+    if faces.shape[0] != int(counts.sum()):
+        raise PipelineError(f"faces has {faces.shape[0]} rows but num_faces_per_mesh sums to {int(counts.sum())}")
+    return faces.long() + starts[:-1].repeat_interleave(counts).unsqueeze(1)
+
+
+def vertex_tangents(faces: torch.Tensor, face_vertices: torch.Tensor, face_uvs: torch.Tensor,
+                    vertex_normals: torch.Tensor) -> torch.Tensor:
+    """Unit tangents along the texture's u direction, orthogonal to the normals (for normal maps).
+
+    Each face's tangent solves ``e1 = du1 T + dv1 B``, ``e2 = du2 T + dv2 B`` for ``T``; every vertex
+    sums the tangents of its faces, then is made orthogonal to its normal and unit length. A face
+    whose UV triangle is degenerate has its UV determinant clamped to ±1e-6, as Kaolin does.
+
+    Args:
+        faces: (F, 3) long vertex indices.
+        face_vertices: (F, 3, 3) corner positions.
+        face_uvs: (F, 3, 2) corner UVs.
+        vertex_normals: (V, 3) unit normals.
+
+    Returns:
+        (V, 3) unit tangents.
+    """
+    check_faces(faces)
+    num_faces = faces.shape[0]
+    if tuple(face_vertices.shape) != (num_faces, 3, 3) or tuple(face_uvs.shape) != (num_faces, 3, 2):
+        raise PipelineError(f"face_vertices must be (F, 3, 3) and face_uvs (F, 3, 2) with F = {num_faces}, "
+                            f"got {tuple(face_vertices.shape)} and {tuple(face_uvs.shape)}")
+    check_points(vertex_normals, "vertex_normals", batched=False)
+    uv1, uv2 = face_uvs[:, 1] - face_uvs[:, 0], face_uvs[:, 2] - face_uvs[:, 0]
+    e1, e2 = face_vertices[:, 1] - face_vertices[:, 0], face_vertices[:, 2] - face_vertices[:, 0]
+    det = uv1[:, 0] * uv2[:, 1] - uv1[:, 1] * uv2[:, 0]
+    det = torch.where(det > 0, det.clamp(min=1e-6), det.clamp(max=-1e-6)).unsqueeze(1)
+    face_tangents = (e1 * uv2[:, 1:] - e2 * uv1[:, 1:]) / det  # (F, 3)
+    summed = torch.zeros_like(vertex_normals).index_add(0, faces.reshape(-1).long(), face_tangents.repeat_interleave(3, dim=0))
+    tangents = torch.nn.functional.normalize(summed, dim=1)
+    along_normal = (tangents * vertex_normals).sum(dim=-1, keepdim=True) * vertex_normals
+    return torch.nn.functional.normalize(tangents - along_normal, dim=1)

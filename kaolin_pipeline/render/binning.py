@@ -168,6 +168,80 @@ def _bucket_sizes(largest: int) -> list[int]:
     return sizes
 
 
+def _bucket_index(lengths: torch.Tensor) -> torch.Tensor:
+    """Index in :func:`_bucket_sizes` of the smallest window size >= each length (>= 1), computed on
+    the lengths' device (a size table would be a host-to-device copy, which waits for the device)."""
+    lengths = lengths.clamp(min=1).to(torch.float64)
+    power = torch.log2(lengths).ceil()  # exact for powers of two; lengths are at most the image size
+    three_quarters = lengths <= 3 * torch.exp2(power - 2)
+    return torch.where(power <= 1, power, 2 * power - 1 - three_quarters.to(power.dtype)).long()
+
+
+def host_ints(values: torch.Tensor) -> list[int]:
+    """Copy a small integer tensor to the host: the renderer's host reads (each one waits for a GPU).
+
+    The explicit copy dispatches ``aten._to_copy`` to the CPU even for a CPU tensor, so a
+    ``TorchDispatchMode`` sees every host read (``tolist`` alone dispatches nothing).
+    """
+    return values.to("cpu", copy=True).tolist()
+
+
+class GridLayout(NamedTuple):
+    """How :func:`grid_layout` splits the faces into chunks of equal window size.
+
+    Attributes:
+        order: (B * F,) long flattened face indices, the drawn faces first, grouped by window size,
+            increasing within a group.
+        chunks: ``(start, stop, window_rows, window_cols)`` per chunk: ``order[start:stop]`` get
+            ``window_rows x window_cols`` windows.
+        extra: host copy of the ``extra`` tensor given to :func:`grid_layout` (empty without one).
+    """
+
+    order: torch.Tensor
+    chunks: list[tuple[int, int, int, int]]
+    extra: list[int]
+
+
+def grid_layout(boxes: PixelBoxes, height: int, width: int, face_mask: Optional[torch.Tensor] = None,
+                max_pairs: int = DEFAULT_MAX_PAIRS, extra: Optional[torch.Tensor] = None) -> GridLayout:
+    """Group the faces by window size and cut the groups into chunks of at most ``max_pairs`` cells.
+
+    This is the binning's only host read (one synchronisation on a GPU, however many chunks):
+    the per-group face counts, plus ``extra`` (a few integers the caller needs on the host, read
+    in the same copy).
+
+    Args:
+        boxes: :class:`PixelBoxes` of the B * F flattened faces (from :func:`pixel_boxes`).
+        height, width: image size in pixels.
+        face_mask: optional (B * F,) or (B, F) bool; faces where it is False get no chunk.
+        max_pairs: about how many cells one chunk holds (one face's window is never split).
+        extra: optional integer tensor read back with the counts.
+    """
+    present = (boxes.num_rows > 0) & (boxes.num_cols > 0)
+    if face_mask is not None:
+        present &= face_mask.reshape(-1)
+    sizes = _bucket_sizes(max(height, width))
+    num_keys = len(sizes) ** 2
+    key = torch.where(present, _bucket_index(boxes.num_rows) * len(sizes) + _bucket_index(boxes.num_cols),
+                      num_keys)
+    order = torch.argsort(key, stable=True)
+    counts = torch.zeros(num_keys + 1, dtype=torch.long, device=key.device).scatter_add_(
+        0, key, torch.ones_like(key))[:num_keys]
+    if extra is not None:
+        counts = torch.cat([counts, extra.reshape(-1).to(torch.long)])
+    values = host_ints(counts)
+    chunks, start = [], 0
+    for group_key, count in enumerate(values[:num_keys]):
+        if count == 0:
+            continue
+        window_rows, window_cols = sizes[group_key // len(sizes)], sizes[group_key % len(sizes)]
+        faces_per_chunk = max(1, max_pairs // (window_rows * window_cols))
+        chunks += [(chunk_start, min(chunk_start + faces_per_chunk, start + count), window_rows, window_cols)
+                   for chunk_start in range(start, start + count, faces_per_chunk)]
+        start += count
+    return GridLayout(order, chunks, values[num_keys:])
+
+
 def face_grids(boxes: PixelBoxes, num_faces: int, height: int, width: int, dtype: torch.dtype,
                face_mask: Optional[torch.Tensor] = None,
                max_pairs: int = DEFAULT_MAX_PAIRS) -> Iterator[FaceGrid]:
@@ -182,34 +256,17 @@ def face_grids(boxes: PixelBoxes, num_faces: int, height: int, width: int, dtype
         max_pairs: about how many cells one grid holds (one face's window is never split).
 
     Yields:
-        :class:`FaceGrid` chunks, grouped by window size; faces increase within each chunk.
+        :class:`FaceGrid` chunks, grouped by window size; faces increase within each chunk. The
+        chunk shapes come from one host read (:func:`grid_layout`); nothing else waits for the device.
     """
-    present = (boxes.num_rows > 0) & (boxes.num_cols > 0)
-    if face_mask is not None:
-        present &= face_mask.reshape(-1)
-    faces = present.nonzero().squeeze(1)
-    if faces.numel() == 0:
-        return
-    num_rows, num_cols = boxes.num_rows[faces], boxes.num_cols[faces]
-    sizes = _bucket_sizes(max(height, width))
-    size_table = torch.tensor(sizes, device=faces.device)
-    key = torch.searchsorted(size_table, num_rows) * len(sizes) + torch.searchsorted(size_table, num_cols)
-    key, order = torch.sort(key, stable=True)
-    faces = faces[order]
-    group_keys, group_counts = torch.unique_consecutive(key, return_counts=True)
-    start = 0
-    for group_key, count in zip(group_keys.tolist(), group_counts.tolist()):
-        window_rows, window_cols = sizes[group_key // len(sizes)], sizes[group_key % len(sizes)]
-        faces_per_chunk = max(1, max_pairs // (window_rows * window_cols))
-        for chunk_start in range(start, start + count, faces_per_chunk):
-            chunk = faces[chunk_start:min(chunk_start + faces_per_chunk, start + count)]
-            yield _window_grid(chunk, boxes, window_rows, window_cols, num_faces, height, width, dtype)
-        start += count
+    layout = grid_layout(boxes, height, width, face_mask=face_mask, max_pairs=max_pairs)
+    for start, stop, window_rows, window_cols in layout.chunks:
+        yield window_grid(layout.order[start:stop], boxes, window_rows, window_cols, num_faces, height, width, dtype)
 
 
-def _window_grid(faces: torch.Tensor, boxes: PixelBoxes, window_rows: int, window_cols: int, num_faces: int,
-                 height: int, width: int, dtype: torch.dtype) -> FaceGrid:
-    """The R x C windows anchored at the top-left pixel of each face's box."""
+def window_grid(faces: torch.Tensor, boxes: PixelBoxes, window_rows: int, window_cols: int, num_faces: int,
+                height: int, width: int, dtype: torch.dtype) -> FaceGrid:
+    """The R x C windows anchored at the top-left pixel of each face's box (faces (n,) flattened indices)."""
     row_steps = torch.arange(window_rows, device=faces.device)
     col_steps = torch.arange(window_cols, device=faces.device)
     rows = boxes.first_row[faces].unsqueeze(1) + row_steps

@@ -1,4 +1,4 @@
-"""Render presets: YAML camera rigs, image sizes, lights and renderer settings (top-level ``render/*.yaml``).
+"""Render presets: YAML camera rigs, image sizes, lights and renderer settings (shipped ``render/*.yaml``, package data).
 
 A preset file has these keys (angles in degrees; see ``render/default.yaml``)::
 
@@ -30,11 +30,13 @@ import torch
 import yaml
 
 from ..errors import ConfigError
+from ..resources import shipped_path
+from ..yamlfile import load_yaml
 from .lighting import DirectionalLight
 from .renderer import SHADING_MODES, Cameras, DIBRenderer, look_at_cameras
 
-#: Folder of the presets shipped with the project (``render/`` at the repository root).
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "render"
+#: Folder of the presets shipped with the package (``render/`` at the top of a checkout links to it).
+PRESETS_DIR = shipped_path("render")
 
 _DEFAULTS: dict[str, Any] = {
     "image_size": 64, "fovy": 30.0, "distance": 3.0, "look_at": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0],
@@ -210,7 +212,7 @@ def load_preset(name_or_path: Union[str, Path]) -> dict:
     """
     path = _resolve_path(name_or_path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         shipped = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
         raise ConfigError(f"{path}: render preset not found (shipped presets: {', '.join(shipped)})") from None

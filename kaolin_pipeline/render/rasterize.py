@@ -3,13 +3,16 @@
 A pixel is covered by a face when its centre has three barycentric weights >= 0 in the
 face's 2D image-plane triangle (either winding; edges and vertices included; faces of
 (numerically) zero area never cover). Depth and features are interpolated linearly in
-screen space; the largest interpolated z wins and, on equal z, the lower face index.
+screen space (Kaolin's rule), or in 1/z with ``perspective_correct=True``; the largest
+interpolated z wins and, on equal z, the lower face index.
 
 The search is binned (see :mod:`kaolin_pipeline.render.binning`): only pixels inside a
 face's bounding box are tested against it, and the winner per pixel is found without
-autograd. Barycentric weights are then recomputed differentiably for the winning face of
-each covered pixel only, so gradients reach ``face_vertices_image`` and the features
-through those weights while autograd stores one entry per covered pixel, not per pair.
+autograd, folding every chunk into the per-pixel winners with ``scatter_reduce`` (no
+compaction, so no chunk waits for the device). Barycentric weights are then recomputed
+differentiably for the winning face of each covered pixel only, so gradients reach
+``face_vertices_image`` and the features through those weights while autograd stores one
+entry per covered pixel, not per pair.
 """
 from __future__ import annotations
 
@@ -27,6 +30,9 @@ FaceFeatures = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 DEFAULT_MULTIPLIER = 1000.0
 DEFAULT_EPS = 1e-8
+#: Kaolin's rasterization backends: 'cuda' (its CUDA kernels; here this implementation, on the
+#: tensors' device) and the nvdiffrast ones, which this pipeline does not provide.
+KAOLIN_BACKENDS = ("cuda", "nvdiffrast", "nvdiffrast_fwd")
 
 
 def prepare_vertices(vertices: torch.Tensor, faces: torch.Tensor, camera_proj: torch.Tensor,
@@ -53,7 +59,7 @@ def prepare_vertices(vertices: torch.Tensor, faces: torch.Tensor, camera_proj: t
             or faces.dtype not in (torch.int64, torch.int32):
         raise RenderError(f"faces must be an integer (F, 3) tensor, got {getattr(faces, 'dtype', type(faces))} "
                           f"of shape {tuple(getattr(faces, 'shape', ()))}")
-    if faces.numel() and (int(faces.min()) < 0 or int(faces.max()) >= vertices.shape[1]):
+    if faces.numel() and bool(((faces < 0) | (faces >= vertices.shape[1])).any()):  # one host read
         raise RenderError(f"faces index vertices outside [0, {vertices.shape[1]})")
     if camera_transform is None:
         if camera_rot is None or camera_trans is None:
@@ -106,6 +112,17 @@ def _check_number(name: str, value: float, allow_zero: bool) -> None:
         raise RenderError(f"{name} must be a {bound} number, got {value!r}")
 
 
+def check_backend(name: str, backend: str) -> None:
+    """Accept Kaolin's ``'cuda'`` backend (this implementation runs on the tensors' device, CPU included);
+    raise RenderError naming any other, nvdiffrast's in particular."""
+    if backend == "cuda":
+        return
+    if backend in KAOLIN_BACKENDS:
+        raise RenderError(f"{name}={backend!r}: Kaolin's nvdiffrast backends are not available in kaolin-pipeline; "
+                          "use 'cuda' (the pure-PyTorch rasterizer, on the tensors' device)")
+    raise RenderError(f"{name} must be one of {KAOLIN_BACKENDS} ('cuda' only here), got {backend!r}")
+
+
 def _check_per_face(name: str, tensor: torch.Tensor, batch_size: int, num_faces: int,
                     trailing: tuple, device: torch.device) -> None:
     """Raise RenderError unless ``tensor`` has shape (batch_size, num_faces, *trailing) on ``device``."""
@@ -142,72 +159,81 @@ def _concatenate_features(face_features: FaceFeatures, batch_size: int, num_face
 
 @torch.no_grad()
 def _nearest_faces(height: int, width: int, face_vertices_z: torch.Tensor, face_vertices_image: torch.Tensor,
-                   drawable: torch.Tensor, max_pairs: int) -> torch.Tensor:
+                   drawable: torch.Tensor, max_pairs: int, perspective_correct: bool) -> torch.Tensor:
     """Flattened index ``b * F + f`` of the face seen at every pixel, (B * H * W,) long, -1 on background."""
-    batch_size, num_faces = face_vertices_z.shape[:2]
     dtype = torch.promote_types(face_vertices_image.dtype, face_vertices_z.dtype)
     vertices = face_vertices_image.reshape(-1, 3, 2).to(dtype)
     depths = face_vertices_z.reshape(-1, 3).to(dtype)
-    num_pixels = batch_size * height * width
+    num_pixels = face_vertices_z.shape[0] * height * width
     best_depth = torch.full((num_pixels,), -torch.inf, dtype=dtype, device=vertices.device)
     best_face = torch.full((num_pixels,), -1, dtype=torch.long, device=vertices.device)
-    pending, pending_size = [], 0
     boxes = pixel_boxes(face_vertices_image, height, width)
-    for grid in face_grids(boxes, num_faces, height, width, dtype, face_mask=drawable, max_pairs=max_pairs):
+    # Cells of several small chunks are folded in together: each fold costs O(B * H * W).
+    pending, pending_size = [], 0
+    for grid in face_grids(boxes, face_vertices_z.shape[1], height, width, dtype, face_mask=drawable,
+                           max_pairs=max_pairs):
         corners = vertices[grid.face]
         # (n, R, C) each, from per-column x differences (n, 3, 1, C) and per-row y differences (n, 3, R, 1).
         w0, w1, w2 = edge_functions(corners[:, :, 0, None, None] - grid.x.unsqueeze(1),
                                     corners[:, :, 1, None, None] - grid.y.unsqueeze(1), dim=1)
         inside = grid.valid & (((w0 >= 0) & (w1 >= 0) & (w2 >= 0)) | ((w0 <= 0) & (w1 <= 0) & (w2 <= 0)))
         z0, z1, z2 = depths[grid.face][:, :, None, None].unbind(dim=1)
-        depth = (w0 * z0 + w1 * z1 + w2 * z2) / (w0 + w1 + w2)
-        cells = inside.reshape(-1).nonzero().squeeze(1)
-        face = grid.face[torch.div(cells, inside[0].numel(), rounding_mode="floor")]
-        pending.append((grid.pixel.reshape(-1)[cells], face, depth.reshape(-1)[cells]))
-        pending_size += cells.numel()
+        if perspective_correct:
+            depth = (w0 + w1 + w2) / (w0 / z0 + w1 / z1 + w2 / z2)
+        else:
+            depth = (w0 * z0 + w1 * z1 + w2 * z2) / (w0 + w1 + w2)
+        pending.append((grid.pixel.reshape(-1), grid.face[:, None, None].expand(depth.shape).reshape(-1),
+                        torch.where(inside, depth, -torch.inf).reshape(-1)))
+        pending_size += depth.numel()
         if pending_size >= max_pairs:
-            _merge_nearest(best_depth, best_face, *map(torch.cat, zip(*pending)))
+            best_depth, best_face = _merge_nearest(best_depth, best_face, *map(torch.cat, zip(*pending)))
             pending, pending_size = [], 0
     if pending:
-        _merge_nearest(best_depth, best_face, *map(torch.cat, zip(*pending)))
+        best_depth, best_face = _merge_nearest(best_depth, best_face, *map(torch.cat, zip(*pending)))
     return best_face
 
 
 def _merge_nearest(best_depth: torch.Tensor, best_face: torch.Tensor, pixel: torch.Tensor,
-                   face: torch.Tensor, depth: torch.Tensor) -> None:
-    """Fold covering (pixel, face, depth) triples into the per-pixel winners, in place.
+                   face: torch.Tensor, depth: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fold (pixel, face, depth) cells (depth -inf where the face does not cover) into the winners.
 
-    The largest depth wins, then the lowest face index, whatever order the triples come in.
+    The largest depth wins, then the lowest face index, whatever order the cells come in.
+    Returns the new ``(best_depth, best_face)``; shapes never depend on values.
     """
     batch_depth = torch.full_like(best_depth, -torch.inf).scatter_reduce_(0, pixel, depth, "amax")
-    on_top = depth == batch_depth[pixel]
-    batch_face = torch.full_like(best_face, torch.iinfo(torch.long).max).scatter_reduce_(
-        0, pixel[on_top], face[on_top], "amin")
+    on_top = (depth == batch_depth[pixel]) & (depth > -torch.inf)
+    no_face = torch.iinfo(torch.long).max
+    batch_face = torch.full_like(best_face, no_face).scatter_reduce_(
+        0, pixel, torch.where(on_top, face, no_face), "amin")
     better = (batch_depth > best_depth) | ((batch_depth == best_depth) & (batch_face < best_face))
-    best_depth[better] = batch_depth[better]
-    best_face[better] = batch_face[better]
+    return torch.where(better, batch_depth, best_depth), torch.where(better, batch_face, best_face)
 
 
-def _interpolate_at_pixels(face_vertices_image: torch.Tensor, face_features: torch.Tensor,
-                           pixel: torch.Tensor, face: torch.Tensor, height: int, width: int) -> torch.Tensor:
+def _interpolate_at_pixels(face_vertices_image: torch.Tensor, face_vertices_z: torch.Tensor,
+                           face_features: torch.Tensor, pixel: torch.Tensor, face: torch.Tensor, height: int,
+                           width: int, perspective_correct: bool) -> torch.Tensor:
     """Differentiable barycentric interpolation of ``face_features`` (B, F, 3, D) at pixel centres.
 
-    ``pixel`` and ``face`` are (P,) flattened indices; returns (P, D).
+    ``pixel`` and ``face`` are (P,) flattened indices; returns (P, D). Screen-space weights, or
+    with ``perspective_correct`` the weights ``(w_i / z_i) / sum_j (w_j / z_j)`` (linear in 3D).
     """
     # index_select rather than indexing: its backward is a cheap index_add.
     vertices = face_vertices_image.reshape(-1, 3, 2).index_select(0, face)
     x, y = pixel_centers_of(pixel, height, width, vertices.dtype)
-    w0, w1, w2 = edge_functions(vertices[..., 0] - x.unsqueeze(1), vertices[..., 1] - y.unsqueeze(1), dim=1)
-    total = w0 + w1 + w2
-    w0, w1, w2 = ((w / total).unsqueeze(1).to(face_features.dtype) for w in (w0, w1, w2))
+    weights = edge_functions(vertices[..., 0] - x.unsqueeze(1), vertices[..., 1] - y.unsqueeze(1), dim=1)
+    if perspective_correct:
+        z0, z1, z2 = face_vertices_z.reshape(-1, 3).index_select(0, face).unbind(dim=1)
+        weights = (weights[0] / z0, weights[1] / z1, weights[2] / z2)
+    total = weights[0] + weights[1] + weights[2]
+    w0, w1, w2 = ((w / total).unsqueeze(1).to(face_features.dtype) for w in weights)
     f0, f1, f2 = face_features.reshape(-1, 3, face_features.shape[-1]).index_select(0, face).unbind(dim=1)
     return w0 * f0 + w1 * f1 + w2 * f2
 
 
 def rasterize(height: int, width: int, face_vertices_z: torch.Tensor, face_vertices_image: torch.Tensor,
               face_features: FaceFeatures, valid_faces: Optional[torch.Tensor] = None,
-              multiplier: Optional[float] = None, eps: Optional[float] = None,
-              max_pairs: int = DEFAULT_MAX_PAIRS
+              multiplier: Optional[float] = None, eps: Optional[float] = None, backend: str = "cuda", *,
+              perspective_correct: bool = False, max_pairs: int = DEFAULT_MAX_PAIRS
               ) -> tuple[Union[torch.Tensor, tuple[torch.Tensor, ...]], torch.Tensor]:
     """Render per-vertex-per-face features into images, with the semantics of Kaolin's ``rasterize``.
 
@@ -222,14 +248,21 @@ def rasterize(height: int, width: int, face_vertices_z: torch.Tensor, face_verti
             image-plane coordinates scaled by ``multiplier`` is at most ``eps`` is degenerate.
         eps: degenerate-face threshold on that scaled doubled area (default 1e-8); it keeps the
             barycentric normalisation away from division by ~0.
+        backend: Kaolin's keyword; ``'cuda'`` (the default) runs this implementation on the
+            tensors' device; ``'nvdiffrast'`` and ``'nvdiffrast_fwd'`` raise RenderError.
+        perspective_correct: interpolate depth and features linearly in 3D (weights ``w_i / z_i``,
+            renormalised) instead of Kaolin's screen-space weights; faces must then lie in front
+            of the camera (all three z < 0), others are not drawn.
         max_pairs: about how many (pixel, face) candidate pairs are processed at once (memory bound).
 
     Returns:
         ``(features, face_idx)``: features (B, H, W, D) (a tuple of (B, H, W, D_i) for a list),
         0 on background, dtype of the features; face_idx (B, H, W) long, -1 on background.
         Gradients reach ``face_vertices_image`` and ``face_features`` through the barycentric
-        weights of each pixel's winning face; none reach ``face_vertices_z``.
+        weights of each pixel's winning face; they reach ``face_vertices_z`` only with
+        ``perspective_correct``.
     """
+    check_backend("backend", backend)
     check_image_size(height, width)
     check_face_vertices_image(face_vertices_image)
     batch_size, num_faces = face_vertices_image.shape[:2]
@@ -244,16 +277,19 @@ def rasterize(height: int, width: int, face_vertices_z: torch.Tensor, face_verti
     _check_number("eps", eps, allow_zero=True)
     drawable = signed_double_areas(face_vertices_image.detach()).abs() * multiplier ** 2 > eps
     drawable &= torch.isfinite(face_vertices_z.detach()).all(dim=-1)
+    if perspective_correct:
+        drawable &= (face_vertices_z.detach() < 0).all(dim=-1)
     if valid_faces is not None:
         _check_per_face("valid_faces", valid_faces, batch_size, num_faces, (), device)
         if valid_faces.dtype != torch.bool:
             raise RenderError(f"valid_faces must be a bool tensor, got {valid_faces.dtype}")
         drawable &= valid_faces
 
-    best_face = _nearest_faces(height, width, face_vertices_z, face_vertices_image, drawable, max_pairs)
-    covered_pixels = (best_face >= 0).nonzero().squeeze(1)
-    values = _interpolate_at_pixels(face_vertices_image, features, covered_pixels, best_face[covered_pixels],
-                                    height, width)
+    best_face = _nearest_faces(height, width, face_vertices_z, face_vertices_image, drawable, max_pairs,
+                               perspective_correct)
+    covered_pixels = (best_face >= 0).nonzero().squeeze(1)  # the raster's one compaction (one host read)
+    values = _interpolate_at_pixels(face_vertices_image, face_vertices_z, features, covered_pixels,
+                                    best_face[covered_pixels], height, width, perspective_correct)
     image = features.new_zeros(batch_size * height * width, features.shape[-1]).index_put((covered_pixels,), values)
     image = image.reshape(batch_size, height, width, -1)
     face_idx = torch.where(best_face >= 0, best_face % max(num_faces, 1), -1).reshape(batch_size, height, width)

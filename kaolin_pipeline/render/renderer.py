@@ -18,13 +18,17 @@ from ..structures import Mesh
 from ..errors import RenderError
 from ..ops.mesh import index_vertices_by_faces, vertex_normals
 from .camera import generate_perspective_projection, generate_rotate_translate_matrices
+from .binning import DEFAULT_MAX_PAIRS
 from .dibr import dibr_rasterization
 from .lighting import DirectionalLight, lambertian_lighting, spherical_harmonic_lighting
 from .rasterize import prepare_vertices, rasterize
+from .materials import material_albedo
 from .texture import TEXTURE_MODES, texture_mapping
 
 Lights = Union[None, DirectionalLight, torch.Tensor]
 SHADING_MODES = ("flat", "smooth")
+#: Default near plane of :class:`Cameras`, in camera-space units (world units).
+DEFAULT_NEAR = 1e-2
 
 
 @dataclasses.dataclass
@@ -39,13 +43,18 @@ class Cameras:
         rotation: (N, 3, 3) world-to-camera rotations (rows: camera x, y, z axes in world space).
         translation: (N, 3) camera positions in world space.
         projection: (3, 1) perspective projection from ``generate_perspective_projection``.
+        near: near-plane distance along the view axis: :class:`DIBRenderer` drops every face with a
+            corner nearer than that (behind the camera included), from the raster and the soft mask.
     """
 
     rotation: torch.Tensor
     translation: torch.Tensor
     projection: torch.Tensor
+    near: float = DEFAULT_NEAR
 
     def __post_init__(self) -> None:
+        if isinstance(self.near, bool) or not isinstance(self.near, (int, float)) or not self.near > 0:
+            raise RenderError(f"Cameras: near must be a positive number, got {self.near!r}")
         count = self.rotation.shape[0] if self.rotation.dim() == 3 else -1
         if self.rotation.shape[1:] != (3, 3) or self.rotation.dim() != 3:
             raise RenderError(f"Cameras: rotation must have shape (N, 3, 3), got {tuple(self.rotation.shape)}")
@@ -63,16 +72,18 @@ class Cameras:
             index = slice(index, index + 1 if index != -1 else None)
         elif not isinstance(index, slice):
             index = torch.as_tensor(index, dtype=torch.long, device=self.rotation.device)
-        return Cameras(self.rotation[index], self.translation[index], self.projection)
+        return Cameras(self.rotation[index], self.translation[index], self.projection, self.near)
 
     def to(self, device=None, dtype=None) -> "Cameras":
         """Copy on ``device`` with floating tensors cast to ``dtype`` if given."""
-        return Cameras(*(t.to(device=device, dtype=dtype) for t in (self.rotation, self.translation, self.projection)))
+        return Cameras(*(t.to(device=device, dtype=dtype) for t in (self.rotation, self.translation, self.projection)),
+                       near=self.near)
 
 
 def look_at_cameras(azimuth, elevation, distance, fovy: float,
                     look_at: Sequence[float] = (0.0, 0.0, 0.0), up: Sequence[float] = (0.0, 1.0, 0.0),
-                    ratio: float = 1.0, device=None, dtype: torch.dtype = torch.float32) -> Cameras:
+                    ratio: float = 1.0, device=None, dtype: torch.dtype = torch.float32,
+                    near: float = DEFAULT_NEAR) -> Cameras:
     """Cameras on a sphere around ``look_at``, all angles in **degrees**.
 
     The camera sits at ``look_at + distance * (cos(el) sin(az), sin(el), cos(el) cos(az))``:
@@ -85,6 +96,7 @@ def look_at_cameras(azimuth, elevation, distance, fovy: float,
         look_at: (3,) point the cameras look at.
         up: (3,) world up direction.
         ratio: aspect ratio width / height.
+        near: near-plane distance (see :class:`Cameras`).
 
     Returns:
         :class:`Cameras` with N cameras.
@@ -105,7 +117,7 @@ def look_at_cameras(azimuth, elevation, distance, fovy: float,
     up_direction = torch.as_tensor(up, dtype=dtype, device=device).reshape(1, 3).expand_as(position)
     rotation, translation = generate_rotate_translate_matrices(position, target.expand_as(position), up_direction)
     projection = generate_perspective_projection(math.radians(float(fovy)), ratio).to(device=device, dtype=dtype)
-    return Cameras(rotation, translation, projection)
+    return Cameras(rotation, translation, projection, near)
 
 
 def _per_view(name: str, value: torch.Tensor, width: int, cam_index: torch.Tensor, num_views: int) -> torch.Tensor:
@@ -131,6 +143,11 @@ class DIBRenderer(torch.nn.Module):
         sigmainv, boxlen, knum, multiplier, eps: passed to :func:`dibr_rasterization`.
         shading: ``'flat'`` (per-face normals) or ``'smooth'`` (interpolated area-weighted vertex normals).
         texture_mode: filtering of textures, ``'nearest'`` or ``'bilinear'``.
+        perspective_correct: interpolate colours, UVs, normals and depth linearly in 3D rather than
+            in screen space (Kaolin's default, kept here: textures swim on planes seen at a slant).
+        max_pairs: about how many (pixel, face) pairs the rasterizer handles at once (memory bound).
+
+    Faces with a corner nearer than the cameras' ``near`` plane (see :class:`Cameras`) are not drawn.
 
     ``forward`` returns a dict with ``image`` (B, H, W, 3) (albedo × lighting inside the hard
     silhouette, background outside), ``soft_mask`` (B, H, W) (carries the silhouette
@@ -142,7 +159,8 @@ class DIBRenderer(torch.nn.Module):
     def __init__(self, image_size: Union[int, Sequence[int]], background: Sequence[float] = (0.0, 0.0, 0.0),
                  sigmainv: float = 7000.0, boxlen: float = 0.02, knum: int = 30,
                  multiplier: Optional[float] = None, eps: Optional[float] = None,
-                 shading: str = "flat", texture_mode: str = "bilinear") -> None:
+                 shading: str = "flat", texture_mode: str = "bilinear", perspective_correct: bool = False,
+                 max_pairs: int = DEFAULT_MAX_PAIRS) -> None:
         super().__init__()
         size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
         if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
@@ -159,6 +177,7 @@ class DIBRenderer(torch.nn.Module):
         self.sigmainv, self.boxlen, self.knum = sigmainv, boxlen, knum
         self.multiplier, self.eps = multiplier, eps
         self.shading, self.texture_mode = shading, texture_mode
+        self.perspective_correct, self.max_pairs = bool(perspective_correct), max_pairs
 
     def forward(self, vertices: Union[torch.Tensor, Mesh, Sequence[Mesh]], faces: Optional[torch.Tensor] = None,
                 cameras: Optional[Cameras] = None, vertex_colors: Optional[torch.Tensor] = None,
@@ -169,8 +188,9 @@ class DIBRenderer(torch.nn.Module):
 
         Args:
             vertices: (V, 3) or (M, V, 3) positions, or a :class:`Mesh` / list of meshes
-                (their faces, UVs, texture or vertex colours are used; ``faces`` etc. must then be None;
-                a list is rendered mesh by mesh and concatenated).
+                (their faces, UVs, texture or vertex colours are used, or, when a mesh has ``materials``,
+                each face's material (see :mod:`kaolin_pipeline.render.materials`); ``faces`` etc. must
+                then be None; a list is rendered mesh by mesh and concatenated).
             faces: (F, 3) long, shared by the M meshes.
             cameras: :class:`Cameras` with N views.
             vertex_colors: (V, 3) or (M, V, 3) albedo per vertex.
@@ -209,47 +229,66 @@ class DIBRenderer(torch.nn.Module):
             if not isinstance(mesh, Mesh):
                 raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
             views = cameras[i] if pairwise else cameras
+            if mesh.materials is not None:  # each face with its material; texture and vertex colours unused
+                outputs.append(self._render(mesh.vertices, mesh.faces, views, None, mesh.uvs, mesh.face_uvs_idx,
+                                            None, lights, False, soft_mask,
+                                            (mesh.materials, mesh.material_assignments)))
+                continue
             textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
             outputs.append(self._render(
                 mesh.vertices, mesh.faces, views, mesh.vertex_colors,
                 mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None, lights, False, soft_mask))
+                mesh.texture if textured else None,
+                _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise), False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
-                pairwise, soft_mask) -> dict:
+                pairwise, soft_mask, materials=None) -> dict:
         if not isinstance(vertices, torch.Tensor) or vertices.dim() not in (2, 3) or vertices.shape[-1] != 3:
             raise RenderError(f"DIBRenderer: vertices must have shape (V, 3) or (M, V, 3), "
                               f"got {tuple(getattr(vertices, 'shape', ()))}")
         vertices = vertices.unsqueeze(0) if vertices.dim() == 2 else vertices
+        _check_devices(vertices.device, faces=faces, cameras=cameras, vertex_colors=vertex_colors, uvs=uvs,
+                       face_uvs_idx=face_uvs_idx, texture=texture, lights=lights)
         num_meshes, num_views = vertices.shape[0], len(cameras)
         mesh_index, cam_index = self._pairing(num_meshes, num_views, pairwise, vertices.device)
         rotation, translation = cameras.rotation[cam_index], cameras.translation[cam_index]
         face_vertices_camera, face_vertices_image, face_normals = prepare_vertices(
             vertices[mesh_index], faces, cameras.projection, camera_rot=rotation, camera_trans=translation)
 
-        albedo_features = self._albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces,
-                                                mesh_index, num_meshes)
+        if materials is None:
+            albedo_features = self._albedo_features(vertex_colors, uvs, face_uvs_idx, texture, faces,
+                                                    mesh_index, num_meshes)
+        else:  # UVs (if any) for the materials' textures
+            albedo_features = None if uvs is None else \
+                index_vertices_by_faces(_lift(uvs, "uvs", 2, mesh_index, num_meshes), face_uvs_idx)
         normal_features = self._normal_features(vertices, faces, face_normals, rotation, mesh_index)
         depth_features = -face_vertices_camera[..., 2:]
         features = [normal_features, depth_features] if albedo_features is None else \
             [albedo_features, normal_features, depth_features]
         face_vertices_z = face_vertices_camera[..., 2]
+        beyond_near = (face_vertices_z.detach() < -cameras.near).all(dim=-1)
         if soft_mask:
             interpolated, mask, face_idx = dibr_rasterization(
                 self.height, self.width, face_vertices_z, face_vertices_image, features,
                 face_normals[..., 2], sigmainv=self.sigmainv, boxlen=self.boxlen, knum=self.knum,
-                multiplier=self.multiplier, eps=self.eps)
+                multiplier=self.multiplier, eps=self.eps, valid_faces=beyond_near,
+                perspective_correct=self.perspective_correct, max_pairs=self.max_pairs)
         else:
             interpolated, face_idx = rasterize(
                 self.height, self.width, face_vertices_z, face_vertices_image, features,
-                valid_faces=face_normals[..., 2] >= 0, multiplier=self.multiplier, eps=self.eps)
+                valid_faces=(face_normals[..., 2] >= 0) & beyond_near, multiplier=self.multiplier, eps=self.eps,
+                perspective_correct=self.perspective_correct, max_pairs=self.max_pairs)
         *albedo_interpolated, normals, depth = interpolated
 
         normals = F.normalize(normals, dim=-1)
-        albedo = self._albedo(albedo_interpolated, texture, mesh_index, num_meshes, normals)
+        if materials is None:
+            albedo = self._albedo(albedo_interpolated, texture, mesh_index, num_meshes, normals)
+        else:
+            albedo = material_albedo(albedo_interpolated[0] if albedo_interpolated else None, face_idx, *materials,
+                                     mode=self.texture_mode, dtype=normals.dtype)
         shaded = albedo * self._shade(normals, lights, cam_index, num_views).unsqueeze(-1)
-        background = self.background.to(shaded.dtype)
+        background = self.background.to(device=shaded.device, dtype=shaded.dtype)
         image = torch.where((face_idx >= 0).unsqueeze(-1), shaded, background)
         out = {"image": image, "face_idx": face_idx, "normals": normals, "depth": depth[..., 0]}
         if soft_mask:
@@ -312,13 +351,57 @@ class DIBRenderer(torch.nn.Module):
         if lights is None:
             return torch.ones_like(normals[..., 0])
         if isinstance(lights, DirectionalLight):
-            direction = torch.as_tensor(lights.direction, dtype=normals.dtype, device=normals.device)
+            direction = lights.direction if isinstance(lights.direction, torch.Tensor) else \
+                torch.tensor(lights.direction).to(normals.device, non_blocking=True)  # no wait for the GPU
+            direction = direction.to(normals.dtype)
             return lambertian_lighting(normals, _per_view("light direction", direction, 3, cam_index, num_views),
                                        ambient=lights.ambient, diffuse=lights.diffuse)
         if isinstance(lights, torch.Tensor):
             return spherical_harmonic_lighting(normals, _per_view("SH lights", lights.to(normals.dtype), 9, cam_index, num_views))
         raise RenderError(f"DIBRenderer: lights must be None, a DirectionalLight or a tensor of SH coefficients, "
                           f"got {type(lights).__name__}")
+
+
+def _check_devices(device: torch.device, **inputs) -> None:
+    """Raise RenderError naming the first input (tensor, :class:`Cameras` or light) not on ``device``."""
+    for name, value in inputs.items():
+        if isinstance(value, Cameras):
+            tensors = {f"{name}.{field}": getattr(value, field) for field in ("rotation", "translation", "projection")}
+        elif isinstance(value, DirectionalLight):
+            tensors = {f"{name}.direction": value.direction}
+        else:
+            tensors = {name: value}
+        for label, tensor in tensors.items():
+            if isinstance(tensor, torch.Tensor) and tensor.device != device:
+                raise RenderError(f"DIBRenderer: {label} is on {tensor.device} but the vertices are on {device}; "
+                                  "move every input to one device")
+
+
+def _lights_of_mesh(lights: Lights, index: int, num_meshes: int, num_views: int, pairwise: bool) -> Lights:
+    """The lights of mesh ``index`` of a list: per-camera rows (N, ...) stay whole (the camera ``index``
+    with ``pairwise``), per-image rows (M * N, ...) are cut to that mesh's images."""
+    if isinstance(lights, DirectionalLight):
+        direction = torch.as_tensor(lights.direction)
+        if direction.dim() != 2:
+            return lights
+        return dataclasses.replace(lights, direction=_rows_of_mesh("light direction", lights.direction, index,
+                                                                   num_meshes, num_views, pairwise))
+    if isinstance(lights, torch.Tensor) and lights.dim() == 2:
+        return _rows_of_mesh("SH lights", lights, index, num_meshes, num_views, pairwise)
+    return lights
+
+
+def _rows_of_mesh(name: str, value, index: int, num_meshes: int, num_views: int, pairwise: bool):
+    rows = len(value)
+    if pairwise and rows == num_views:
+        return value[index:index + 1]
+    if not pairwise and rows == num_views:
+        return value
+    if not pairwise and rows == num_meshes * num_views:
+        return value[index * num_views:(index + 1) * num_views]
+    images = num_views if pairwise else num_meshes * num_views
+    raise RenderError(f"DIBRenderer: {name} must have one row per camera ({num_views}) or per image ({images}) "
+                      f"for {num_meshes} meshes, got {rows} rows")
 
 
 def _index_batch(value: torch.Tensor, name: str, mesh_index: torch.Tensor, num_meshes: int) -> torch.Tensor:

@@ -7,15 +7,22 @@ With d² the squared image-plane distance from the pixel centre to a kept face's
 (nearest point of its three edges), the pixel's value is ``1 - prod(1 - exp(-sigmainv * d²))``.
 
 Candidate pairs come from :mod:`kaolin_pipeline.render.binning` and are selected without
-autograd; d² is then computed differentiably for the kept pairs only.
+autograd. They are compacted without waiting for the device: every face's number of
+background pixels in its box (a summed-area table) bounds its pairs, so each chunk writes
+its pairs at offsets known in advance, into one buffer sized by a single host read (shared
+with the binning's). One sort of that buffer by (pixel, face) then ranks the faces of every
+pixel for ``knum``; d² is computed differentiably for the candidate pairs, those ranked
+``knum`` or later counting as misses.
 """
 from __future__ import annotations
+
+from typing import Optional
 
 import torch
 
 from ..errors import RenderError
 from .binning import (DEFAULT_MAX_PAIRS, check_face_vertices_image, count_in_boxes, face_bounding_boxes,
-                      face_grids, pixel_boxes, pixel_centers_of)
+                      grid_layout, pixel_boxes, pixel_centers_of, window_grid)
 
 
 def squared_distances_to_boundary(vertices: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -65,59 +72,65 @@ def _check_soft_mask_arguments(face_vertices_image: torch.Tensor, selected_face_
 
 
 def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
-                           total_faces: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Keep the (pixel, face) pairs whose face is among the pixel's ``knum`` lowest face indices.
+                           total_faces: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rank the (pixel, face) pairs of each pixel by face index.
 
-    Returns the kept ``(pixel, face)``, sorted by pixel then face.
+    Returns ``(pixel, face, kept)`` sorted by pixel then face; ``kept`` (K,) bool marks the pairs
+    whose face is among the pixel's ``knum`` lowest face indices.
     """
-    # One int64 key orders by (pixel, face); it fits while B*H*W * B*F < 2**63.
+    # One int64 key orders by (pixel, face); it fits while (B*H*W + 1) * B*F < 2**63.
     key, order = torch.sort(pixel * total_faces + face)
     pixel, face = pixel[order], face[order]
     first = torch.ones_like(key, dtype=torch.bool)
     first[1:] = pixel[1:] != pixel[:-1]
     position = torch.arange(key.numel(), device=key.device)
     start_of_run = torch.cummax(torch.where(first, position, 0), dim=0).values
-    kept = position - start_of_run < knum
-    return pixel[kept], face[kept]
+    return pixel, face, position - start_of_run < knum
 
 
 @torch.no_grad()
-def _nearby_faces(face_vertices_image: torch.Tensor, background: torch.Tensor, height: int, width: int,
-                  boxlen: float, knum: int, max_pairs: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``knum`` faces (by index) whose enlarged box holds each background pixel's centre.
+def _candidate_pairs(face_vertices_image: torch.Tensor, background: torch.Tensor, height: int, width: int,
+                     boxlen: float, valid_faces: Optional[torch.Tensor],
+                     max_pairs: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every (background pixel, face) pair whose face's enlarged box holds the pixel's centre.
 
-    Returns (K,) long tensors ``(pixel, face)`` of flattened indices, sorted by pixel then face.
+    Returns (K,) long tensors ``(pixel, face)`` of flattened indices, in no particular order; K is
+    an upper bound of the pairs, the unused entries having ``pixel = B * H * W`` (past the image).
     """
     batch_size, num_faces = face_vertices_image.shape[:2]
+    num_pixels = background.numel()
     lower, upper = face_bounding_boxes(face_vertices_image.reshape(-1, 3, 2))
     lower, upper = (lower - boxlen)[..., None, None], (upper + boxlen)[..., None, None]
     boxes = pixel_boxes(face_vertices_image, height, width, margin=boxlen)
-    # Faces whose box holds no background pixel (inside the silhouette) are skipped outright.
-    near_background = count_in_boxes(background.reshape(batch_size, height, width), boxes) > 0
-    pending, pending_size = [], 0
-    for grid in face_grids(boxes, num_faces, height, width, face_vertices_image.dtype,
-                           face_mask=near_background, max_pairs=max_pairs):
+    # Background pixels in each face's pixel box: at least its pairs; faces with none are skipped.
+    bound = count_in_boxes(background.reshape(batch_size, height, width), boxes)
+    if valid_faces is not None:
+        bound = torch.where(valid_faces.reshape(-1), bound, 0)
+    layout = grid_layout(boxes, height, width, face_mask=bound > 0, max_pairs=max_pairs, extra=bound.sum())
+    total, = layout.extra
+    sorted_bound = bound[layout.order]
+    offsets = sorted_bound.cumsum(0) - sorted_bound
+    # One slot past the end takes the writes of the cells that are not pairs.
+    pixel_out = torch.full((total + 1,), num_pixels, dtype=torch.long, device=background.device)
+    face_out = torch.zeros(total + 1, dtype=torch.long, device=background.device)
+    for start, stop, window_rows, window_cols in layout.chunks:
+        grid = window_grid(layout.order[start:stop], boxes, window_rows, window_cols, num_faces, height, width,
+                           face_vertices_image.dtype)
         low, high = lower[grid.face], upper[grid.face]
         in_box = ((low[:, 0] <= grid.x) & (grid.x <= high[:, 0])) & ((low[:, 1] <= grid.y) & (grid.y <= high[:, 1]))
         on_background = background.index_select(0, grid.pixel.reshape(-1)).reshape(grid.pixel.shape)
-        keep = grid.valid & in_box & on_background
-        cells = keep.reshape(-1).nonzero().squeeze(1)
-        pending.append((grid.pixel.reshape(-1)[cells],
-                        grid.face[torch.div(cells, keep[0].numel(), rounding_mode="floor")]))
-        pending_size += cells.numel()
-        if pending_size >= max_pairs:
-            # A face ranked knum or later among a subset of the candidates is ranked so among all.
-            pending = [_first_faces_per_pixel(*map(torch.cat, zip(*pending)), knum, batch_size * num_faces)]
-            pending_size = 0
-    if not pending:
-        empty = torch.empty(0, dtype=torch.long, device=background.device)
-        return empty, empty
-    return _first_faces_per_pixel(*map(torch.cat, zip(*pending)), knum, batch_size * num_faces)
+        keep = (grid.valid & in_box & on_background).reshape(-1)
+        # Cells are face-major and each face keeps at most its bound: pairs land in the chunk's slots.
+        slot = torch.where(keep, offsets[start] + keep.cumsum(0) - 1, total)
+        pixel_out.scatter_(0, slot, grid.pixel.reshape(-1))
+        face_out.scatter_(0, slot, grid.face[:, None, None].expand(grid.pixel.shape).reshape(-1))
+    return pixel_out[:total], face_out[:total]
 
 
 def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.Tensor,
                    sigmainv: float = 7000, boxlen: float = 0.02, knum: int = 30,
-                   multiplier: float = 1000., max_pairs: int = DEFAULT_MAX_PAIRS) -> torch.Tensor:
+                   multiplier: float = 1000., *, valid_faces: Optional[torch.Tensor] = None,
+                   max_pairs: int = DEFAULT_MAX_PAIRS) -> torch.Tensor:
     """Soft silhouette of the faces, differentiable w.r.t. ``face_vertices_image``.
 
     Args:
@@ -130,20 +143,31 @@ def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.T
         multiplier: accepted for Kaolin compatibility; Kaolin scales coordinates by it for
             numerical precision, which changes nothing in floating point here (distances are
             computed in image-plane units).
+        valid_faces: optional (B, F) bool (not in Kaolin, whose soft mask uses every face); faces
+            where it is False take no part (the renderer's near plane drops faces this way).
         max_pairs: about how many (pixel, face) candidate pairs are processed at once (memory bound).
 
     Returns:
         (B, H, W) soft mask in [0, 1], dtype of ``face_vertices_image``.
     """
     _check_soft_mask_arguments(face_vertices_image, selected_face_idx, sigmainv, boxlen, knum, multiplier)
-    batch_size, height, width = selected_face_idx.shape
+    batch_size, num_faces = face_vertices_image.shape[:2]
+    if valid_faces is not None and (not isinstance(valid_faces, torch.Tensor) or valid_faces.dtype != torch.bool
+                                    or tuple(valid_faces.shape) != (batch_size, num_faces)
+                                    or valid_faces.device != face_vertices_image.device):
+        raise RenderError(f"valid_faces must be a ({batch_size}, {num_faces}) bool tensor on "
+                          f"{face_vertices_image.device}, got {getattr(valid_faces, 'dtype', type(valid_faces))} "
+                          f"of shape {tuple(getattr(valid_faces, 'shape', ()))}")
+    _, height, width = selected_face_idx.shape
     covered = selected_face_idx.reshape(-1) >= 0
-    pixel, face = _nearby_faces(face_vertices_image, ~covered, height, width, boxlen, knum, max_pairs)
+    pixel, face = _candidate_pairs(face_vertices_image, ~covered, height, width, boxlen, valid_faces, max_pairs)
+    pixel, face, kept = _first_faces_per_pixel(pixel, face, knum, batch_size * num_faces)
     x, y = pixel_centers_of(pixel, height, width, face_vertices_image.dtype)
     distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2).index_select(0, face), x, y)
-    misses = 1 - torch.exp(-sigmainv * distances2)
-    # Product per pixel of the probabilities that no kept face reaches it (1 without faces);
-    # scatter_reduce's backward copes with zero factors (a pixel centre on a face boundary).
-    all_missed = misses.new_ones(covered.shape).scatter_reduce(0, pixel, misses, "prod")
+    misses = torch.where(kept, 1 - torch.exp(-sigmainv * distances2), 1.0)
+    # Product per pixel of the probabilities that no kept face reaches it (1 without faces), with one
+    # slot past the image for the unused entries; scatter_reduce's backward copes with zero factors
+    # (a pixel centre on a face boundary).
+    all_missed = misses.new_ones(covered.numel() + 1).scatter_reduce(0, pixel, misses, "prod")[:-1]
     soft_mask = torch.where(covered, 1.0, 1 - all_missed)
     return soft_mask.reshape(batch_size, height, width)

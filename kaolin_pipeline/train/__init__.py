@@ -15,7 +15,8 @@ from kaolin_pipeline.train.metrics_log import MetricsLog, read_metrics
 from kaolin_pipeline.train.models import MeshFitModel, ReconstructionNet
 from kaolin_pipeline.train.reconstruct import evaluate, format_eval_table, train
 from kaolin_pipeline.train.template import icosphere, sphere_uvs
-from kaolin_pipeline.train.views import Views, camera_from_transform, load_view_folder, render_views, save_view_folder
+from kaolin_pipeline.io.render import camera_from_transform
+from kaolin_pipeline.train.views import Views, load_view_folder, render_views, save_view_folder
 
 __all__ = [
     "DistContext", "FitProblem", "MeshFitModel", "MetricsLog", "ReconstructionNet", "Trainer", "Views",

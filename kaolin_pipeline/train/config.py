@@ -1,9 +1,9 @@
 """Recipe configurations: YAML defaults, a user YAML file and ``key=value`` overrides.
 
 A configuration is a nested ``dict``. The defaults of each recipe live in the
-top-level ``configs/<recipe>.yaml`` and define every valid key and its type: a
-user file or an override may only set keys that exist there, with a value of a
-compatible type. A mistyped key is refused with a :class:`ConfigError` that
+shipped ``configs/<recipe>.yaml`` (package data, see :mod:`kaolin_pipeline.resources`)
+and define every valid key and its type: a user file or an override may only set
+keys that exist there, with a value of a compatible type. A mistyped key is refused with a :class:`ConfigError` that
 names it and suggests the closest valid key.
 """
 from __future__ import annotations
@@ -16,8 +16,10 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from kaolin_pipeline.errors import ConfigError
+from kaolin_pipeline.resources import shipped_path
+from kaolin_pipeline.yamlfile import load_yaml
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+CONFIG_DIR = shipped_path("configs")
 
 
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -87,27 +89,27 @@ def merge(config: Mapping[str, Any], updates: Mapping[str, Any], source: str) ->
 
 
 def parse_overrides(overrides: Iterable[str]) -> dict[str, Any]:
-    """``["optim.lr_texture=0.01", "name=x"]`` -> ``{"optim.lr_texture": 0.01, "name": "x"}`` (values parsed as YAML)."""
+    """``["optim.lr_texture=1e-2", "name=x"]`` -> ``{"optim.lr_texture": 0.01, "name": "x"}`` (values parsed as YAML)."""
     parsed = {}
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"override '{item}' must have the form key=value")
         try:
-            parsed[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+            parsed[key.strip()] = load_yaml(text) if text.strip() else ""
         except yaml.YAMLError as exc:
             raise ConfigError(f"override '{item}': value is not valid YAML ({exc})") from None
     return parsed
 
 
 def read_yaml(path: str | Path) -> dict:
-    """A YAML mapping from ``path``, or :class:`ConfigError` naming the file."""
+    """A YAML mapping from ``path`` (``1e-3`` is a float), or :class:`ConfigError` naming the file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read config ({exc})") from None
     if data is None:
         return {}
@@ -116,18 +118,76 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
-def default_config(recipe: str) -> dict:
-    """The defaults of ``recipe`` (``"fit"``, ``"reconstruct"``, ``"demo"``), from ``configs/<recipe>.yaml``.
+def shipped_configs() -> list[str]:
+    """Names of the configs shipped with the package (``['demo', 'fit', 'reconstruct']``)."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
-    A recipe file may start from another with a top-level ``base: <recipe>`` key.
+
+def _shipped_config_path(name: str, source: str) -> Path:
+    path = CONFIG_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{source}: unknown shipped config '{name}' (known: {', '.join(shipped_configs())})")
+    return path
+
+
+def _base_path(base: Any, path: Path) -> Path:
+    """The file a ``base:`` value of ``path`` names: a shipped config name, or a YAML path relative to ``path``."""
+    if not isinstance(base, str) or not base.strip():
+        raise ConfigError(f"{path}: 'base' must name a shipped config ({', '.join(shipped_configs())}) "
+                          f"or a YAML file, got {base!r}")
+    if Path(base).suffix in (".yaml", ".yml") or "/" in base:
+        return (path.parent / Path(base).expanduser()).resolve()
+    return _shipped_config_path(base, f"{path}: base").resolve()
+
+
+def _recipe_family(name: str) -> str:
+    """The shipped config at the root of ``name``'s ``base:`` chain (``'demo'`` -> ``'fit'``)."""
+    seen = [name]
+    while True:
+        base = read_yaml(_shipped_config_path(name, "recipe")).get("base")
+        if not isinstance(base, str) or base in seen:
+            return name
+        name = base
+        seen.append(name)
+
+
+def _resolve_chain(path: Path, start: dict | None, recipe: str | None, chain: tuple[Path, ...] = ()) -> dict:
+    """The config of the YAML file ``path`` after its ``base:`` chain.
+
+    Args:
+        start: the config a root file (one without ``base:``) is merged onto; ``None`` makes that
+            file the definition of every key (a recipe's defaults).
+        recipe: the recipe ``start`` belongs to; a chain rooted at a shipped config of another recipe
+            is refused.
+    """
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in chain[chain.index(path):] + (path,))
+        raise ConfigError(f"config files inherit from each other in a cycle: {cycle}")
+    data = read_yaml(path)
+    base = data.pop("base", None)
+    if base is not None:
+        parent = _resolve_chain(_base_path(base, path), start, recipe, chain + (path,))
+        return merge(parent, data, str(path))
+    if start is None:
+        return data
+    if path.parent == CONFIG_DIR.resolve() and _recipe_family(path.stem) != _recipe_family(recipe):
+        family = _recipe_family(recipe)
+        compatible = [name for name in shipped_configs() if _recipe_family(name) == family]
+        where = f"{chain[0]}: starts from {path}" if chain else str(path)
+        raise ConfigError(f"{where}: the defaults of the '{path.stem}' recipe, not a config of '{recipe}' "
+                          f"(configs of '{recipe}': {', '.join(compatible)})")
+    return merge(start, data, str(path))
+
+
+def default_config(recipe: str) -> dict:
+    """The defaults of ``recipe`` (``"fit"``, ``"reconstruct"``, ``"demo"``), from the shipped ``configs/<recipe>.yaml``.
+
+    A shipped file may start from another with a top-level ``base: <name>`` key (``demo`` starts from ``fit``).
     """
     path = CONFIG_DIR / f"{recipe}.yaml"
     if not path.is_file():
-        known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-        raise ConfigError(f"unknown recipe '{recipe}' (known: {', '.join(known)})")
-    data = read_yaml(path)
-    base = data.pop("base", None)
-    return merge(default_config(base), data, str(path)) if base else data
+        raise ConfigError(f"unknown recipe '{recipe}' (known: {', '.join(shipped_configs())})")
+    return _resolve_chain(path.resolve(), None, None)
 
 
 def load_config(
@@ -137,17 +197,25 @@ def load_config(
 ) -> dict:
     """The resolved config: ``recipe`` defaults, then the YAML file ``path``, then ``overrides``.
 
+    A YAML file may start with ``base: <shipped config>`` (``fit``, ``demo``, ...) or ``base: <path>``
+    (relative to the file); bases chain, and each file sets keys on top of its base. A chain whose root
+    is a shipped config of another recipe (``reconstruct`` given to ``fit``) is refused.
+
     Args:
-        recipe: name of a file in ``configs/`` (without ``.yaml``).
-        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` works too).
+        recipe: name of a shipped config (``fit``, ``reconstruct``, ``demo``).
+        path: optional user YAML file (a saved ``RUN_DIR/config.yaml`` or a shipped config works too), or
+            the bare name of a shipped config (``kaolin-tutorial``) where no such file exists.
         overrides: ``key=value`` strings with dotted keys, or a mapping of dotted keys.
 
     Raises:
-        ConfigError: an unknown key (with the closest valid one suggested), a wrong type, a bad file.
+        ConfigError: an unknown key (with the closest valid one suggested), a wrong type, a bad file,
+            a missing or cyclic ``base:``, a config of another recipe.
     """
     config = default_config(recipe)
     if path is not None:
-        config = merge(config, read_yaml(path), str(path))
+        if not Path(path).exists() and Path(path).name == str(path) and (CONFIG_DIR / f"{path}.yaml").is_file():
+            path = CONFIG_DIR / f"{path}.yaml"
+        config = _resolve_chain(Path(path).resolve(), config, recipe)
     updates = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
     return merge(config, updates, "override")
 

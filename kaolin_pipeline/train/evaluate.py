@@ -5,7 +5,8 @@ import torch
 
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
-from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score
+from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces
+from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score, nearest_distances
 from kaolin_pipeline.ops.sampling import sample_points
 from kaolin_pipeline.train.losses import psnr, psnr_foreground
 
@@ -58,3 +59,31 @@ def mesh_metrics(prediction: Mesh, target: Mesh, num_points: int = 20000, voxel_
         "f_score_2": float(f_score(gt_points, pred_points, radius=0.02 * diagonal)[0]),
         "voxel_iou": voxel_iou_of_meshes(prediction, target, voxel_resolution),
     }
+
+
+def folded_faces(prediction: Mesh, target: Mesh, num_points: int = 100000, seed: int = 0) -> int:
+    """How many faces of ``prediction`` face the wrong way: their normal points against the
+    normal of the target surface nearest to them (a fold, crease or inside-out patch).
+
+    The target surface is represented by its face centres plus ``num_points`` area-weighted
+    samples, each carrying the normal of its face; a predicted face counts when the dot product
+    of its unit normal with the normal of the sample nearest its centre is negative. Degenerate
+    (zero-area) predicted faces do not count.
+
+    Args:
+        prediction, target: meshes with consistently oriented faces (outward normals for closed meshes).
+        num_points: extra samples on the target surface.
+        seed: seed of the samples.
+    """
+    pred_corners = index_vertices_by_faces(prediction.vertices.unsqueeze(0), prediction.faces)[0]  # (F, 3, 3)
+    pred_normals = face_normals(pred_corners.unsqueeze(0))[0]
+    pred_area2 = pred_normals.norm(dim=-1)
+    target_corners = index_vertices_by_faces(target.vertices.unsqueeze(0), target.faces)[0]
+    target_normals = face_normals(target_corners.unsqueeze(0), unit=True)[0]
+    generator = torch.Generator(device=target.vertices.device).manual_seed(seed)
+    samples, sample_faces = sample_points(target.vertices.unsqueeze(0), target.faces, num_points, generator=generator)
+    reference = torch.cat([target_corners.mean(dim=1), samples[0]])
+    reference_normals = torch.cat([target_normals, target_normals[sample_faces[0]]])
+    _, nearest = nearest_distances(pred_corners.mean(dim=1).unsqueeze(0), reference.unsqueeze(0))
+    cosine = (pred_normals * reference_normals[nearest[0]]).sum(dim=-1)
+    return int(((cosine < 0) & (pred_area2 > 0)).sum())

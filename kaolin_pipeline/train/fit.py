@@ -25,12 +25,12 @@ from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, pre
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.train.config import save_config
 from kaolin_pipeline.train.distributed import resolve_device
-from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics
+from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
 from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss
 from kaolin_pipeline.train.loop import Trainer
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
-from kaolin_pipeline.train.template import icosphere, sphere_uvs
+from kaolin_pipeline.train.template import icosphere, smoothing_matrix, sphere_uvs
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views
 
 SYNTHETIC_PREFIX = "synthetic:"
@@ -39,23 +39,40 @@ SYNTHETIC_PREFIX = "synthetic:"
 @dataclasses.dataclass
 class FitTarget:
     """What ``fit`` matches: training and held-out views, the renderer and lights that
-    go with them, and the target mesh when it is known."""
+    go with them, and the target mesh when it is known.
+
+    The optimisation runs in a normalised frame (a target mesh centred, scaled to
+    ``views.target_scale``); ``centre`` (3,) and ``unit`` (the length of one normalised unit in
+    the target's units) map it back: ``target_point = centre + unit * normalised_point``.
+    """
 
     train: Views
     heldout: Views
     renderer: DIBRenderer
     lights: object
     mesh: Optional[Mesh]
+    centre: torch.Tensor = dataclasses.field(default_factory=lambda: torch.zeros(3))
+    unit: float = 1.0
+
+
+def _raw_target_mesh(target: str, seed: int) -> Mesh:
+    if target.startswith(SYNTHETIC_PREFIX):
+        return make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
+    return load_mesh(target)
 
 
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
     """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
     its farthest vertex is at distance ``scale`` from the origin."""
-    if target.startswith(SYNTHETIC_PREFIX):
-        mesh = make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
-    else:
-        mesh = load_mesh(target)
+    mesh = _raw_target_mesh(target, seed)
     return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
+
+
+def _frame(original: torch.Tensor, normalised: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """``(centre, unit)`` with ``original = centre + unit * normalised`` for (V, 3) point sets related that way."""
+    spread = (normalised - normalised.mean(dim=0)).double().norm()
+    unit = float((original - original.mean(dim=0)).double().norm() / spread) if spread > 0 else 1.0
+    return (original.double().mean(dim=0) - unit * normalised.double().mean(dim=0)).float(), unit
 
 
 def _preset(config: dict) -> dict:
@@ -84,7 +101,11 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          renderer.to(device), None, None)
-    mesh = load_target_mesh(target, views_cfg["target_scale"], config["seed"]).to(device)
+    original = _raw_target_mesh(target, config["seed"])
+    mesh = dataclasses.replace(original, vertices=normalize_vertices(original.vertices) * views_cfg["target_scale"],
+                               vertex_normals=None)
+    centre, unit = _frame(original.vertices, mesh.vertices)
+    mesh = mesh.to(device)
     renderer = preset_renderer(preset).to(device)
     lights = preset_lights(preset, device=device)
     train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device)
@@ -92,7 +113,7 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device)
     return FitTarget(render_views(renderer, mesh, train_cameras, lights),
-                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh)
+                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh, centre, unit)
 
 
 class FitProblem:
@@ -104,9 +125,11 @@ class FitProblem:
         self.faces = faces.to(device)
         uvs, face_uvs_idx = sphere_uvs(vertices, faces)
         self.uvs, self.face_uvs_idx = uvs.to(device), face_uvs_idx.to(device)
-        self.model = MeshFitModel(vertices * template_cfg["scale"], template_cfg["color"],
-                                  template_cfg["texture_resolution"]).to(device)
         self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
+        smoothing = config["optim"]["smoothing"]
+        self.model = MeshFitModel(vertices * template_cfg["scale"], template_cfg["color"],
+                                  template_cfg["texture_resolution"],
+                                  smoothing_matrix(self.laplacian, smoothing) if smoothing > 0 else None).to(device)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
         self.edges = mesh_edges(self.faces)
         self.target, self.config = target, config
@@ -119,6 +142,12 @@ class FitProblem:
                 return Mesh(vertices[0].clone(), self.faces, uvs=self.uvs, face_uvs_idx=self.face_uvs_idx,
                             texture=color[0].clamp(0, 1).clone())
             return Mesh(vertices[0].clone(), self.faces, vertex_colors=color[0].clamp(0, 1).clone())
+
+    def mesh_in_target_frame(self) -> Mesh:
+        """:meth:`mesh` moved back to the target's own units and place (what the run exports)."""
+        mesh = self.mesh()
+        target = self.target
+        return dataclasses.replace(mesh, vertices=target.centre.to(mesh.vertices) + target.unit * mesh.vertices)
 
     def render(self, cameras) -> dict:
         """Render the current mesh from ``cameras`` (gradients flow to the model)."""
@@ -138,7 +167,7 @@ class FitProblem:
         terms = {
             "image": F.l1_loss(out["image"], views.images),
             "mask": mask_iou(out["soft_mask"], views.masks),
-            "laplacian": laplacian_loss(self.model.offsets.unsqueeze(0), self.laplacian),
+            "laplacian": laplacian_loss(self.model.displacement().unsqueeze(0), self.laplacian),
         }
         vertices = self.model()[0]
         if weights["flatten"] > 0:
@@ -153,14 +182,16 @@ class FitProblem:
         """Held-out image metrics (and 3D metrics when the target mesh is known); the predicted views."""
         heldout = self.target.heldout
         self.model.eval()
-        out = self.render(heldout.cameras)
-        predictions = out["image"].clamp(0, 1)
-        metrics = image_metrics(predictions, (out["face_idx"] >= 0).to(predictions.dtype), heldout.images,
-                                heldout.masks)
+        mesh = self.mesh()
+        predicted = render_views(self.target.renderer, mesh, heldout.cameras, self.target.lights)
+        predictions = predicted.images
+        metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
         if self.target.mesh is not None:
             eval_cfg = self.config["eval"]
-            metrics.update(mesh_metrics(self.mesh(), self.target.mesh, eval_cfg["num_points"],
+            metrics.update(mesh_metrics(mesh, self.target.mesh, eval_cfg["num_points"],
                                         eval_cfg["voxel_resolution"], seed=self.config["seed"]))
+            metrics["chamfer"] *= self.target.unit ** 2  # squared distances, in the target's units
+            metrics["folded_faces"] = folded_faces(mesh, self.target.mesh)
         return metrics, predictions
 
     def optimizer(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.StepLR]:
@@ -205,10 +236,12 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: O
     hooks = []
     if log_cfg["timelapse_every"] > 0:
         logger = TimelapseLogger(run_dir, "fit", voxel_resolution=config["eval"]["voxel_resolution"])
-        hooks.append((log_cfg["timelapse_every"], lambda step: logger.log(step, [problem.mesh()])))
+        hooks.append((log_cfg["timelapse_every"], lambda step: logger.log(step, [problem.mesh_in_target_frame()])))
+        if not resume:
+            logger.log(0, [problem.mesh_in_target_frame()])  # the template and its initial colour
     trainer = Trainer(run_dir, problem.model, optimizer, scheduler, problem.losses, steps=config["steps"],
                       config=config, log_every=log_cfg["every"], checkpoint_every=log_cfg["checkpoint_every"],
-                      hooks=hooks, mesh_fn=problem.mesh, progress=progress)
+                      hooks=hooks, mesh_fn=problem.mesh_in_target_frame, progress=progress)
     start = time.perf_counter()
     trainer.run(resume=resume, max_steps=max_steps)
     seconds = time.perf_counter() - start
@@ -219,5 +252,5 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: O
     save_view_images(run_dir, problem.target.heldout.images, predictions)
     write_metrics(run_dir, metrics)
     if finish:
-        finish_run(run_dir, problem.mesh())
+        finish_run(run_dir, problem.mesh_in_target_frame())
     return metrics

@@ -21,10 +21,15 @@ NORM_LAYERS = ("batch", "group", "none")
 class MeshFitModel(nn.Module):
     """A template deformed by learnable offsets, coloured by a learnable texture or vertex colours.
 
+    The vertices are ``template + S @ offsets``: ``S`` is the identity (Kaolin's tutorial) or a
+    smoothing matrix such as ``(I + λL)⁻¹`` (the large-steps reparametrisation of Nicolet et al.
+    2021), which turns the gradient of each vertex into a smooth field over its neighbourhood.
+
     Args:
         template: (V, 3) float template vertices (already scaled).
         color: ``"texture"`` (a ``(1, 3, R, R)`` texture sampled with the template's UVs) or ``"vertex_colors"``.
         texture_resolution: R.
+        smoothing: optional (V, V) matrix ``S``; None is the identity.
 
     Attributes:
         offsets: (V, 3) parameter, zero at the start.
@@ -32,7 +37,8 @@ class MeshFitModel(nn.Module):
         vertex_colors: (V, 3) parameter (``color="vertex_colors"``) or None.
     """
 
-    def __init__(self, template: torch.Tensor, color: str = "texture", texture_resolution: int = 128):
+    def __init__(self, template: torch.Tensor, color: str = "texture", texture_resolution: int = 128,
+                 smoothing: Optional[torch.Tensor] = None):
         super().__init__()
         if color not in COLOR_MODES:
             raise ConfigError(f"template.color must be one of {COLOR_MODES}, got {color!r}")
@@ -40,6 +46,8 @@ class MeshFitModel(nn.Module):
             raise ConfigError(f"template.texture_resolution must be positive, got {texture_resolution}")
         self.register_buffer("template", template.detach().clone())
         self.offsets = nn.Parameter(torch.zeros_like(template))
+        self.smoothing: Optional[torch.Tensor]
+        self.register_buffer("smoothing", None if smoothing is None else smoothing.detach().to(template).clone())
         grey = 0.5
         self.texture: Optional[nn.Parameter] = None
         self.vertex_colors: Optional[nn.Parameter] = None
@@ -52,7 +60,11 @@ class MeshFitModel(nn.Module):
     def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The current mesh: vertices (1, V, 3) and its colour, texture (1, 3, R, R) or vertex colours (1, V, 3)."""
         color = self.texture if self.texture is not None else self.vertex_colors.unsqueeze(0)
-        return (self.template + self.offsets).unsqueeze(0), color
+        return (self.template + self.displacement()).unsqueeze(0), color
+
+    def displacement(self) -> torch.Tensor:
+        """(V, 3) the current vertices minus the template: ``S @ offsets``."""
+        return self.offsets if self.smoothing is None else self.smoothing @ self.offsets
 
     def appearance_parameters(self) -> list[nn.Parameter]:
         """The colour parameters (optimised with their own learning rate)."""

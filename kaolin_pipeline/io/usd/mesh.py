@@ -1,0 +1,260 @@
+"""USD meshes: a ``UsdGeom.Mesh`` with Kaolin's layout.
+
+``points`` (V, 3), ``faceVertexCounts`` / ``faceVertexIndices`` (triangles on writing; any
+polygons on reading, fan-triangulated, winding kept: counter-clockwise = front, USD's
+default ``rightHanded`` orientation), face-varying ``primvars:st`` (``uvs[face_uvs_idx]``,
+origin at the bottom-left of the texture; on reading, the first texture-coordinate primvar
+when there is no ``st``), vertex ``normals``, vertex
+``primvars:displayColor``, and UsdPreviewSurface materials bound to the prim or to
+per-material face subsets (:mod:`.materials`). Reading
+applies the prim's world transform and merges duplicate UVs into ``uvs (T, 2)`` +
+``face_uvs_idx (F, 3)``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from pxr import Sdf, Usd, UsdGeom, Vt
+
+from kaolin_pipeline.io._fileutil import PathLike, float_tensor, long_tensor, reading, to_numpy
+from kaolin_pipeline.io.textures import shared_diffuse_texture, write_texture_png
+from kaolin_pipeline.io.usd.materials import (
+    MaterialLibrary,
+    bind_material,
+    texture_file_name,
+    write_material_subsets,
+    write_preview_material,
+)
+from kaolin_pipeline.io.usd.stage import (
+    TimeArg,
+    define_parents,
+    extend_time_range,
+    find_prim,
+    is_identity,
+    open_stage,
+    read_array,
+    resolve_time,
+    sample_times,
+    save_layer,
+    set_static,
+    stage_for_export,
+    transform_normals,
+    transform_points,
+    time_code,
+    world_matrix,
+    writing,
+)
+from kaolin_pipeline.io.validate import validate_for_saving, validate_mesh
+from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.errors import LoadError
+
+DEFAULT_MESH_PATH = "/World/Meshes/mesh_0"
+
+
+def write_mesh(static: Usd.Stage, samples: Usd.Stage, prim_path: str, mesh: Mesh, time: TimeArg,
+               earlier_times: Sequence[float] = (), texture_asset: Optional[str] = None,
+               material_path: Optional[str] = None) -> Usd.Prim:
+    """Author ``mesh`` at ``prim_path``: topology and UVs into ``static``, per-time values into ``samples``.
+
+    ``texture_asset`` is the (already written) texture's asset path; with it a material is
+    defined at ``material_path`` (default ``<prim_path>_material`` beside the mesh) and bound.
+    """
+    usd_time = time_code(time)
+    faces = to_numpy(mesh.faces, "faces", prim_path, np.int32)
+    usd_mesh = UsdGeom.Mesh.Define(static, prim_path)
+    usd_mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+    set_static(usd_mesh.CreateFaceVertexCountsAttr(), Vt.IntArray.FromNumpy(np.full(len(faces), 3, np.int32)),
+               time, earlier_times)
+    set_static(usd_mesh.CreateFaceVertexIndicesAttr(), Vt.IntArray.FromNumpy(faces.reshape(-1)), time, earlier_times)
+    if mesh.uvs is not None and mesh.face_uvs_idx is not None:
+        corner_uvs = to_numpy(mesh.uvs, "uvs", prim_path, np.float32)[
+            to_numpy(mesh.face_uvs_idx, "face_uvs_idx", prim_path, np.int64).reshape(-1)]
+        st = UsdGeom.PrimvarsAPI(usd_mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray,
+                                                         UsdGeom.Tokens.faceVarying)
+        set_static(st.GetAttr(), Vt.Vec2fArray.FromNumpy(corner_uvs), time, earlier_times)
+
+    sampled = UsdGeom.Mesh.Define(samples, prim_path)
+    sampled.CreatePointsAttr().Set(Vt.Vec3fArray.FromNumpy(to_numpy(mesh.vertices, "vertices", prim_path,
+                                                                     np.float32)), usd_time)
+    extent = UsdGeom.PointBased.ComputeExtent(sampled.GetPointsAttr().Get(usd_time))
+    sampled.CreateExtentAttr().Set(extent, usd_time)
+    if mesh.vertex_normals is not None:
+        usd_mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
+        sampled.CreateNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(
+            to_numpy(mesh.vertex_normals, "vertex_normals", prim_path, np.float32)), usd_time)
+    if mesh.vertex_colors is not None:
+        usd_mesh.CreateDisplayColorPrimvar(UsdGeom.Tokens.vertex)
+        sampled.CreateDisplayColorAttr().Set(Vt.Vec3fArray.FromNumpy(
+            to_numpy(mesh.vertex_colors, "vertex_colors", prim_path, np.float32)), usd_time)
+    if texture_asset is not None:
+        material = write_preview_material(static, samples, material_path or f"{prim_path}_material",
+                                          texture_asset, time)
+        bind_material(usd_mesh.GetPrim(), material)
+    return usd_mesh.GetPrim()
+
+
+def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Optional[str] = None) -> None:
+    """Write ``mesh`` to the USD file ``path`` (a new file, or a new time sample of an existing one).
+
+    A mesh with ``materials`` gets one UsdPreviewSurface per material under ``<prim_path>_materials/``
+    and one ``materialBind`` GeomSubset per material (see :mod:`.materials`); otherwise its texture,
+    if any, is written as ``textures/<stem>_<prim name>[_<time>]_diffuse.png`` next to ``path`` and
+    bound through one UsdPreviewSurface material.
+
+    Args:
+        path: ``.usd`` / ``.usda`` / ``.usdc`` file.
+        mesh: :class:`Mesh` with ``vertices (V, 3)``, ``faces (F, 3)`` and optional UVs,
+            colours, normals, texture or materials.
+        time: time code of the values; ``None`` writes default values into a fresh file.
+        prim_path: where the Mesh prim goes (default ``/World/Meshes/mesh_0``).
+
+    Raises:
+        SaveError: invalid mesh, bad ``prim_path``, unreadable existing file or a write failure.
+    """
+    validate_for_saving(mesh, Mesh, path)
+    prim_path = prim_path or DEFAULT_MESH_PATH
+    layer, stage = stage_for_export(path, time)
+    define_parents(stage, prim_path, path)
+    points_attr = stage.GetAttributeAtPath(f"{prim_path}.points")
+    earlier = sample_times(points_attr) if points_attr else []
+    texture_asset = None
+    if mesh.texture is not None and mesh.materials is None:
+        texture_asset = texture_file_name(path, prim_path, time)
+        write_texture_png(mesh.texture, Path(path).parent / texture_asset)
+    with writing(path):
+        prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
+        if mesh.materials is not None:
+            write_material_subsets(stage, prim, mesh.materials, mesh.material_assignments, path, time)
+        extend_time_range(stage, time)
+    save_layer(layer, path)
+
+
+def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] = None) -> Mesh:
+    """Read a triangle :class:`Mesh` from a USD file: every Mesh prim merged, as Kaolin's ``import_mesh``,
+    or only the one at ``prim_path``.
+
+    Each prim's world transform is applied and its polygons are triangulated as fans; prims are
+    appended in stage order (their vertices, UVs and faces offset). Face-varying or vertex ``st``
+    UVs become ``uvs (T, 2)`` + ``face_uvs_idx (F, 3)`` (duplicates merged; prims without UVs get
+    (0, 0)), vertex ``displayColor`` becomes ``vertex_colors (V, 3)`` and vertex normals
+    ``vertex_normals (V, 3)`` (each only when every prim has them), the bound UsdPreviewSurface
+    materials (each prim's and its ``materialBind`` subsets', one entry per USD material) become
+    ``materials`` + ``material_assignments (F,)``, and a diffuse texture shared by every face also
+    ``texture (3, H, W)``.
+
+    Raises:
+        LoadError: missing or non-USD file, no Mesh prim, bad ``prim_path``, no sample at ``time``.
+    """
+    stage, source = open_stage(path)
+    first = find_prim(stage, prim_path, _is_mesh, "Mesh", source)
+    prims = [first] if prim_path is not None else [prim for prim in stage.Traverse() if _is_mesh(prim)]
+    library = MaterialLibrary(source)
+    with reading(path, "USD mesh"):
+        parts = [_read_prim(prim, time, source, library) for prim in prims]
+    mesh = parts[0] if len(parts) == 1 else _merge(parts)
+    if library.materials:
+        mesh.materials = library.materials
+        mesh.texture = shared_diffuse_texture(mesh)
+    else:
+        mesh.material_assignments = None
+    return validate_mesh(mesh, source)
+
+
+def _is_mesh(prim: Usd.Prim) -> bool:
+    return prim.IsA(UsdGeom.Mesh)
+
+
+def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary") -> Mesh:
+    """One Mesh prim in world space (``material_assignments`` index ``library.materials``)."""
+    usd_mesh = UsdGeom.Mesh(prim)
+    at = resolve_time(usd_mesh.GetPointsAttr(), time, source)
+    points = read_array(usd_mesh.GetPointsAttr(), at, np.float32).reshape(-1, 3)
+    counts = read_array(usd_mesh.GetFaceVertexCountsAttr(), at, np.int64)
+    indices = read_array(usd_mesh.GetFaceVertexIndicesAttr(), at, np.int64)
+    if counts is None or indices is None:
+        raise LoadError(f"{source}: mesh {prim.GetPath()} has no faceVertexCounts/faceVertexIndices")
+    corners = _fan_corners(counts, len(indices), source)
+    matrix = world_matrix(prim, at)
+    mesh = Mesh(vertices=float_tensor(transform_points(points, matrix)), faces=long_tensor(indices[corners]))
+    mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points))
+    mesh.vertex_colors = _read_vertex_colors(usd_mesh, at, len(points))
+    normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
+    if normals is not None and usd_mesh.GetNormalsInterpolation() in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying):
+        normals = normals.reshape(-1, 3)
+        mesh.vertex_normals = float_tensor(normals if is_identity(matrix) else transform_normals(normals, matrix))
+    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
+    mesh.material_assignments = library.assignments(prim, polygon_of_face, at)
+    return mesh
+
+
+def _merge(parts: list[Mesh]) -> Mesh:
+    """One mesh of several, indices offset; optional per-vertex fields kept only when every part has them."""
+    vertex_offsets = np.cumsum([0] + [part.num_vertices for part in parts])[:-1].tolist()
+    merged = Mesh(vertices=torch.cat([part.vertices for part in parts]),
+                  faces=torch.cat([part.faces + offset for part, offset in zip(parts, vertex_offsets)]),
+                  material_assignments=torch.cat([part.material_assignments for part in parts]))
+    for name in ("vertex_colors", "vertex_normals"):
+        if all(getattr(part, name) is not None for part in parts):
+            setattr(merged, name, torch.cat([getattr(part, name) for part in parts]))
+    if any(part.uvs is not None for part in parts):
+        uvs, face_uvs, offset = [], [], 0
+        for part in parts:
+            part_uvs = part.uvs if part.uvs is not None else torch.zeros(1, 2)
+            part_faces = part.face_uvs_idx if part.uvs is not None else torch.zeros_like(part.faces)
+            uvs.append(part_uvs)
+            face_uvs.append(part_faces + offset)
+            offset += len(part_uvs)
+        merged.uvs, merged.face_uvs_idx = torch.cat(uvs), torch.cat(face_uvs)
+    return merged
+
+
+def _fan_corners(counts: np.ndarray, num_indices: int, source: str) -> np.ndarray:
+    """(F, 3) positions in ``faceVertexIndices`` of the fan triangles of polygons with ``counts`` corners."""
+    if counts.size and counts.min() < 3:
+        raise LoadError(f"{source}: faceVertexCounts has a face with {int(counts.min())} vertices (need >= 3)")
+    if int(counts.sum()) != num_indices:
+        raise LoadError(f"{source}: faceVertexCounts sum to {int(counts.sum())} but there are {num_indices} indices")
+    starts = np.repeat(np.cumsum(counts) - counts, counts - 2)
+    offsets = np.arange(len(starts)) - np.repeat(np.cumsum(counts - 2) - (counts - 2), counts - 2) + 1
+    return np.stack([starts, starts + offsets, starts + offsets + 1], axis=1)
+
+
+def _uv_primvar(usd_mesh: UsdGeom.Mesh) -> Optional[UsdGeom.Primvar]:
+    """``primvars:st``, or else the first texture-coordinate primvar (e.g. Blender's ``UVMap``)."""
+    primvars = UsdGeom.PrimvarsAPI(usd_mesh)
+    if primvars.HasPrimvar("st"):
+        return primvars.GetPrimvar("st")
+    for primvar in primvars.GetPrimvars():
+        if primvar.GetTypeName() in (Sdf.ValueTypeNames.TexCoord2fArray, Sdf.ValueTypeNames.Float2Array):
+            return primvar
+    return None
+
+
+def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, indices: np.ndarray,
+              num_vertices: int) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    primvar = _uv_primvar(usd_mesh)
+    values = primvar.ComputeFlattened(at) if primvar and primvar.HasValue() else None
+    if values is None:
+        return None, None
+    values = np.asarray(values, dtype=np.float32).reshape(-1, 2)
+    interpolation = primvar.GetInterpolation()
+    if interpolation == UsdGeom.Tokens.faceVarying and len(values) == len(indices):
+        uvs, inverse = np.unique(values[corners.reshape(-1)], axis=0, return_inverse=True)
+        return float_tensor(uvs), long_tensor(inverse.reshape(-1, 3))
+    if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(values) == num_vertices:
+        return float_tensor(values), long_tensor(indices[corners])
+    return None, None
+
+
+def _read_vertex_colors(geom: UsdGeom.Gprim, at: Usd.TimeCode, count: int) -> Optional[torch.Tensor]:
+    primvar = geom.GetDisplayColorPrimvar()
+    values = primvar.ComputeFlattened(at) if primvar and primvar.HasValue() else None
+    if values is None:
+        return None
+    values = np.asarray(values, dtype=np.float32).reshape(-1, 3)
+    if primvar.GetInterpolation() == UsdGeom.Tokens.constant and len(values) == 1:
+        values = np.repeat(values, count, axis=0)
+    return float_tensor(values) if len(values) == count else None

@@ -1,0 +1,174 @@
+"""The Dataset Visualizer: a paged thumbnail grid per category; click a shape to turn it in 3D.
+
+Datasets are named as on the command line: a folder of meshes (:class:`MeshFolder`,
+category = first sub-folder), ``shapenet:ROOT`` (:class:`ShapeNetCore`), ``modelnet:ROOT``
+(:class:`ModelNet`, ModelNet10 train split) or ``synthetic:`` / ``synthetic:N``
+(:class:`SyntheticShapes`, 64 shapes unless N is given).
+
+Thumbnails are rendered with our own renderer
+(:func:`kaolin_pipeline.render.antialias.render_antialiased`), once: each is cached as a JPEG
+(with the shape's stats in a JSON sidecar) under ``cache_dir``, keyed by the dataset's
+``source_key`` (for files: their content hash and path), so a second page for the same data
+reads no mesh to make its grid. The page inlines the 3D data of shapes in index order up to
+``inline_mb``; served pages (``--serve``) load each shape on demand instead.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+from tqdm.auto import tqdm
+
+from kaolin_pipeline.atomic import atomic_open
+from kaolin_pipeline.datasets.collate import item_to_mesh
+from kaolin_pipeline.errors import ConfigError, PipelineError
+from kaolin_pipeline.structures import Mesh
+from kaolin_pipeline.visualize.encode import data_uri, image_bytes
+from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, shape_stats
+
+THUMBNAIL_SIZE = 96
+THUMBNAIL_VERSION = 1  # bump when the thumbnail's look changes: older cache entries are then ignored
+DATASET_PREFIXES = ("shapenet:", "modelnet:", "synthetic:")
+DEFAULT_SYNTHETIC_ITEMS = 64
+UNREADABLE = "(unreadable)"  # category of shapes whose file could not be read
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/kaolin-pipeline/thumbnails`` (``~/.cache`` when the variable is unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kaolin-pipeline" / "thumbnails"
+
+
+def open_dataset(spec: str):
+    """The dataset named by ``spec`` (see the module docstring); raises ``LoadError``/``ConfigError``."""
+    from kaolin_pipeline.datasets import MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes
+
+    if spec.startswith("shapenet:"):
+        return ShapeNetCore(spec[len("shapenet:"):])
+    if spec.startswith("modelnet:"):
+        return ModelNet(spec[len("modelnet:"):])
+    if spec.startswith("synthetic:"):
+        count = spec[len("synthetic:"):] or str(DEFAULT_SYNTHETIC_ITEMS)
+        if not count.isdigit():
+            raise ConfigError(f"{spec}: expected synthetic: or synthetic:<number of shapes>")
+        return SyntheticShapes(int(count))
+    return MeshFolder(spec)
+
+
+@torch.no_grad()
+def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
+    """A JPEG of ``mesh`` seen from azimuth 45°, elevation 20°, framed to fill the picture, on the page's grey."""
+    from kaolin_pipeline.render import DirectionalLight, look_at_cameras
+    from kaolin_pipeline.render.antialias import render_antialiased
+
+    vertices = mesh.vertices.to(torch.float32)
+    center = (vertices.min(0).values + vertices.max(0).values) / 2
+    radius = float((vertices - center).norm(dim=1).max()) or 1.0
+    framed = Mesh(vertices=(vertices - center) / radius, faces=mesh.faces, uvs=mesh.uvs, face_uvs_idx=mesh.face_uvs_idx,
+                  vertex_colors=mesh.vertex_colors, texture=mesh.texture)
+    fovy = 40.0
+    cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
+    image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),
+                               background=(0.96, 0.96, 0.96))["image"][0]
+    return image_bytes(image.permute(2, 0, 1), "JPEG", quality=85)
+
+
+class ThumbnailCache:
+    """Thumbnails (JPEG bytes) and stats of shapes, on disk under ``folder``, keyed by a source key."""
+
+    def __init__(self, folder: Optional[os.PathLike] = None):
+        self.folder = Path(folder) if folder is not None else default_cache_dir()
+
+    def _paths(self, source_key: str) -> tuple[Path, Path]:
+        digest = hashlib.sha256(f"v{THUMBNAIL_VERSION}:{THUMBNAIL_SIZE}:{source_key}".encode()).hexdigest()[:40]
+        return self.folder / f"{digest}.jpg", self.folder / f"{digest}.json"
+
+    def get(self, source_key: str) -> Optional[tuple[bytes, dict]]:
+        image, stats = self._paths(source_key)
+        try:
+            return image.read_bytes(), json.loads(stats.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, source_key: str, thumbnail: bytes, stats: dict) -> None:
+        image, sidecar = self._paths(source_key)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with atomic_open(image, "wb") as handle:
+            handle.write(thumbnail)
+        with atomic_open(sidecar, "w", encoding="utf-8") as handle:
+            json.dump(stats, handle)
+
+
+def shape_of(dataset, index: int) -> tuple[Mesh, dict]:
+    """Mesh ``index`` of ``dataset`` and its item fields (``path``, ``category``)."""
+    item = dataset[index]
+    return item_to_mesh(item), {"path": str(item.get("path", index)), "category": str(item.get("category", ""))}
+
+
+def scene_of_dataset(spec: str, cache_dir: Optional[os.PathLike] = None, inline_mb: float = 40.0,
+                     progress: bool = True, thumbnailer: Callable[[Mesh], bytes] = render_thumbnail) -> dict:
+    """A Dataset-Visualizer scene of ``spec``: thumbnails per category, 3D data inlined up to ``inline_mb``.
+
+    The scene's ``dataset`` entry holds ``categories`` ``[{"name", "shapes": [index, ...]}]``,
+    ``shapes`` ``[{"name", "path", "category", "thumbnail", "item", "stats"}]`` (``item`` indexes
+    the scene's items, ``None`` when not inlined; ``thumbnail`` indexes ``thumbnails``, ``None``
+    when the shape could not be read) and ``thumbnails`` (data URIs).
+    """
+    if not inline_mb >= 0:
+        raise ConfigError(f"inline_mb must be >= 0, got {inline_mb!r}")
+    dataset = open_dataset(spec)
+    cache = ThumbnailCache(cache_dir)
+    textures = TexturePool()
+    scene = new_scene(f"Dataset: {spec}", f"{len(dataset)} shapes")
+    shapes, thumbnails, categories = [], [], {}
+    budget = inline_mb * 2 ** 20
+    for index in tqdm(range(len(dataset)), desc="dataset thumbnails", unit="shape", disable=not progress):
+        key = dataset.source_key(index)
+        cached = cache.get(key)
+        entry = {"name": "", "path": "", "category": "", "thumbnail": None, "item": None, "stats": {}}
+        mesh = None
+        if cached is None or budget > 0:
+            try:
+                mesh, fields = shape_of(dataset, index)
+            except PipelineError as exc:
+                entry.update(name=f"#{index}", stats={"error": str(exc)})
+                categories.setdefault(UNREADABLE, []).append(index)
+                shapes.append(entry)
+                continue
+        if cached is None:
+            stats = {**shape_stats(mesh), **fields}
+            cached = (thumbnailer(mesh), stats)
+            cache.put(key, *cached)
+        thumbnail, stats = cached
+        entry.update(path=stats.get("path", ""), category=stats.get("category", ""), thumbnail=len(thumbnails),
+                     stats={k: v for k, v in stats.items() if k not in ("path", "category")})
+        entry["name"] = Path(entry["path"]).stem if "/" in entry["path"] else entry["path"]
+        thumbnails.append(data_uri(thumbnail, "image/jpeg"))
+        if mesh is not None and budget > 0:
+            item = make_item([mesh], [0], textures, category=entry["category"], id=index, role="shape",
+                             extra={"path": entry["path"], "stats": entry["stats"]})
+            budget -= len(json.dumps(item))
+            if budget >= 0:
+                entry["item"] = len(scene["items"])
+                scene["items"].append(item)
+        categories.setdefault(entry["category"], []).append(index)
+        shapes.append(entry)
+    scene["dataset"] = {"categories": [{"name": name, "shapes": members} for name, members in sorted(categories.items())],
+                        "shapes": shapes, "thumbnails": thumbnails}
+    scene["textures"] = textures.uris
+    return scene
+
+
+def shape_part(spec_or_dataset, index: int) -> dict:
+    """``{"item", "textures"}`` of one shape, for a served page that loads shapes on demand."""
+    dataset = open_dataset(spec_or_dataset) if isinstance(spec_or_dataset, str) else spec_or_dataset
+    mesh, fields = shape_of(dataset, index)
+    textures = TexturePool()
+    item = make_item([mesh], [0], textures, category=fields["category"], id=index, role="shape",
+                     extra={"path": fields["path"], "stats": shape_stats(mesh)})
+    return {"item": item, "textures": textures.uris}
