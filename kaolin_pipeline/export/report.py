@@ -127,11 +127,10 @@ def _target_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Opti
     target = config.get("target") if isinstance(config, dict) else None
     if not isinstance(target, str) or Path(target).is_dir():
         return None  # no target mesh: a reconstruction run, or a folder of target images
-    from kaolin_pipeline.train.fit import load_target_mesh  # the recipe's own placement of its target
+    from kaolin_pipeline.train.fit import read_target_mesh  # in its own units, like fit's exports
 
     try:
-        mesh = load_target_mesh(target, float(config.get("views", {}).get("target_scale", 1.0)),
-                                int(config.get("seed", 0)))
+        mesh = read_target_mesh(target, int(config.get("seed", 0)))
     except (PipelineError, ValueError, TypeError, AttributeError) as exc:
         notes.append(f"Target left out: {target}: {exc}")
         return None
