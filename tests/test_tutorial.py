@@ -20,7 +20,7 @@ def _runner():
 @pytest.mark.slow
 def test_tutorial_notebook_runs_and_reports_heldout_iou(tmp_path):
     runner = _runner()
-    executed = runner.run(tmp_path, fast=True, timeout=300)  # raises CellExecutionError on any failing cell
+    executed = runner.run(tmp_path, fast=True, timeout=900)  # raises CellExecutionError on any failing cell
     lines = runner.printed_lines(executed)
     before = [float(m.group(1)) for line in lines if (m := re.fullmatch(r"held-out mask IoU before training: ([\d.]+)", line))]
     after = [float(m.group(1)) for line in lines if (m := re.fullmatch(r"held-out mask IoU: ([\d.]+)", line))]
