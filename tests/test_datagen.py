@@ -179,6 +179,13 @@ def test_fit_reads_a_generated_folder_as_its_target(tmp_path):
                                                          1 / math.tan(math.radians(15)), rel_tol=1e-5)
 
 
+def test_fit_refuses_a_folder_too_small_to_hold_a_view_out(tmp_path, capsys):
+    generate_views("synthetic:cone", tmp_path / "views", **FAST)  # 3 views, every 5th held out
+    assert main(["fit", str(tmp_path / "views"), "--out", str(tmp_path / "run"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "3 views leave none held out" in err and "views.folder_heldout_every" in err
+
+
 @pytest.mark.parametrize("args, message", [
     (["render", "missing.obj", "--out", "x"], "no such file or folder"),
     (["render", "synthetic:blob", "--out", "x", "--views", "0"], "at least one view"),
