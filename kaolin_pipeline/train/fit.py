@@ -101,6 +101,9 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         every = views_cfg["folder_heldout_every"]
         if every < 2:
             raise ConfigError(f"views.folder_heldout_every must be at least 2, got {every}")
+        if len(views) < every:
+            raise ConfigError(f"{target}: {len(views)} views leave none held out with views.folder_heldout_every = "
+                              f"{every}; render more views or lower it")
         index = torch.arange(len(views))
         heldout_mask = index % every == every - 1
         height, width = views.images.shape[1:3]
