@@ -556,3 +556,13 @@ def test_obj_missing_texture_image_warns_and_corrupt_one_raises_naming_it(tmp_pa
     (tmp_path / "gone.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     with pytest.raises(LoadError, match="gone.png"):
         load_mesh(tmp_path / "a.obj")
+
+
+def test_a_list_of_meshes_with_and_without_materials_renders_each_as_alone():
+    with_materials = two_material_mesh()
+    plain = Mesh(vertices=with_materials.vertices, faces=with_materials.faces,
+                 vertex_colors=torch.full((8, 3), 0.25))
+    together = render([with_materials, plain])["image"]
+    assert torch.equal(together[0], render(with_materials)["image"][0])
+    assert torch.equal(together[1], render(plain)["image"][0])
+    assert not torch.equal(together[0], together[1])
