@@ -2,8 +2,8 @@
 
 Layout (Kaolin's ``kaolin.io.obj``): ``vertices (V, 3)`` are the file's ``v`` lines, in
 order and never split; texture coordinates are the ``vt`` lines as ``uvs (T, 2)``, **as
-stored** (origin at the bottom-left of the image, v up), indexed per corner by
-``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
+stored** (origin at the bottom-left of the image, v up; Kaolin's importer returns ``1 - v``),
+indexed per corner by ``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
 the file's winding (counter-clockwise seen from outside). ``v x y z r g b`` lines give
 ``vertex_colors (V, 3)``; ``vn`` normals become ``vertex_normals (V, 3)`` when every vertex
 has one normal throughout. Materials (when faces use ``usemtl``): every material of the ``mtllib``
