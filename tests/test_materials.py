@@ -108,6 +108,9 @@ def test_obj_missing_material_and_library_warn_and_keep_the_names(tmp_path):
     with pytest.warns(UserWarning, match="nowhere.mtl"):
         mesh = load_mesh(tmp_path / "a.obj")
     assert [m.material_name for m in mesh.materials] == ["ghost"] and mesh.materials[0].diffuse_color is None
+    (tmp_path / "b.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nusemtl ghost\nf 1 2 3\n")
+    with pytest.warns(UserWarning, match="names no mtllib"):
+        assert load_mesh(tmp_path / "b.obj").materials[0].material_name == "ghost"
 
 
 def test_obj_round_trip_keeps_materials_assignments_and_face_order(tmp_path):

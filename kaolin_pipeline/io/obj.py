@@ -378,6 +378,8 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     missing = [name for name in used if name not in library]
     if missing and library:
         warnings.warn(f"{path}: material(s) {', '.join(missing)} not defined in its material libraries")
+    elif missing and not content.material_libraries:
+        warnings.warn(f"{path}: faces use material(s) {', '.join(missing)} but the file names no mtllib")
     names = sorted(set(library) | set(used))
     images: dict = {}
     materials = [to_pbr_material(name, library.get(name, {}), path, with_textures, images) for name in names]
