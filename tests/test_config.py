@@ -142,7 +142,7 @@ def test_a_user_yaml_without_base_sets_keys_on_the_recipe_defaults(tmp_path):
     (tmp_path / "a.yaml").write_text("steps: 3\n")
     (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n")
     config = load_config("reconstruct", tmp_path / "b.yaml")
-    assert (config["steps"], config["name"], config["optim"]["lr"]) == (3, "b", 1.0e-4)
+    assert (config["steps"], config["name"], config["optim"]["lr"]) == (3, "b", 3.0e-4)  # the shipped reconstruct default
 
 
 def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
