@@ -38,4 +38,4 @@ doctor: $(STAMP)
 	$(PY) -m kaolin_pipeline doctor
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache build dist *.egg-info

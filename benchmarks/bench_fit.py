@@ -2,7 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_fit.py [--quick] [--only NAME ...] [--set key=value ...]
+    .venv/bin/python benchmarks/bench_fit.py [--quick] [--only NAME ...] [--files MESH ...]
+                                             [--set key=value ...] [--runs DIR]
                                              [--out benchmarks/results/bench_fit.json]
 
 Every target is fitted by ``kaolin_pipeline.train.fit.fit`` with the ``fit`` defaults (plus
@@ -113,19 +114,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     parser.add_argument("--only", nargs="+", help="targets to run (by name)")
     parser.add_argument("--set", nargs="+", default=[], metavar="key=value", help="config overrides (experiments)")
+    parser.add_argument("--files", nargs="+", default=[], type=Path,
+                        help="mesh files to fit as well (e.g. Kaolin's sample_data/meshes/avocado.obj)")
+    parser.add_argument("--runs", type=Path, help="keep the run folders (views, final mesh, report) here")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "bench_fit.json")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         targets = suite(Path(tmp))
-        names = args.only or (QUICK if args.quick else list(targets))
+        files = {path.name: (str(path), 0, "user file") for path in args.files}
+        names = args.only or [*(QUICK if args.quick else targets), *files]
+        targets.update(files)
         print(f"{'target':<14} {'IoU':>6} {'F@1%':>6} {'F@2%':>6} {'PSNR':>6} {'PSNRfg':>6} {'folded':>6} "
               f"{'s':>6} {'cpu s':>6} {'pass':>5}", flush=True)
         for name in names:
             target, seed, description = targets[name]
             config = load_config("fit", overrides=[f"target={target}", f"seed={seed}", *args.set])
             start, cpu_start = time.perf_counter(), time.process_time()
-            metrics = fit(config, Path(tmp) / "runs" / name, progress=False, finish=False)
+            metrics = fit(config, (args.runs or Path(tmp) / "runs") / name, progress=False, finish=args.runs is not None)
             row = {"target": name, "description": description, **metrics, "train_s": metrics["seconds"],
                    "seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu_start}
             row["pass"] = passes(row)
@@ -136,6 +142,11 @@ def main() -> None:
     report = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                           "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "load_average": os.getloadavg()},
               "overrides": args.set, "bars": BARS, "rows": rows}
+    print("\n| target | IoU | F@1% | F@2% | PSNR | PSNR fg | folded faces | s (CPU s) |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(f"| {row['target']} ({row['description']}) | {row['mask_iou']:.3f} | {row['f_score_1']:.3f} | "
+              f"{row['f_score_2']:.3f} | {row['psnr']:.1f} | {row['psnr_foreground']:.1f} | {row['folded_faces']} | "
+              f"{row['seconds']:.0f} ({row['cpu_s']:.0f}) |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"written: {args.out}")

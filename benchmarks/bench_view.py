@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
 import sys
@@ -133,27 +134,33 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--shapes", type=int, default=5000)
     parser.add_argument("--rendered", type=int, default=200)
+    parser.add_argument("--only", choices=["log", "dataset"],
+                        help="run one part; the other part's figures are kept from an existing --out file")
     parser.add_argument("--out", default="benchmarks/results/bench_view.json")
     args = parser.parse_args()
     if CHROMIUM is None:
         sys.exit("chromium is not installed (Debian: apt-get install -y chromium)")
     torch.set_num_threads(1)
+    previous = json.loads(Path(args.out).read_text()) if args.only and Path(args.out).is_file() else {}
     with tempfile.TemporaryDirectory() as tmp:
         browser = DevTools(Path(tmp) / "profile", webgl=True)
         try:
-            log = bench_log(Path(tmp), args.iterations, browser)
-            data = bench_dataset(Path(tmp), args.shapes, args.rendered, browser)
+            log = previous.get("log") if args.only == "dataset" else bench_log(Path(tmp), args.iterations, browser)
+            data = previous.get("dataset") if args.only == "log" else bench_dataset(Path(tmp), args.shapes,
+                                                                                   args.rendered, browser)
         finally:
             browser.close()
-    print_table("Training Visualizer: textured log", ["iterations", "faces", "log s", "page write s", "page MB",
-                                                      "open s (median of 3)", "scrub s"],
-                [[log["iterations"], log["faces"], f"{log['log_s']:.1f}", f"{log['write_page_s']:.1f}",
-                  f"{log['page_mb']:.1f}", f"{log['open_median_s']:.2f}", f"{log['scrub_s']:.2f}"]])
-    print_table("Dataset Visualizer", ["shapes", "thumbnail s/shape", "page write s (cached)", "page MB",
-                                       "open s (median of 3)"],
-                [[data["shapes"], f"{data['thumbnail_s_per_shape']:.3f}", f"{data['write_page_cached_s']:.1f}",
-                  f"{data['page_mb']:.1f}", f"{data['open_median_s']:.2f}"]])
-    result = {"log": log, "dataset": data, "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
+    if log:
+        print_table("Training Visualizer: textured log", ["iterations", "faces", "log s", "page write s", "page MB",
+                                                          "open s (median of 3)", "scrub s"],
+                    [[log["iterations"], log["faces"], f"{log['log_s']:.1f}", f"{log['write_page_s']:.1f}",
+                      f"{log['page_mb']:.1f}", f"{log['open_median_s']:.2f}", f"{log['scrub_s']:.2f}"]])
+    if data:
+        print_table("Dataset Visualizer", ["shapes", "thumbnail s/shape", "page write s (cached)", "page MB",
+                                           "open s (median of 3)"],
+                    [[data["shapes"], f"{data['thumbnail_s_per_shape']:.3f}", f"{data['write_page_cached_s']:.1f}",
+                      f"{data['page_mb']:.1f}", f"{data['open_median_s']:.2f}"]])
+    result = {"log": log, "dataset": data, "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                                                         "chromium": CHROMIUM, "torch": torch.__version__}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -183,7 +183,8 @@ def _cmd_info(args) -> int:
 
 def _run_options(parser: argparse.ArgumentParser, with_config: bool = True) -> None:
     if with_config:
-        parser.add_argument("--config", help="YAML file of config values (on top of the recipe defaults)")
+        parser.add_argument("--config", help="YAML file of config values (on top of the recipe defaults; "
+                            "may start with base: NAME_OR_PATH) or a shipped config name, e.g. demo")
     parser.add_argument("--out", help="run folder (default: runs/<name>)")
     parser.add_argument("--steps", type=int, help="number of optimisation steps")
     parser.add_argument("--seed", type=int, help="random seed")

@@ -9,11 +9,13 @@ origin from :data:`CAMERA_DISTANCE` with a :data:`FOVY`° vertical field of view
 frame from every direction). RGB and alpha are anti-aliased (``render_antialiased``: hard raster,
 ``supersample``² samples per pixel, box filter), unlit (the albedo: texture, vertex colours or material
 colours), over a transparent black background; depth, normals and the semantic / instance maps are taken
-at pixel centres.
+at pixel centres. Attributes are interpolated perspective-correctly, so textures and depth are exact
+inside large faces (DIB-R's screen-space rule is not).
 
 Output layout: a mesh file or ``synthetic:<family>`` is one shape, written straight into ``out``; a folder,
 ``shapenet:ROOT`` or ``modelnet:ROOT`` gives one subfolder per shape: the file's path under the folder
-without its extension (``chairs/a.obj`` → ``out/chairs/a/``), ``<synset>/<model_id>`` for ShapeNetCore,
+without its extension (``chairs/a.obj`` → ``out/chairs/a/``; files that differ only by extension keep it as
+a suffix: ``chairs/a_obj/``, ``chairs/a_usd/``), ``<synset>/<model_id>`` for ShapeNetCore,
 ``<class>/<split>/<name>`` for ModelNet. A shape folder is complete once its ``generator.json`` (the
 settings it was rendered with, written last) exists; a later run with the same settings skips it.
 """
@@ -24,6 +26,7 @@ import json
 import math
 import re
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -36,9 +39,9 @@ from kaolin_pipeline.datasets.synthetic import FAMILIES, make_shape
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.io import MESH_EXTENSIONS, load_mesh
 from kaolin_pipeline.io.render import VIEW_SUFFIXES, export_synthetic_view, transform_from_camera
-from kaolin_pipeline.ops.mesh import index_vertices_by_faces, normalization
+from kaolin_pipeline.ops.mesh import normalization
 from kaolin_pipeline.render.antialias import render_antialiased
-from kaolin_pipeline.render.renderer import Cameras, look_at_cameras
+from kaolin_pipeline.render.renderer import Cameras, Lights, look_at_cameras
 from kaolin_pipeline.structures import Mesh
 
 RIGS = ("sphere", "hemisphere", "turntable")
@@ -92,43 +95,9 @@ def normalize_for_views(mesh: Mesh, radius: float = SCENE_RADIUS) -> tuple[Mesh,
     return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), matrix
 
 
-def depth_along_view(mesh: Mesh, cameras: Cameras, face_idx: torch.Tensor) -> torch.Tensor:
-    """Exact distance along the view axis of the surface seen at each pixel centre.
-
-    The renderer's ``depth`` interpolates vertex depths linearly in screen space (as DIB-R interpolates
-    every attribute), which is off inside large faces; this intersects each pixel's ray with the plane
-    of the face ``face_idx`` names instead.
-
-    Args:
-        mesh: the rendered mesh (its vertices and faces).
-        cameras: N cameras.
-        face_idx: (N, H, W) long, the face hit at each pixel centre (−1 on background).
-
-    Returns:
-        (N, H, W) float32 depth, 0 on background.
-    """
-    num_views, height, width = face_idx.shape
-    proj = cameras.projection.double().reshape(3)
-    cols = torch.arange(width, dtype=torch.float64, device=face_idx.device)
-    rows = torch.arange(height, dtype=torch.float64, device=face_idx.device)
-    x = ((2 * cols + 1 - width) / width / proj[0]).expand(height, width)  # pixel centres, row 0 at the top
-    y = ((height - 2 * rows - 1) / height / proj[1])[:, None].expand(height, width)
-    rays = torch.stack([x, y, -torch.ones_like(x)], dim=-1)  # (H, W, 3), unit step along -z
-    depths = []
-    for view in range(num_views):  # one view at a time: (F, 3, 3) float64 per view, not (N, F, 3, 3)
-        camera_vertices = (mesh.vertices.double() - cameras.translation[view].double()) @ cameras.rotation[view].double().T
-        corners = index_vertices_by_faces(camera_vertices[None], mesh.faces)[0]  # (F, 3, 3)
-        normal = torch.linalg.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0], dim=-1)
-        offset = (normal * corners[:, 0]).sum(-1)  # the face's plane: normal . p = offset
-        face = face_idx[view].clamp_min(0)
-        depth = offset[face] / (normal[face] * rays).sum(-1)
-        depths.append(torch.where(face_idx[view] >= 0, depth, torch.zeros_like(depth)))
-    return torch.stack(depths).float()
-
-
 def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_size: int = 256,
                  supersample: int = 4, asset_name: str = "asset",
-                 asset_transform: Optional[torch.Tensor] = None) -> Path:
+                 asset_transform: Optional[torch.Tensor] = None, lights: Lights = None) -> Path:
     """Render ``mesh`` (already in scene coordinates) from every camera into ``folder``.
 
     Writes ``<i>_rgb.png``, ``<i>_metadata.json``, ``<i>_depth_linear.npy``, ``<i>_normals.png``,
@@ -142,6 +111,7 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
         image_size: side of the square images, in pixels.
         supersample: anti-aliasing samples per pixel along each axis.
         asset_name, asset_transform: written to the metadata (``asset_transforms`` and bounding boxes).
+        lights: as for :class:`~kaolin_pipeline.render.DIBRenderer`; None renders the unlit albedo.
 
     Returns:
         ``folder`` as a :class:`Path`.
@@ -150,7 +120,8 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
     if folder.is_dir():
         for stale in [p for p in folder.iterdir() if _VIEW_FILE.fullmatch(p.name)]:
             stale.unlink()
-    out = render_antialiased(mesh, cameras, image_size, supersample=supersample)
+    out = render_antialiased(mesh, cameras, image_size, supersample=supersample, lights=lights,
+                             perspective_correct=True)
     alpha = out["alpha"]
     straight = torch.where(alpha[..., None] > 0, out["image"] / alpha.clamp_min(1e-12)[..., None],
                            torch.zeros_like(out["image"]))
@@ -158,11 +129,10 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
     ids = covered.to(torch.int32)
     # n_cam = R n_world, so as row vectors n_world = n_cam @ R (one R per view).
     world_normals = torch.einsum("nhwc,ncd->nhwd", out["normals"], cameras.rotation.to(out["normals"].dtype))
-    depth = depth_along_view(mesh, cameras, out["face_idx"])
     transforms = transform_from_camera(cameras)
     for i in range(len(cameras)):
         export_synthetic_view(folder, i, straight[i], transforms[i], cameras.projection, alpha=alpha[i],
-                              depth_linear=depth[i], normals=world_normals[i] * covered[i, ..., None],
+                              depth_linear=out["depth"][i], normals=world_normals[i] * covered[i, ..., None],
                               semantic=ids[i], instance=ids[i], asset_name=asset_name,
                               asset_transform=asset_transform)
     return folder
@@ -228,7 +198,13 @@ def shape_entries(source: str, seed: int = 0) -> list[ShapeEntry]:
     path = Path(source)
     if path.is_dir():
         folder = MeshFolder(path)
-        return _dataset_entries(folder, lambda p: p.relative_to(folder.root).with_suffix("").as_posix())
+        stems = Counter(p.relative_to(folder.root).with_suffix("").as_posix() for p in folder.paths)
+
+        def subfolder(p: Path) -> str:  # 'chairs/a.obj' -> 'chairs/a', or 'chairs/a_obj' when a.usd is there too
+            stem = p.relative_to(folder.root).with_suffix("").as_posix()
+            return stem if stems[stem] == 1 else f"{stem}_{p.suffix.lower().lstrip('.')}"
+
+        return _dataset_entries(folder, subfolder)
     if path.is_file():
         if path.suffix.lower() not in MESH_EXTENSIONS:
             raise LoadError(f"{path}: not a mesh file (expected one of {', '.join(MESH_EXTENSIONS)})")

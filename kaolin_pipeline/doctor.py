@@ -1,21 +1,61 @@
-"""Report the versions of what the pipeline depends on and which optional parts work."""
+"""Report the versions of what the pipeline depends on, which optional parts work, and who reads each format."""
 from __future__ import annotations
 
 import importlib
 import platform
+from typing import Optional
+
+#: Each file format's backend: (kind, extensions, reader / writer, module it needs or None).
+#: ``tests/test_doctor.py`` checks that the extensions are exactly those the io loaders accept.
+FORMAT_BACKENDS = [
+    ("mesh", (".obj",), "our OBJ + MTL parser (kaolin_pipeline.io.obj)", None),
+    ("mesh", (".off", ".ply", ".stl"), "trimesh", "trimesh"),
+    ("mesh", (".gltf", ".glb"), "trimesh's glTF parser + our materials (kaolin_pipeline.io.gltf)", "trimesh"),
+    ("mesh", (".usd", ".usda", ".usdc"), "pxr (usd-core)", "pxr.Usd"),
+    ("point cloud", (".ply",), "trimesh reads, open3d writes", "open3d"),
+    ("point cloud", (".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts"), "open3d", "open3d"),
+    ("point cloud", (".npy", ".npz"), "NumPy", None),
+    ("point cloud", (".usd", ".usda", ".usdc"), "pxr (usd-core)", "pxr.Usd"),
+    ("voxel grid", (".binvox",), "our header parser + trimesh's run-length helpers", "trimesh"),
+    ("voxel grid", (".npy", ".npz"), "NumPy", None),
+    ("voxel grid", (".usd", ".usda", ".usdc"), "pxr (usd-core)", "pxr.Usd"),
+]
 
 
 def _probe(module: str, attr: str = "__version__"):
     """Return (version or None, error message or None) for an importable module."""
     try:
-        mod = importlib.import_module(module)
+        if module == "open3d":
+            from kaolin_pipeline.io._open3d import import_open3d
+
+            mod = import_open3d()
+        else:
+            mod = importlib.import_module(module)
     except Exception as exc:  # any import failure means the part is unusable
         return None, f"{type(exc).__name__}: {exc}".splitlines()[0]
     return str(getattr(mod, attr, "unknown")), None
 
 
+def _libusb_row() -> tuple[str, str]:
+    from kaolin_pipeline.io._open3d import libusb_source
+
+    source = libusb_source()
+    where = {"system": "the system library", "missing": "MISSING (open3d cannot import)"}.get(
+        source, f"the libusb-package wheel: {source}")
+    return "libusb-1.0", f"{where}  [needed by open3d]"
+
+
+def _format_rows(errors: dict[str, Optional[str]]) -> list[tuple[str, str]]:
+    rows = []
+    for kind, extensions, backend, module in FORMAT_BACKENDS:
+        error = errors.get(module) if module else None
+        status = backend if error is None else f"{backend}: UNAVAILABLE ({error})"
+        rows.append((f"{kind} {' '.join(extensions)}", status))
+    return rows
+
+
 def collect() -> list[tuple[str, str]]:
-    """Rows of (component, status) describing this environment."""
+    """Rows of (component, status) describing this environment, then the backend of each file format."""
     rows = [("python", platform.python_version())]
     torch_version, torch_error = _probe("torch")
     if torch_version is None:
@@ -26,10 +66,11 @@ def collect() -> list[tuple[str, str]]:
         cuda = torch.cuda.is_available()
         detail = f"CUDA {torch.version.cuda}, {torch.cuda.get_device_name(0)}" if cuda else "CPU only"
         rows.append(("torch", f"{torch_version} ({detail})"))
+    errors: dict[str, Optional[str]] = {}
     for name, module, purpose in [
         ("numpy", "numpy", "arrays"),
-        ("trimesh", "trimesh", "OBJ/OFF/PLY/STL/glTF meshes"),
-        ("open3d", "open3d", "PLY/PCD/XYZ point clouds"),
+        ("trimesh", "trimesh", "OFF/PLY/STL/glTF meshes, binvox"),
+        ("open3d", "open3d", "PCD/XYZ point clouds, PLY writing"),
         ("pxr (usd-core)", "pxr.Usd", "USD read/write, Timelapse"),
         ("Pillow", "PIL", "images, textures"),
         ("matplotlib", "matplotlib", "report plots"),
@@ -45,9 +86,11 @@ def collect() -> list[tuple[str, str]]:
                 version = ".".join(str(v) for v in Usd.GetVersion())
         else:
             version, error = _probe(module)
+        errors[module] = error
         status = f"{version}  [{purpose}]" if version else f"not available  [{purpose}]: {error}"
         rows.append((name, status))
-    return rows
+    rows.append(_libusb_row())
+    return rows + _format_rows(errors)
 
 
 def report() -> str:

@@ -110,20 +110,59 @@ def _flat(mapping, prefix=""):
     return out
 
 
-@pytest.mark.parametrize("name, recipe", [("fit", "fit"), ("demo", "fit"), ("reconstruct", "reconstruct")])
-def test_every_shipped_config_is_accepted_by_config(name, recipe):
-    """Its values are the file's own, then its base's (read with plain PyYAML as the reference)."""
-    shipped = shipped_path("configs")
-    raw = yaml.safe_load((shipped / f"{name}.yaml").read_text())
-    base = raw.pop("base", None)
-    expected = _flat(yaml.safe_load((shipped / f"{base}.yaml").read_text())) if base else {}
+def _raw_shipped(name):
+    """A shipped config file as plain data (``1e-3`` read as a float, as documented), ``base`` popped."""
+    from kaolin_pipeline.yamlfile import load_yaml
+
+    raw = load_yaml((shipped_path("configs") / f"{name}.yaml").read_text())
+    return raw, raw.pop("base", None)
+
+
+def _expected(name):
+    """The flat config of a shipped file by hand: its base's keys (recursively), then its own."""
+    raw, base = _raw_shipped(name)
+    expected = _expected(base) if base else {}
     expected.update(_flat(raw))
+    return expected
+
+
+def _root(name):
+    base = _raw_shipped(name)[1]
+    return _root(base) if base else name
+
+
+SHIPPED = shipped_configs()
+FIT_CONFIGS = [name for name in SHIPPED if _root(name) == "fit"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_config_is_accepted_by_config(name):
+    recipe = _root(name)
+    expected = _expected(name)
     assert _flat(load_config(recipe, ROOT / "configs" / f"{name}.yaml")) == expected
-    assert _flat(load_config(recipe, shipped / f"{name}.yaml")) == expected
+    assert _flat(load_config(recipe, shipped_path("configs", f"{name}.yaml"))) == expected
+    assert _flat(load_config(recipe, name)) == expected
 
 
-def test_shipped_configs_are_the_three_recipes():
-    assert shipped_configs() == ["demo", "fit", "reconstruct"]
+def test_a_shipped_config_can_be_named_instead_of_a_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no configs/ folder here, as for an installed package
+    assert _flat(load_config("fit", "demo")) == _expected("demo")
+    with pytest.raises(ConfigError, match=r"config: unknown shipped config 'dmeo' \(known: demo, fit, kaolin-tutorial"):
+        load_config("fit", "dmeo")
+    (tmp_path / "mine.yaml").write_text("steps: 4\n")
+    assert load_config("fit", "mine.yaml")["steps"] == 4  # relative to the working directory
+    (tmp_path / "demo").write_text("steps: 6\n")  # an existing file wins over a shipped name
+    assert load_config("fit", "demo")["steps"] == 6
+
+
+def test_shipped_configs_are_the_recipes_and_the_kaolin_tutorial_settings():
+    assert shipped_configs() == ["demo", "fit", "kaolin-tutorial", "reconstruct"]
+    assert FIT_CONFIGS == ["demo", "fit", "kaolin-tutorial"]
+
+
+def test_a_bare_shipped_name_works_as_config():
+    config = load_config("fit", "kaolin-tutorial")
+    assert (config["name"], config["optim"]["lr_vertices"]) == ("kaolin-tutorial", 5.0e-4)
 
 
 def test_user_yaml_chains_from_a_shipped_config_and_relative_paths(tmp_path):
@@ -131,10 +170,10 @@ def test_user_yaml_chains_from_a_shipped_config_and_relative_paths(tmp_path):
     (tmp_path / "sub" / "mine.yaml").write_text("base: demo\nsteps: 5\noptim:\n  lr_vertices: 1e-3\n")
     (tmp_path / "top.yaml").write_text("base: sub/mine.yaml\nseed: 9\n")
     config = load_config("fit", tmp_path / "top.yaml", ["loss.mask=2"])
-    # top.yaml, then sub/mine.yaml, then demo.yaml (name, lr_texture), then fit.yaml (loss.image), then the override
-    assert (config["seed"], config["steps"], config["optim"]["lr_vertices"]) == (9, 5, 0.001)
-    assert (config["name"], config["views"]["sigmainv"], config["loss"]["image"]) == ("demo", 20000.0, 0.1)
-    assert config["loss"]["mask"] == 2.0
+    # the override, then top.yaml, then sub/mine.yaml, then demo.yaml, then fit.yaml
+    expected = {**_expected("demo"), "seed": 9, "steps": 5, "optim.lr_vertices": 0.001, "loss.mask": 2.0}
+    assert _flat(config) == expected
+    assert expected["name"] == _raw_shipped("demo")[0]["name"] != _raw_shipped("fit")[0]["name"]
     assert "base" not in config
 
 
@@ -142,7 +181,7 @@ def test_a_user_yaml_without_base_sets_keys_on_the_recipe_defaults(tmp_path):
     (tmp_path / "a.yaml").write_text("steps: 3\n")
     (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n")
     config = load_config("reconstruct", tmp_path / "b.yaml")
-    assert (config["steps"], config["name"], config["optim"]["lr"]) == (3, "b", 3.0e-4)  # the shipped reconstruct default
+    assert _flat(config) == {**_expected("reconstruct"), "steps": 3, "name": "b"}
 
 
 def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
@@ -157,7 +196,7 @@ def test_a_base_cycle_is_refused_naming_the_files(tmp_path):
 
 
 @pytest.mark.parametrize("base, message", [
-    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, reconstruct\)"),
+    ("nope", r"unknown shipped config 'nope' \(known: demo, fit, kaolin-tutorial, reconstruct\)"),
     ("missing.yaml", r"missing\.yaml: config file not found"),
     ("3", r"'base' must name a shipped config"),
     ("''", r"'base' must name a shipped config"),
@@ -171,7 +210,7 @@ def test_a_bad_base_is_refused_naming_the_file(tmp_path, base, message):
 
 
 def test_a_config_of_another_recipe_is_refused_with_the_right_ones_named(tmp_path):
-    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit\)"):
+    with pytest.raises(ConfigError, match=r"'reconstruct' recipe, not a config of 'fit' \(configs of 'fit': demo, fit, kaolin-tutorial\)"):
         load_config("fit", ROOT / "configs" / "reconstruct.yaml")
     (tmp_path / "user.yaml").write_text("base: fit\n")
     with pytest.raises(ConfigError, match=rf"{tmp_path / 'user.yaml'}: starts from .*fit\.yaml: .*'reconstruct'"):
@@ -183,7 +222,7 @@ _TINY = ["--steps", "1", "--device", "cpu", "views.image_size=16", "template.sub
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["fit", "demo"])
+@pytest.mark.parametrize("name", FIT_CONFIGS)
 def test_fit_starts_with_each_shipped_fit_config(tmp_path, capsys, name):
     from kaolin_pipeline.cli import main
 
@@ -199,4 +238,4 @@ def test_fit_with_the_reconstruct_config_exits_2_with_one_line(capsys):
 
     assert main(["fit", "synthetic:blob", "--config", str(ROOT / "configs" / "reconstruct.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "configs of 'fit': demo, fit" in err[0]
+    assert len(err) == 1 and "configs of 'fit': demo, fit, kaolin-tutorial" in err[0] and "reconstruct.yaml" in err[0]

@@ -125,6 +125,13 @@ def test_other_settings_rerender_and_drop_stale_views(tmp_path):
     assert not (out / "4_metadata.json").exists()
 
 
+def test_files_differing_only_by_extension_get_their_own_subfolders(tmp_path):
+    mesh = make_shape("cube", torch.Generator().manual_seed(0))
+    for name in ("chair.obj", "chair.ply", "table.obj"):
+        save_mesh(tmp_path / "in" / name, mesh)
+    assert [e.subfolder for e in shape_entries(str(tmp_path / "in"))] == ["chair_obj", "chair_ply", "table"]
+
+
 def test_dataset_sources_name_one_subfolder_per_shape(tmp_path):
     shapenet = tmp_path / "ShapeNetCore.v1"
     for model in ("m1", "m2"):

@@ -61,6 +61,18 @@ def test_a_convex_polytope_counts_zero_against_itself_and_its_sphere():
                                        torch.tensor(sphere.faces))) == 0
 
 
+def test_a_rounded_copy_of_a_sharp_rim_is_not_folded():
+    """A cone's rim (side and base meet at more than 90°) rounded off by a dilation: correct
+    orientation everywhere, though some rim faces point away from the nearest side's normal."""
+    cone = trimesh.creation.cone(radius=0.6, height=0.8, sections=48)
+    ball = trimesh.creation.icosphere(1).vertices * 0.04
+    dilated = trimesh.convex.convex_hull((cone.vertices[:, None, :] + ball[None]).reshape(-1, 3))
+    target = Mesh(torch.tensor(cone.vertices, dtype=torch.float32), torch.tensor(cone.faces))
+    rounded = Mesh(torch.tensor(dilated.vertices, dtype=torch.float32), torch.tensor(dilated.faces))
+    assert folded_faces(rounded, target, tolerance=0.0) > 0  # the nearest normal alone is fooled
+    assert folded_faces(rounded, target) == 0
+
+
 def test_a_vertex_dragged_across_its_neighbours_folds_the_faces_that_flip():
     """Dragging one vertex of a sphere sideways past its ring flips some faces of its fan (a crease)."""
     coarse = trimesh.creation.icosphere(2)
@@ -151,3 +163,14 @@ def test_timelapse_holds_iteration_zero_and_the_last_in_the_targets_units(tmp_pa
     assert start.texture is not None and torch.allclose(start.texture, torch.full_like(start.texture, 0.5), atol=1 / 255)
     last = reader.mesh("fit", 0, 5)
     assert (last.vertices - template).abs().max() > 1e-3
+
+
+def test_heldout_views_are_far_from_every_training_view():
+    preset = load_preset("default")
+    train = torch.nn.functional.normalize(preset_cameras(preset, "train").translation, dim=-1)
+    heldout = torch.nn.functional.normalize(preset_cameras(preset, "heldout").translation, dim=-1)
+    angles = torch.rad2deg(torch.arccos((heldout @ train.T).clamp(-1, 1)))
+    assert angles.min() > 20.0
+    views = preset["views"]
+    assert not set(views["heldout"]["azimuth"]) & set(views["train"]["azimuth"])
+    assert not set(views["heldout"]["elevation"]) & set(views["train"]["elevation"])

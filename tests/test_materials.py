@@ -73,10 +73,12 @@ def test_obj_reads_usemtl_groups_and_mtl_fields_written_by_hand(tmp_path):
         "f 1/1 2/2 3/3\nusemtl Wood Grain\nf 1/1 3/3 4/4\nusemtl plain\nf 1/1 2/2 3/3 4/4\n"
         "usemtl Wood Grain\nf 2/2 3/3 4/4\n")
     mesh = load_mesh(tmp_path / "scene.obj")
-    # first use order: Wood Grain, plain; the face before any usemtl is unassigned; the quad is 2 triangles
-    assert [m.material_name for m in mesh.materials] == ["Wood Grain", "plain"]
+    # every material of the library sorted by name, as Kaolin lists them; the face before any usemtl is
+    # unassigned; the quad is 2 triangles
+    assert [m.material_name for m in mesh.materials] == ["Wood Grain", "plain", "unused"]
     assert mesh.material_assignments.tolist() == [-1, 0, 1, 1, 0]
-    wood, plain = mesh.materials
+    wood, plain, unused = mesh.materials
+    assert unused.diffuse_color.tolist() == [0.0, 1.0, 0.0]
     assert plain.diffuse_color.tolist() == pytest.approx([0.1, 0.2, 0.3])
     assert plain.specular_color.tolist() == pytest.approx([0.5] * 3) and not plain.is_specular_workflow
     assert plain.roughness_value.tolist() == [0.25] and plain.opacity_value.tolist() == [0.5]
@@ -496,3 +498,61 @@ def test_usd_merges_every_mesh_prim_with_its_transform_and_material_like_kaolin(
 
     only = usd.import_mesh(path, prim_path="/World/b/shape")
     assert only.vertices[:, 0].tolist() == [5, 6, 5] and only.materials is None
+
+
+def test_final_assets_and_info_keep_the_materials(tmp_path):
+    from kaolin_pipeline.export.assets import export_assets
+    from kaolin_pipeline.io.describe import describe_file
+
+    mesh = two_material_mesh()
+    written = export_assets(mesh, tmp_path, formats=("obj", "glb", "usd", "ply"))
+    for fmt in ("obj", "glb", "usd"):
+        loaded = load_mesh(written[fmt])
+        assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1], fmt
+        assert [m.material_name for m in loaded.materials] == ["red_paint", "wood"], fmt
+        assert torch.equal(loaded.materials[1].diffuse_texture, mesh.materials[1].diffuse_texture), fmt
+    assert load_mesh(written["ply"]).materials is None
+    text = describe_file(written["obj"])
+    assert "material 0 red_paint: 2 faces; diffuse_color, specular_color, roughness_value" in text
+    assert "material 1 wood: 2 faces; diffuse_color, diffuse_texture, metallic_value, opacity_value" in text
+
+
+def test_usd_material_names_that_become_the_same_prim_name_stay_two_materials(tmp_path):
+    mesh = two_material_mesh()
+    mesh.materials[0].material_name, mesh.materials[1].material_name = "paint-1", "paint.1"
+    save_mesh(tmp_path / "same.usda", mesh)
+    loaded = load_mesh(tmp_path / "same.usda")
+    assert [m.material_name for m in loaded.materials] == ["paint_1", "paint_1_1"]
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
+    assert loaded.materials[1].diffuse_texture is not None and loaded.materials[0].diffuse_texture is None
+
+
+def test_usd_materials_are_listed_in_prim_path_order(tmp_path):
+    mesh = two_material_mesh()
+    mesh.materials = mesh.materials[::-1]  # "wood" first, "red_paint" second
+    mesh.material_assignments = torch.tensor([1, 1, 0, 0, -1])
+    save_mesh(tmp_path / "order.usda", mesh)
+    loaded = load_mesh(tmp_path / "order.usda")
+    assert [m.material_name for m in loaded.materials] == ["red_paint", "wood"]
+    assert loaded.material_assignments.tolist() == [0, 0, 1, 1, -1]
+
+
+def test_obj_writes_a_texture_shared_by_materials_once_and_reads_it_back_shared(tmp_path):
+    mesh = two_material_mesh()
+    mesh.materials[0].diffuse_texture = mesh.materials[1].diffuse_texture
+    save_mesh(tmp_path / "shared.obj", mesh)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["shared_0_diffuse.png"]
+    loaded = load_mesh(tmp_path / "shared.obj")
+    assert loaded.materials[0].diffuse_texture is loaded.materials[1].diffuse_texture
+
+
+def test_obj_missing_texture_image_warns_and_corrupt_one_raises_naming_it(tmp_path):
+    (tmp_path / "a.mtl").write_text("newmtl m\nKd 0.5 0.25 1\nmap_Kd gone.png\n")
+    (tmp_path / "a.obj").write_text("mtllib a.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\n"
+                                    "usemtl m\nf 1/1 2/2 3/3\n")
+    with pytest.warns(UserWarning, match="gone.png not found"):
+        mesh = load_mesh(tmp_path / "a.obj")
+    assert mesh.materials[0].diffuse_texture is None and mesh.materials[0].diffuse_color.tolist() == [0.5, 0.25, 1.0]
+    (tmp_path / "gone.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(LoadError, match="gone.png"):
+        load_mesh(tmp_path / "a.obj")

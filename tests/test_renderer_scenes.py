@@ -1,6 +1,7 @@
 """DIBRenderer on scenes users meet: the near plane, perspective-correct interpolation, lights with
 mesh lists, inputs on the wrong device, and the number of host synchronisations per call."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import torch
 import trimesh
 
 from kaolin_pipeline.errors import RenderError
-from kaolin_pipeline.ops.mesh import face_normals
+from kaolin_pipeline.io.render import camera_from_transform
 from kaolin_pipeline.render.binning import grid_layout, host_ints, pixel_boxes
 from kaolin_pipeline.render.camera import generate_perspective_projection, generate_rotate_translate_matrices
 from kaolin_pipeline.render.host_reads import HostReadCounter
@@ -16,7 +17,7 @@ from kaolin_pipeline.render.lighting import SH_BAND0, DirectionalLight
 from kaolin_pipeline.render.rasterize import prepare_vertices
 from kaolin_pipeline.render.renderer import Cameras, DIBRenderer, look_at_cameras
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.train.views import camera_from_transform, render_views
+from kaolin_pipeline.train.views import render_views
 
 FOVY = 60.0
 
@@ -284,3 +285,36 @@ def test_host_synchronisations_do_not_grow_with_chunks_mesh_or_image_size():
         assert counter.by_op == reference.by_op, (subdivisions, size, max_pairs, counter.by_op)
         if max_pairs < 100:
             assert chunks > 5 * few  # the tiny max_pairs really cuts the work into many chunks
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_renderer_matches_cpu_and_waits_for_the_device_a_fixed_number_of_times():
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.8)
+    vertices, faces = torch.tensor(sphere.vertices, dtype=torch.float32), torch.tensor(sphere.faces)
+    colors = torch.rand(len(vertices), 3, generator=torch.Generator().manual_seed(0))
+    lights = torch.rand(3, 9, generator=torch.Generator().manual_seed(1))
+    cameras = look_at_cameras([0.0, 90.0, 200.0], 20.0, 3.0, 40.0)
+    expected = DIBRenderer(48, shading="smooth")(vertices, faces, cameras, vertex_colors=colors, lights=lights)
+    inputs = [t.cuda() for t in (vertices, faces, colors, lights)]
+    cuda_cameras = cameras.to("cuda")
+    waits = []
+    for max_pairs in (1 << 20, 64):
+        renderer = DIBRenderer(48, shading="smooth", max_pairs=max_pairs).cuda()
+        moving = inputs[0].clone().requires_grad_(True)
+        torch.cuda.synchronize()
+        # PyTorch's own sync debug mode warns at every operation that makes the host wait for the GPU.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                out = renderer(moving, inputs[1], cuda_cameras, vertex_colors=inputs[2], lights=inputs[3])
+                (out["image"].sum() + out["soft_mask"].sum()).backward()
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+        waits.append(sum("synchroniz" in str(warning.message).lower() for warning in caught))
+        assert moving.grad.abs().sum() > 0
+        same = out["face_idx"].cpu() == expected["face_idx"]
+        assert same.float().mean() > 0.999
+        assert torch.allclose(out["image"].detach().cpu()[same], expected["image"][same], atol=1e-4)
+        assert torch.allclose(out["soft_mask"].detach().cpu(), expected["soft_mask"], atol=1e-3)
+    assert waits[0] == waits[1] and 0 < waits[0] <= 8, waits

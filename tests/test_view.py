@@ -19,7 +19,7 @@ from kaolin_pipeline.cli import main
 from kaolin_pipeline.errors import ConfigError, LoadError
 from kaolin_pipeline.export.timelapse import Timelapse
 from kaolin_pipeline.io import save_pointcloud
-from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.structures import Mesh, PBRMaterial, PointCloud, VoxelGrid
 from kaolin_pipeline import visualize
 from kaolin_pipeline.datasets import SyntheticShapes
 from kaolin_pipeline.visualize import dataset as dataset_module
@@ -29,6 +29,7 @@ from kaolin_pipeline.visualize.page import three_script
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, scene_of_shapes
 from kaolin_pipeline.visualize.serve import make_server
 from kaolin_pipeline.visualize.sources import scene_of_timelapse
+from kaolin_pipeline.visualize import view as view_module
 from kaolin_pipeline.visualize.view import classify, write_view
 from test_report import FACES, VERTICES, make_run, page_scene
 
@@ -51,7 +52,24 @@ def hand_made_log(log_dir):
     stage.SetStartTimeCode(HAND_TIMES[0])
     stage.SetEndTimeCode(HAND_TIMES[-1])
     stage.GetRootLayer().Save()
+    for kind, prototype in (("pointcloud", UsdGeom.Sphere), ("voxelgrid", UsdGeom.Cube)):  # PointInstancers
+        stage = Usd.Stage.CreateNew(str(log_dir / "hand" / f"{kind}_0.usd"))
+        instancer = UsdGeom.PointInstancer.Define(stage, f"/{kind}_0")
+        stage.SetDefaultPrim(instancer.GetPrim())
+        instancer.GetPrototypesRel().AddTarget(prototype.Define(stage, f"/{kind}_0/prototypes/shape").GetPath())
+        for time in HAND_TIMES:
+            positions = hand_positions(kind, time)
+            instancer.GetPositionsAttr().Set(Vt.Vec3fArray([Gf.Vec3f(*p) for p in positions.tolist()]), time)
+            instancer.GetProtoIndicesAttr().Set(Vt.IntArray([0] * len(positions)), time)
+        stage.GetRootLayer().Save()
     return log_dir
+
+
+def hand_positions(kind: str, time: int) -> np.ndarray:
+    """Instancer positions of the hand-made log: 10 points on a line, or a 2 x (2 + time) slab of voxel indices."""
+    if kind == "pointcloud":
+        return np.stack([np.arange(10) * 0.1 * (1 + time), np.zeros(10), np.zeros(10)], 1)
+    return np.array([[i, j, 0] for i in range(2) for j in range(2 + time)], dtype=float)
 
 
 # ---------------------------------------------------------------------- encodings
@@ -134,14 +152,26 @@ def test_textures_are_shared_and_topology_changes_are_kept():
     changed = make_item([Mesh(VERTICES, FACES), Mesh(VERTICES, FACES[:2])], [0, 1], TexturePool())
     assert "faces" not in changed
     np.testing.assert_array_equal(decode(changed["frames"][1]["faces"]), FACES[:2].numpy())
+    materials = [PBRMaterial(diffuse_color=torch.tensor([0.2, 0.4, 0.6])), PBRMaterial(diffuse_texture=texture),
+                 PBRMaterial()]
+    several = make_item([Mesh(VERTICES, FACES, uvs=uvs, face_uvs_idx=FACES, materials=materials,
+                              material_assignments=torch.tensor([1, -1, 0, 2]))], [0], pool)
+    assert several["frames"][0]["materials"] == [{"color": pytest.approx([0.2, 0.4, 0.6])}, {"texture": 0}, {}]
+    np.testing.assert_array_equal(decode(several["material_assignments"]), [[2], [0], [1], [3]])  # index + 1
     with pytest.raises(ConfigError, match="one kind"):
         make_item([Mesh(VERTICES, FACES), PointCloud(VERTICES)], [0, 1], TexturePool())
 
 
 def test_hand_made_time_samples_and_timelapse_logs_read_alike(tmp_path):
     scene = scene_of_timelapse(hand_made_log(tmp_path / "kaolin"), progress=False)
-    (item,) = scene["items"]
+    item, cloud, grid = scene["items"]
     assert (item["category"], item["kind"], item["id"], item["iterations"]) == ("hand", "mesh", 0, HAND_TIMES)
+    assert (cloud["kind"], cloud["iterations"], grid["kind"], grid["iterations"]) == (
+        "pointcloud", HAND_TIMES, "voxelgrid", HAND_TIMES)
+    for time, frame in zip(HAND_TIMES, cloud["frames"]):
+        expected = hand_positions("pointcloud", time)
+        assert np.all(np.abs(decode(frame["positions"]) - expected) <= quantization_step(frame["positions"]) / 2 + 1e-6)
+    assert [frame["indices"]["shape"][0] for frame in grid["frames"]] == [2 * (2 + t) for t in HAND_TIMES]
     for time, frame in zip(HAND_TIMES, item["frames"]):
         step = quantization_step(frame["positions"])
         assert np.all(np.abs(decode(frame["positions"]) - VERTICES.numpy() * (1 + time)) <= step / 2 + 1e-6)
@@ -168,7 +198,7 @@ def test_classify_paths(tmp_path):
         classify(str(tmp_path / "nowhere"))
 
 
-def test_view_cli_on_files_and_errors(tmp_path, capsys):
+def test_view_cli_on_files_and_errors(tmp_path, capsys, monkeypatch):
     cloud = tmp_path / "cloud.ply"
     save_pointcloud(cloud, PointCloud(VERTICES))
     out = tmp_path / "page.html"
@@ -177,6 +207,11 @@ def test_view_cli_on_files_and_errors(tmp_path, capsys):
     (item,) = page_scene(out.read_text())["items"]
     assert item["kind"] == "pointcloud"  # a face-less .ply falls back to the point-cloud reader
     np.testing.assert_allclose(decode(item["frames"][0]["positions"]), VERTICES.numpy(), atol=1e-6)
+    opened = []
+    monkeypatch.setattr(view_module.webbrowser, "open", opened.append)
+    assert main(["view", str(cloud), "--out", str(out)]) == 0
+    assert opened == [out.resolve().as_uri()]
+    capsys.readouterr()
     (tmp_path / "notes.txt").write_text("hello")
     for path, words in [(tmp_path / "notes.txt", "cannot view a .txt file"), (tmp_path / "gone", "no such file")]:
         assert main(["view", str(path), "--no-browser"]) == 2
@@ -193,17 +228,29 @@ def test_dataset_thumbnails_are_cached_and_inlining_has_a_budget(tmp_path):
         calls.append(mesh.num_faces)
         return dataset_module.render_thumbnail(mesh, size=16)
 
-    scene = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", progress=False, thumbnailer=thumbnailer)
+    scene, parts = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", progress=False,
+                                                   thumbnailer=thumbnailer)
     assert len(calls) == 5
     data = scene["dataset"]
     assert sorted(i for c in data["categories"] for i in c["shapes"]) == list(range(5))
-    assert [s["item"] for s in data["shapes"]] == list(range(5)) and data["shapes"][1]["path"] == "synthetic://cube/0/1"
-    again = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", inline_mb=0, progress=False,
-                                            thumbnailer=thumbnailer)
+    assert [s["inline"] for s in data["shapes"]] == [True] * 5 and sorted(parts) == list(range(5))
+    assert data["shapes"][1]["path"] == "synthetic://cube/0/1" and scene["items"] == []
+    expected = SyntheticShapes(5)[1]["vertices"].double().numpy()
+    positions = parts[1]["item"]["frames"][0]["positions"]
+    assert np.all(np.abs(decode(positions) - expected) <= quantization_step(positions) / 2 + 1e-6)
+    again, no_parts = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", inline_mb=0, progress=False,
+                                                      thumbnailer=thumbnailer)
     assert len(calls) == 5  # every thumbnail came from the cache
-    assert again["dataset"]["thumbnails"] == data["thumbnails"] and again["items"] == []
-    assert [s["item"] for s in again["dataset"]["shapes"]] == [None] * 5
+    assert again["dataset"]["thumbnails"] == data["thumbnails"] and no_parts == {}
+    assert [s["inline"] for s in again["dataset"]["shapes"]] == [False] * 5
     assert again["dataset"]["shapes"][2]["stats"]["faces"] == data["shapes"][2]["stats"]["faces"]
+    one_part = len(json.dumps(parts[0])) / 2 ** 20
+    _, some = dataset_module.scene_of_dataset("synthetic:5", tmp_path / "cache", inline_mb=2.5 * one_part,
+                                              progress=False, thumbnailer=thumbnailer)
+    assert 1 <= len(some) <= 3 and sorted(some) == list(range(len(some)))  # the budget inlines shapes in order
+    page = write_view("synthetic:5", out=tmp_path / "page.html", cache_dir=tmp_path / "cache", progress=False)
+    blocks = re.findall(r'<script type="application/json" id="kp-shape-([0-9]+)">', page.read_text())
+    assert blocks == ["0", "1", "2", "3", "4"]
 
 
 def test_serve_answers_page_and_shapes(tmp_path):

@@ -117,7 +117,7 @@ def test_point_clouds_and_voxel_grids_are_drawn(browser, log_page, kind):
 
 def test_texture_is_upright_and_vertex_colors_show(browser, tmp_path):
     """A quad facing +z with uv (0, 0) at its bottom-left and a texture red on its top rows (row 0 = top)."""
-    from kaolin_pipeline.structures import Mesh
+    from kaolin_pipeline.structures import Mesh, PBRMaterial
     from kaolin_pipeline.visualize.notebook import show
 
     vertices = torch.tensor([[-1.0, -1.0, 0.0], [1.0, -1.0, 0.0], [1.0, 1.0, 0.0], [-1.0, 1.0, 0.0]])
@@ -127,13 +127,18 @@ def test_texture_is_upright_and_vertex_colors_show(browser, tmp_path):
     texture[0, :4] = 1.0  # top half red
     texture[2, 4:] = 1.0  # bottom half blue
     colors = torch.tensor([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+    # two materials: face 0 (below the diagonal (-1, -1)-(1, 1)) a green colour, face 1 (above it) a blue texture
+    materials = [PBRMaterial(diffuse_color=torch.tensor([0.0, 0.8, 0.0])),
+                 PBRMaterial(diffuse_texture=torch.tensor([0.0, 0.0, 1.0])[:, None, None].expand(3, 4, 4).clone())]
     page = tmp_path / "quad.html"
-    show([Mesh(vertices, faces, uvs=uvs, face_uvs_idx=faces, texture=texture), Mesh(vertices, faces, vertex_colors=colors)],
-         names=["textured", "coloured"]).save(page)
-    for category, top, bottom in [("textured", 0, 2), ("coloured", 1, 0)]:
+    show([Mesh(vertices, faces, uvs=uvs, face_uvs_idx=faces, texture=texture), Mesh(vertices, faces, vertex_colors=colors),
+          Mesh(vertices, faces, uvs=uvs, face_uvs_idx=faces, materials=materials,
+               material_assignments=torch.tensor([0, 1]))],
+         names=["textured", "coloured", "materials"]).save(page)
+    for category, top, bottom in [("textured", 0, 2), ("coloured", 1, 0), ("materials", 2, 1)]:
         pixels = _canvas(browser, page, f"#category={category}&azimuth=0&elevation=0&distance=2.5").astype(int)
-        middle = pixels.shape[1] // 2
-        upper, lower = pixels[pixels.shape[0] // 2 - 60, middle], pixels[pixels.shape[0] // 2 + 60, middle]
+        row, column = pixels.shape[0] // 2, pixels.shape[1] // 2
+        upper, lower = pixels[row - 60, column - 30], pixels[row + 60, column + 30]
         assert upper.argmax() == top and lower.argmax() == bottom, (category, upper, lower)
 
 
@@ -173,6 +178,28 @@ def test_dataset_grid_opens_a_shape_in_3d(browser, tmp_path):
     assert object_fraction(browser.screenshot(session, "#kp-canvas")) > 0.05
     assert "synthetic://cube/0/9" in browser.evaluate(session, "document.getElementById('kp-info').textContent")
     assert browser.errors() == []
+
+
+def test_served_dataset_loads_shapes_on_demand(browser, tmp_path):
+    import threading
+
+    from kaolin_pipeline.visualize.serve import make_server
+
+    page = write_view("synthetic:4", out=tmp_path / "dataset.html", cache_dir=tmp_path / "cache", inline_mb=0,
+                      progress=False)
+    assert 'id="kp-shape-' not in page.read_text()
+    server = make_server(page, "synthetic:4")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.events.clear()
+        session = open_viewer(browser, f"http://127.0.0.1:{server.server_address[1]}/#dataset_category=torus&shape=2")
+        assert browser.evaluate(session, "window.kpViewer.state().shape") == 2
+        assert object_fraction(browser.screenshot(session, "#kp-canvas")) > 0.05
+        assert any(url.endswith("/shape/2") for url in browser.requested_urls())
+        assert browser.errors() == []
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_jupyter_output_renders_the_viewer(browser, tmp_path):

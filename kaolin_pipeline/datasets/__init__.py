@@ -1,7 +1,8 @@
 """Datasets: procedural shapes, mesh folders (ShapeNetCore, ModelNet), transforms, batching, caching.
 
 Items are dicts with ``vertices (V, 3)``, ``faces (F, 3)``, optional ``uvs``, ``face_uvs_idx``,
-``vertex_colors``, ``texture``, plus ``category`` and ``path`` (see :mod:`.collate`).
+``vertex_colors``, ``texture``, ``materials`` + ``material_assignments``, plus ``category`` and
+``path`` (see :mod:`.collate`).
 File readers and writers live in :mod:`kaolin_pipeline.io`; this package holds collections of shapes.
 """
 from kaolin_pipeline.datasets.cache import CachedDataset, ItemCache

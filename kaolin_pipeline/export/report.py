@@ -21,7 +21,6 @@ import json
 import os
 import re
 import warnings
-import webbrowser
 from pathlib import Path
 from typing import Optional, Union
 
@@ -128,11 +127,10 @@ def _target_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Opti
     target = config.get("target") if isinstance(config, dict) else None
     if not isinstance(target, str) or Path(target).is_dir():
         return None  # no target mesh: a reconstruction run, or a folder of target images
-    from kaolin_pipeline.train.fit import load_target_mesh  # the recipe's own placement of its target
+    from kaolin_pipeline.train.fit import read_target_mesh  # in its own units, like fit's exports
 
     try:
-        mesh = load_target_mesh(target, float(config.get("views", {}).get("target_scale", 1.0)),
-                                int(config.get("seed", 0)))
+        mesh = read_target_mesh(target, int(config.get("seed", 0)))
     except (PipelineError, ValueError, TypeError, AttributeError) as exc:
         notes.append(f"Target left out: {target}: {exc}")
         return None
@@ -261,10 +259,3 @@ def write_report(run_dir: PathLike, frame_renderer=None, turntable_frames: int =
         handle.write(render_page(scene, "training", sections))
     return path
 
-
-def view_run(run_dir: PathLike, open_browser: bool = True) -> Path:
-    """(Re)write the run page and open it in the default web browser; returns its path."""
-    path = write_report(run_dir, progress=True)
-    if open_browser:
-        webbrowser.open(path.resolve().as_uri())
-    return path

@@ -56,7 +56,11 @@ def describe_file(path: str | Path) -> str:
         if kind == "mesh":
             lines += [f"  vertices  {data.num_vertices}", f"  faces     {data.num_faces}",
                       f"  bbox      {_bbox(data.vertices)}"]
-            fields = ["uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture"]
+            fields = ["uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture", "material_assignments"]
+            for index, material in enumerate(data.materials or []):
+                parts = [name for name in material.as_dict() if name not in ("material_name", "is_specular_workflow")]
+                lines.append(f"  material {index} {material.material_name or '(unnamed)'}: "
+                             f"{int((data.material_assignments == index).sum())} faces; {', '.join(parts) or 'no values'}")
         elif kind == "point cloud":
             lines += [f"  points    {data.num_points}", f"  bbox      {_bbox(data.points)}"]
             fields = ["normals", "colors"]

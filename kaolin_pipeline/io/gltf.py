@@ -40,7 +40,7 @@ import torch
 from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
 from kaolin_pipeline.io.textures import from_file_values, image_to_texture, shared_diffuse_texture, texture_to_image, \
     to_file_values
-from kaolin_pipeline.io.trimesh_formats import material_image, split_by_uv, write_with_trimesh
+from kaolin_pipeline.io.trimesh_formats import has_stored_normals, material_image, split_by_uv, write_with_trimesh
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError, SaveError
 
@@ -91,7 +91,7 @@ def _merge_parts(parts: list, path: Path) -> Mesh:
         visual = geometry.visual
         uv = getattr(visual, "uv", None) if visual.kind == "texture" else None
         uvs.append(None if uv is None or len(uv) != len(geometry.vertices) else np.asarray(uv, dtype=np.float64))
-        if "vertex_normals" in geometry._cache:  # stored in the file (trimesh computes them lazily otherwise)
+        if has_stored_normals(geometry):
             moved = geometry.vertex_normals @ np.linalg.inv(linear)
             normals.append(moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12))
         else:

@@ -117,8 +117,10 @@ def material_names(materials: list[PBRMaterial]) -> list[str]:
 
 
 def write_mtl(path: Path, materials: list[PBRMaterial], names: list[str]) -> None:
-    """Write ``materials`` as the MTL file ``path`` and their textures as ``<stem>_<i>_<kind>.png`` beside it."""
+    """Write ``materials`` as the MTL file ``path`` and their textures as ``<stem>_<i>_<kind>.png`` beside it
+    (``i``: the first material using that texture tensor)."""
     lines = ["# written by kaolin_pipeline"]
+    written: dict[tuple[int, str], str] = {}  # a texture tensor shared by materials is one file
     for index, (material, name) in enumerate(zip(materials, names)):
         lines += ["", f"newmtl {name}"]
         for field, key in _WRITTEN_VALUES.items():
@@ -128,8 +130,10 @@ def write_mtl(path: Path, materials: list[PBRMaterial], names: list[str]) -> Non
         for field, (key, kind) in _WRITTEN_MAPS.items():
             texture = getattr(material, field)
             if texture is not None:
-                file_name = f"{path.stem}_{index}_{kind}.png"
-                write_texture_png(to_file_values(field, texture.detach()), path.parent / file_name)
-                lines.append(f"{key} {file_name}")
+                file_key = (id(texture), field)
+                if file_key not in written:
+                    written[file_key] = f"{path.stem}_{index}_{kind}.png"
+                    write_texture_png(to_file_values(field, texture.detach()), path.parent / written[file_key])
+                lines.append(f"{key} {written[file_key]}")
     with atomic_path(path) as temp:
         temp.write_text("\n".join(lines) + "\n", encoding="utf-8")

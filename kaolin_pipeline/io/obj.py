@@ -6,11 +6,15 @@ stored** (origin at the bottom-left of the image, v up), indexed per corner by
 ``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
 the file's winding (counter-clockwise seen from outside). ``v x y z r g b`` lines give
 ``vertex_colors (V, 3)``; ``vn`` normals become ``vertex_normals (V, 3)`` when every vertex
-has one normal throughout. ``mtllib``/``usemtl`` and the MTL's ``map_Kd`` give the diffuse
-``texture (3, H, W)`` (row 0 = top of the image). OBJ has no units.
+has one normal throughout. Materials (when faces use ``usemtl``): every material of the ``mtllib``
+files (read by :mod:`.mtl`; texture maps only when the faces have UVs) sorted by name, as Kaolin
+lists them, and ``material_assignments (F,)`` (-1 before any ``usemtl``); when
+every face uses one diffuse texture it is also ``texture (3, H, W)`` (row 0 = top of the image).
+A missing library, material or image is a warning, not an error. OBJ has no units.
 
-Writing: ``v [r g b]`` / ``vt`` / ``vn`` / ``f v/vt/vn`` lines; a textured mesh also gets
-``<stem>.mtl`` and ``<stem>.png`` next to the file.
+Writing: ``v [r g b]`` / ``vt`` / ``vn`` / ``f v/vt/vn`` lines in face order, a ``usemtl`` line
+where the material changes, and ``<stem>.mtl`` with one PNG per material texture next to the
+file; a mesh with only ``texture`` gets one material using ``<stem>.png``.
 
 Parsed here (not by trimesh, which splits vertices at UV seams) to keep Kaolin's layout.
 Files whose element lines are all in plain form and whose faces all share one corner
@@ -357,9 +361,9 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
                    ) -> tuple[Optional[list[PBRMaterial]], Optional[torch.Tensor]]:
     """``(materials, material_assignments (F,))`` of the OBJ's faces, or ``(None, None)`` without ``usemtl``.
 
-    Materials are listed in the order faces first use them; faces before any ``usemtl`` get -1.
-    A library or material that cannot be found is reported with a warning (the material keeps
-    its name only); texture maps are read only ``with_textures``.
+    As Kaolin's ``import_mesh(with_materials=True)``: every material of the libraries, plus any
+    name used but not defined (a warning; the material keeps its name only), sorted by name;
+    faces before any ``usemtl`` get -1. Texture maps are read only ``with_textures``.
     """
     used = list(dict.fromkeys(name for name in content.face_materials if name is not None))
     if not used:
@@ -374,9 +378,10 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     missing = [name for name in used if name not in library]
     if missing and library:
         warnings.warn(f"{path}: material(s) {', '.join(missing)} not defined in its material libraries")
+    names = sorted(set(library) | set(used))
     images: dict = {}
-    materials = [to_pbr_material(name, library.get(name, {}), path, with_textures, images) for name in used]
-    index = {name: i for i, name in enumerate(used)}
+    materials = [to_pbr_material(name, library.get(name, {}), path, with_textures, images) for name in names]
+    index = {name: i for i, name in enumerate(names)}
     assignments = torch.tensor([-1 if name is None else index[name] for name in content.face_materials],
                                dtype=torch.int64)
     return materials, assignments

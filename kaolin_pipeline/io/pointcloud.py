@@ -167,11 +167,10 @@ def _read_ply(path: Path) -> PointCloud:
 
 
 def _read_open3d(path: Path, ext: str) -> PointCloud:
-    o3d = import_open3d()
-
-    with reading(path, f"{ext[1:].upper()} point cloud"), o3d.utility.VerbosityContextManager(
-        o3d.utility.VerbosityLevel.Error
-    ):
+    what = f"{ext[1:].upper()} point cloud"
+    with reading(path, what):  # open3d failing to import is named with the file
+        o3d = import_open3d()
+    with reading(path, what), o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
         pcd = o3d.io.read_point_cloud(
             str(path), format=ext[1:], remove_nan_points=False, remove_infinite_points=False
         )

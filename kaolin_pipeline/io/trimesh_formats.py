@@ -58,8 +58,7 @@ def _mesh_from_trimesh(tm, source: Path) -> Mesh:
     """Convert a ``trimesh.Trimesh`` (any visual kind) into a :class:`Mesh`."""
     faces = long_tensor(tm.faces.reshape(-1, 3))
     mesh = Mesh(vertices=float_tensor(tm.vertices.reshape(-1, 3)), faces=faces)
-    # trimesh computes normals lazily; only keep them when the file provided them.
-    if "vertex_normals" in tm._cache:
+    if has_stored_normals(tm):
         mesh.vertex_normals = float_tensor(tm.vertex_normals)
     visual = tm.visual
     if visual.kind == "vertex":
@@ -71,6 +70,15 @@ def _mesh_from_trimesh(tm, source: Path) -> Mesh:
         if image is not None:
             mesh.texture = image_to_texture(image)
     return mesh
+
+
+def has_stored_normals(tm) -> bool:
+    """Whether a freshly loaded ``trimesh.Trimesh`` holds vertex normals read from the file.
+
+    trimesh computes normals lazily, so only ones already in its cache came from the file. The
+    cache's plain dict is asked (``in tm._cache`` would first hash every array: 0.4 s at 1M faces).
+    """
+    return "vertex_normals" in tm._cache.cache
 
 
 def material_image(material):

@@ -20,6 +20,7 @@ from kaolin_pipeline.ops.mesh import (
     vertex_tangents,
 )
 from kaolin_pipeline.ops.mesh_distance import point_to_mesh_distance
+from kaolin_pipeline.ops.pointcloud import center_points
 from kaolin_pipeline.ops.metrics import (
     chamfer_distance,
     f_score,
@@ -37,6 +38,7 @@ __all__ = [
     "adjacency_matrix",
     "average_edge_length",
     "average_face_vertex_features",
+    "center_points",
     "chamfer_distance",
     "compute_vertex_normals",
     "edge_adjacent_faces",

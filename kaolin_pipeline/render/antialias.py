@@ -23,7 +23,7 @@ PIXELS_PER_PASS = 1 << 22
 def render_antialiased(mesh: Mesh, cameras: Cameras, image_size: Union[int, Sequence[int]],
                        supersample: int = 4, lights: Lights = None,
                        background: Sequence[float] = (0.0, 0.0, 0.0), shading: str = "smooth",
-                       texture_mode: str = "bilinear") -> dict:
+                       texture_mode: str = "bilinear", perspective_correct: bool = False) -> dict:
     """Render ``mesh`` from every camera with ``supersample``² samples per pixel.
 
     Args:
@@ -31,7 +31,8 @@ def render_antialiased(mesh: Mesh, cameras: Cameras, image_size: Union[int, Sequ
         cameras: N cameras.
         image_size: ``int`` (square) or ``(height, width)`` of the output.
         supersample: samples per pixel along each axis (box filter), ≥ 1.
-        lights, background, shading, texture_mode: as for :class:`DIBRenderer`.
+        lights, background, shading, texture_mode, perspective_correct: as for :class:`DIBRenderer`
+            (``perspective_correct=True`` makes textures and ``depth`` exact inside large faces).
 
     Returns:
         dict of ``image`` (N, H, W, 3) box-filtered colour over ``background``; ``alpha`` (N, H, W)
@@ -43,7 +44,8 @@ def render_antialiased(mesh: Mesh, cameras: Cameras, image_size: Union[int, Sequ
     if not isinstance(supersample, int) or supersample < 1:
         raise RenderError(f"render_antialiased: supersample must be a positive int, got {supersample!r}")
     height, width = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    options = dict(background=background, shading=shading, texture_mode=texture_mode)
+    options = dict(background=background, shading=shading, texture_mode=texture_mode,
+                   perspective_correct=perspective_correct)
     fine = DIBRenderer((height * supersample, width * supersample), **options).to(mesh.vertices.device)
     centre = DIBRenderer((height, width), **options).to(mesh.vertices.device)
     per_pass = max(1, PIXELS_PER_PASS // (height * width * supersample ** 2))

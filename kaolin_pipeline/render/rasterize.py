@@ -201,7 +201,8 @@ def _merge_nearest(best_depth: torch.Tensor, best_face: torch.Tensor, pixel: tor
     Returns the new ``(best_depth, best_face)``; shapes never depend on values.
     """
     batch_depth = torch.full_like(best_depth, -torch.inf).scatter_reduce_(0, pixel, depth, "amax")
-    on_top = (depth == batch_depth[pixel]) & (depth > -torch.inf)
+    # Where nothing covers a pixel, its cells are "on top" at -inf, but -inf never beats the winner so far.
+    on_top = depth == batch_depth[pixel]
     no_face = torch.iinfo(torch.long).max
     batch_face = torch.full_like(best_face, no_face).scatter_reduce_(
         0, pixel, torch.where(on_top, face, no_face), "amin")

@@ -229,17 +229,17 @@ class DIBRenderer(torch.nn.Module):
             if not isinstance(mesh, Mesh):
                 raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
             views = cameras[i] if pairwise else cameras
+            mesh_lights = _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise)
             if mesh.materials is not None:  # each face with its material; texture and vertex colours unused
                 outputs.append(self._render(mesh.vertices, mesh.faces, views, None, mesh.uvs, mesh.face_uvs_idx,
-                                            None, lights, False, soft_mask,
+                                            None, mesh_lights, False, soft_mask,
                                             (mesh.materials, mesh.material_assignments)))
                 continue
             textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
             outputs.append(self._render(
                 mesh.vertices, mesh.faces, views, mesh.vertex_colors,
                 mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None,
-                _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise), False, soft_mask))
+                mesh.texture if textured else None, mesh_lights, False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
@@ -392,6 +392,7 @@ def _lights_of_mesh(lights: Lights, index: int, num_meshes: int, num_views: int,
 
 
 def _rows_of_mesh(name: str, value, index: int, num_meshes: int, num_views: int, pairwise: bool):
+    """Rows of a per-camera or per-image light parameter (tensor or nested sequence) for mesh ``index``."""
     rows = len(value)
     if pairwise and rows == num_views:
         return value[index:index + 1]

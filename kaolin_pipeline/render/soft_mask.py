@@ -71,16 +71,18 @@ def _check_soft_mask_arguments(face_vertices_image: torch.Tensor, selected_face_
         raise RenderError(f"knum must be a positive int, got {knum!r}")
 
 
-def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
+def _first_faces_per_pixel(pair_key: torch.Tensor, knum: int,
                            total_faces: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Rank the (pixel, face) pairs of each pixel by face index.
+
+    Args:
+        pair_key: (K,) long ``pixel * total_faces + face`` of the pairs.
 
     Returns ``(pixel, face, kept)`` sorted by pixel then face; ``kept`` (K,) bool marks the pairs
     whose face is among the pixel's ``knum`` lowest face indices.
     """
-    # One int64 key orders by (pixel, face); it fits while (B*H*W + 1) * B*F < 2**63.
-    key, order = torch.sort(pixel * total_faces + face)
-    pixel, face = pixel[order], face[order]
+    key = torch.sort(pair_key).values
+    pixel, face = torch.div(key, total_faces, rounding_mode="floor"), key % total_faces
     first = torch.ones_like(key, dtype=torch.bool)
     first[1:] = pixel[1:] != pixel[:-1]
     position = torch.arange(key.numel(), device=key.device)
@@ -91,11 +93,12 @@ def _first_faces_per_pixel(pixel: torch.Tensor, face: torch.Tensor, knum: int,
 @torch.no_grad()
 def _candidate_pairs(face_vertices_image: torch.Tensor, background: torch.Tensor, height: int, width: int,
                      boxlen: float, valid_faces: Optional[torch.Tensor],
-                     max_pairs: int) -> tuple[torch.Tensor, torch.Tensor]:
+                     max_pairs: int) -> torch.Tensor:
     """Every (background pixel, face) pair whose face's enlarged box holds the pixel's centre.
 
-    Returns (K,) long tensors ``(pixel, face)`` of flattened indices, in no particular order; K is
-    an upper bound of the pairs, the unused entries having ``pixel = B * H * W`` (past the image).
+    Returns (K,) long keys ``pixel * B * F + face`` of flattened indices, in no particular order; K
+    is an upper bound of the pairs, the unused entries having ``pixel = B * H * W`` (past the image).
+    One int64 key fits while (B * H * W + 1) * B * F < 2**63.
     """
     batch_size, num_faces = face_vertices_image.shape[:2]
     num_pixels = background.numel()
@@ -110,9 +113,9 @@ def _candidate_pairs(face_vertices_image: torch.Tensor, background: torch.Tensor
     total, = layout.extra
     sorted_bound = bound[layout.order]
     offsets = sorted_bound.cumsum(0) - sorted_bound
+    total_faces = batch_size * num_faces
     # One slot past the end takes the writes of the cells that are not pairs.
-    pixel_out = torch.full((total + 1,), num_pixels, dtype=torch.long, device=background.device)
-    face_out = torch.zeros(total + 1, dtype=torch.long, device=background.device)
+    keys = torch.full((total + 1,), num_pixels * total_faces, dtype=torch.long, device=background.device)
     for start, stop, window_rows, window_cols in layout.chunks:
         grid = window_grid(layout.order[start:stop], boxes, window_rows, window_cols, num_faces, height, width,
                            face_vertices_image.dtype)
@@ -122,9 +125,8 @@ def _candidate_pairs(face_vertices_image: torch.Tensor, background: torch.Tensor
         keep = (grid.valid & in_box & on_background).reshape(-1)
         # Cells are face-major and each face keeps at most its bound: pairs land in the chunk's slots.
         slot = torch.where(keep, offsets[start] + keep.cumsum(0) - 1, total)
-        pixel_out.scatter_(0, slot, grid.pixel.reshape(-1))
-        face_out.scatter_(0, slot, grid.face[:, None, None].expand(grid.pixel.shape).reshape(-1))
-    return pixel_out[:total], face_out[:total]
+        keys.scatter_(0, slot, (grid.pixel * total_faces + grid.face[:, None, None]).reshape(-1))
+    return keys[:total]
 
 
 def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.Tensor,
@@ -160,8 +162,8 @@ def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.T
                           f"of shape {tuple(getattr(valid_faces, 'shape', ()))}")
     _, height, width = selected_face_idx.shape
     covered = selected_face_idx.reshape(-1) >= 0
-    pixel, face = _candidate_pairs(face_vertices_image, ~covered, height, width, boxlen, valid_faces, max_pairs)
-    pixel, face, kept = _first_faces_per_pixel(pixel, face, knum, batch_size * num_faces)
+    pair_key = _candidate_pairs(face_vertices_image, ~covered, height, width, boxlen, valid_faces, max_pairs)
+    pixel, face, kept = _first_faces_per_pixel(pair_key, knum, batch_size * num_faces)
     x, y = pixel_centers_of(pixel, height, width, face_vertices_image.dtype)
     distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2).index_select(0, face), x, y)
     misses = torch.where(kept, 1 - torch.exp(-sigmainv * distances2), 1.0)

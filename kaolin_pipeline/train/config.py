@@ -130,14 +130,18 @@ def _shipped_config_path(name: str, source: str) -> Path:
     return path
 
 
-def _base_path(base: Any, path: Path) -> Path:
-    """The file a ``base:`` value of ``path`` names: a shipped config name, or a YAML path relative to ``path``."""
-    if not isinstance(base, str) or not base.strip():
-        raise ConfigError(f"{path}: 'base' must name a shipped config ({', '.join(shipped_configs())}) "
-                          f"or a YAML file, got {base!r}")
-    if Path(base).suffix in (".yaml", ".yml") or "/" in base:
-        return (path.parent / Path(base).expanduser()).resolve()
-    return _shipped_config_path(base, f"{path}: base").resolve()
+def _config_path(value: Any, folder: Path, source: str) -> Path:
+    """The file ``value`` names, relative to ``folder``: a YAML path (``*.yaml``/``*.yml``, containing
+    ``/``, or an existing file), or else the name of a shipped config; ``source`` prefixes the errors."""
+    if isinstance(value, Path):
+        return (folder / value.expanduser()).resolve()
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{source} must name a shipped config ({', '.join(shipped_configs())}) "
+                          f"or a YAML file, got {value!r}")
+    path = folder / Path(value).expanduser()
+    if Path(value).suffix in (".yaml", ".yml") or "/" in value or path.is_file():
+        return path.resolve()
+    return _shipped_config_path(value, source).resolve()
 
 
 def _recipe_family(name: str) -> str:
@@ -166,7 +170,7 @@ def _resolve_chain(path: Path, start: dict | None, recipe: str | None, chain: tu
     data = read_yaml(path)
     base = data.pop("base", None)
     if base is not None:
-        parent = _resolve_chain(_base_path(base, path), start, recipe, chain + (path,))
+        parent = _resolve_chain(_config_path(base, path.parent, f"{path}: 'base'"), start, recipe, chain + (path,))
         return merge(parent, data, str(path))
     if start is None:
         return data
@@ -197,9 +201,11 @@ def load_config(
 ) -> dict:
     """The resolved config: ``recipe`` defaults, then the YAML file ``path``, then ``overrides``.
 
-    A YAML file may start with ``base: <shipped config>`` (``fit``, ``demo``, ...) or ``base: <path>``
-    (relative to the file); bases chain, and each file sets keys on top of its base. A chain whose root
-    is a shipped config of another recipe (``reconstruct`` given to ``fit``) is refused.
+    ``path`` (and a ``base:`` value) is a YAML path when it ends in ``.yaml``/``.yml`` or contains ``/``,
+    else the name of a shipped config (``fit``, ``demo``, ``reconstruct``). A YAML file may start with
+    ``base: <name or path>`` (a path relative to the file); bases chain, and each file sets keys on top
+    of its base. A chain whose root is a shipped config of another recipe (``reconstruct`` given to
+    ``fit``) is refused.
 
     Args:
         recipe: name of a shipped config (``fit``, ``reconstruct``, ``demo``).
@@ -213,9 +219,7 @@ def load_config(
     """
     config = default_config(recipe)
     if path is not None:
-        if not Path(path).exists() and Path(path).name == str(path) and (CONFIG_DIR / f"{path}.yaml").is_file():
-            path = CONFIG_DIR / f"{path}.yaml"
-        config = _resolve_chain(Path(path).resolve(), config, recipe)
+        config = _resolve_chain(_config_path(path, Path.cwd(), "config"), config, recipe)
     updates = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
     return merge(config, updates, "override")
 

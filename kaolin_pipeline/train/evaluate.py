@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import torch
+from scipy.spatial import cKDTree
 
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces
-from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score, nearest_distances
+from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score
 from kaolin_pipeline.ops.sampling import sample_points
 from kaolin_pipeline.train.losses import psnr, psnr_foreground
 
@@ -61,29 +62,39 @@ def mesh_metrics(prediction: Mesh, target: Mesh, num_points: int = 20000, voxel_
     }
 
 
-def folded_faces(prediction: Mesh, target: Mesh, num_points: int = 100000, seed: int = 0) -> int:
+def folded_faces(prediction: Mesh, target: Mesh, tolerance: float = 0.01, num_points: int = 100000,
+                 neighbours: int = 64, seed: int = 0) -> int:
     """How many faces of ``prediction`` face the wrong way: their normal points against the
-    normal of the target surface nearest to them (a fold, crease or inside-out patch).
+    target surface next to them (a fold, a crease, an inside-out patch).
 
     The target surface is represented by its face centres plus ``num_points`` area-weighted
-    samples, each carrying the normal of its face; a predicted face counts when the dot product
-    of its unit normal with the normal of the sample nearest its centre is negative. Degenerate
-    (zero-area) predicted faces do not count.
+    samples, each carrying the unit normal of its face. A predicted face counts when its unit
+    normal has a negative dot product with the normal of the sample nearest its centre and with
+    every other sample no more than ``tolerance`` × the target's bounding-box diagonal farther
+    away (among the ``neighbours`` nearest). The tolerance keeps a rounded copy of a sharp edge
+    whose two sides meet at more than 90° (a cone's rim) from counting: one side agrees with it.
+    Degenerate (zero-area) predicted faces do not count.
 
     Args:
         prediction, target: meshes with consistently oriented faces (outward normals for closed meshes).
-        num_points: extra samples on the target surface.
+        tolerance: fraction of the target's bounding-box diagonal.
+        num_points: samples on the target surface besides its face centres.
+        neighbours: how many nearest samples are compared at most.
         seed: seed of the samples.
     """
     pred_corners = index_vertices_by_faces(prediction.vertices.unsqueeze(0), prediction.faces)[0]  # (F, 3, 3)
     pred_normals = face_normals(pred_corners.unsqueeze(0))[0]
-    pred_area2 = pred_normals.norm(dim=-1)
     target_corners = index_vertices_by_faces(target.vertices.unsqueeze(0), target.faces)[0]
     target_normals = face_normals(target_corners.unsqueeze(0), unit=True)[0]
     generator = torch.Generator(device=target.vertices.device).manual_seed(seed)
     samples, sample_faces = sample_points(target.vertices.unsqueeze(0), target.faces, num_points, generator=generator)
-    reference = torch.cat([target_corners.mean(dim=1), samples[0]])
-    reference_normals = torch.cat([target_normals, target_normals[sample_faces[0]]])
-    _, nearest = nearest_distances(pred_corners.mean(dim=1).unsqueeze(0), reference.unsqueeze(0))
-    cosine = (pred_normals * reference_normals[nearest[0]]).sum(dim=-1)
-    return int(((cosine < 0) & (pred_area2 > 0)).sum())
+    reference = torch.cat([target_corners.mean(dim=1), samples[0]]).cpu().double()
+    reference_normals = torch.cat([target_normals, target_normals[sample_faces[0]]]).cpu().double()
+    diagonal = float((target.vertices.max(dim=0).values - target.vertices.min(dim=0).values).norm())
+    k = min(neighbours, len(reference))
+    distances, index = cKDTree(reference.numpy()).query(pred_corners.mean(dim=1).cpu().double().numpy(), k=k)
+    distances, index = torch.as_tensor(distances).reshape(-1, k), torch.as_tensor(index).reshape(-1, k)
+    near = distances <= distances[:, :1] + tolerance * diagonal
+    cosine = (pred_normals.cpu().double().unsqueeze(1) * reference_normals[index]).sum(dim=-1)
+    agrees = ((cosine >= 0) & near).any(dim=1)
+    return int((~agrees & (pred_normals.norm(dim=-1).cpu() > 0)).sum())

@@ -55,7 +55,9 @@ class FitTarget:
     unit: float = 1.0
 
 
-def _raw_target_mesh(target: str, seed: int) -> Mesh:
+def read_target_mesh(target: str, seed: int = 0) -> Mesh:
+    """The mesh named by ``target`` (a file or ``synthetic:<family>``) in its own units and place,
+    the frame of ``fit``'s exports (final mesh, Timelapse)."""
     if target.startswith(SYNTHETIC_PREFIX):
         return make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
     return load_mesh(target)
@@ -64,7 +66,7 @@ def _raw_target_mesh(target: str, seed: int) -> Mesh:
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
     """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
     its farthest vertex is at distance ``scale`` from the origin."""
-    mesh = _raw_target_mesh(target, seed)
+    mesh = read_target_mesh(target, seed)
     return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
 
 
@@ -101,7 +103,7 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          renderer.to(device), None, None)
-    original = _raw_target_mesh(target, config["seed"])
+    original = read_target_mesh(target, config["seed"])
     mesh = dataclasses.replace(original, vertices=normalize_vertices(original.vertices) * views_cfg["target_scale"],
                                vertex_normals=None)
     centre, unit = _frame(original.vertices, mesh.vertices)

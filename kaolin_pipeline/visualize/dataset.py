@@ -10,10 +10,12 @@ Thumbnails are rendered with our own renderer
 (with the shape's stats in a JSON sidecar) under ``cache_dir``, keyed by the dataset's
 ``source_key`` (for files: their content hash and path), so a second page for the same data
 reads no mesh to make its grid. The page inlines the 3D data of shapes in index order up to
-``inline_mb``; served pages (``--serve``) load each shape on demand instead.
+``inline_mb``, each shape in its own block that is parsed only when the shape is opened; served
+pages (``--serve``) load each shape on demand instead.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -69,8 +71,7 @@ def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     vertices = mesh.vertices.to(torch.float32)
     center = (vertices.min(0).values + vertices.max(0).values) / 2
     radius = float((vertices - center).norm(dim=1).max()) or 1.0
-    framed = Mesh(vertices=(vertices - center) / radius, faces=mesh.faces, uvs=mesh.uvs, face_uvs_idx=mesh.face_uvs_idx,
-                  vertex_colors=mesh.vertex_colors, texture=mesh.texture)
+    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),
@@ -110,27 +111,38 @@ def shape_of(dataset, index: int) -> tuple[Mesh, dict]:
     return item_to_mesh(item), {"path": str(item.get("path", index)), "category": str(item.get("category", ""))}
 
 
-def scene_of_dataset(spec: str, cache_dir: Optional[os.PathLike] = None, inline_mb: float = 40.0,
-                     progress: bool = True, thumbnailer: Callable[[Mesh], bytes] = render_thumbnail) -> dict:
-    """A Dataset-Visualizer scene of ``spec``: thumbnails per category, 3D data inlined up to ``inline_mb``.
+def _part(mesh: Mesh, index: int, fields: dict, stats: dict) -> dict:
+    """``{"item", "textures"}``: one shape's 3D data, parsed by the page only when the shape is opened."""
+    textures = TexturePool()
+    item = make_item([mesh], [0], textures, category=fields["category"], id=index, role="shape",
+                     extra={"path": fields["path"], "stats": stats})
+    return {"item": item, "textures": textures.uris}
 
-    The scene's ``dataset`` entry holds ``categories`` ``[{"name", "shapes": [index, ...]}]``,
-    ``shapes`` ``[{"name", "path", "category", "thumbnail", "item", "stats"}]`` (``item`` indexes
-    the scene's items, ``None`` when not inlined; ``thumbnail`` indexes ``thumbnails``, ``None``
-    when the shape could not be read) and ``thumbnails`` (data URIs).
+
+def scene_of_dataset(spec: str, cache_dir: Optional[os.PathLike] = None, inline_mb: float = 40.0,
+                     progress: bool = True, thumbnailer: Callable[[Mesh], bytes] = render_thumbnail
+                     ) -> tuple[dict, dict[int, dict]]:
+    """A Dataset-Visualizer scene of ``spec`` and the 3D data of its shapes, inlined up to ``inline_mb``.
+
+    Returns ``(scene, parts)``. The scene's ``dataset`` entry holds ``categories``
+    ``[{"name", "shapes": [index, ...]}]``, ``shapes`` ``[{"name", "path", "category", "thumbnail",
+    "inline", "stats"}]`` (``thumbnail`` indexes ``thumbnails``, ``None`` when the shape could not
+    be read; ``inline`` says whether ``parts`` holds its 3D data) and ``thumbnails`` (data URIs).
+    ``parts`` maps shape indices to :func:`shape_part` dicts; the page keeps each in its own
+    block and parses it only when the shape is opened, so opening the grid costs the same
+    whatever the budget.
     """
     if not inline_mb >= 0:
         raise ConfigError(f"inline_mb must be >= 0, got {inline_mb!r}")
     dataset = open_dataset(spec)
     cache = ThumbnailCache(cache_dir)
-    textures = TexturePool()
     scene = new_scene(f"Dataset: {spec}", f"{len(dataset)} shapes")
-    shapes, thumbnails, categories = [], [], {}
+    shapes, thumbnails, categories, parts = [], [], {}, {}
     budget = inline_mb * 2 ** 20
     for index in tqdm(range(len(dataset)), desc="dataset thumbnails", unit="shape", disable=not progress):
         key = dataset.source_key(index)
         cached = cache.get(key)
-        entry = {"name": "", "path": "", "category": "", "thumbnail": None, "item": None, "stats": {}}
+        entry = {"name": "", "path": "", "category": "", "thumbnail": None, "inline": False, "stats": {}}
         mesh = None
         if cached is None or budget > 0:
             try:
@@ -150,25 +162,19 @@ def scene_of_dataset(spec: str, cache_dir: Optional[os.PathLike] = None, inline_
         entry["name"] = Path(entry["path"]).stem if "/" in entry["path"] else entry["path"]
         thumbnails.append(data_uri(thumbnail, "image/jpeg"))
         if mesh is not None and budget > 0:
-            item = make_item([mesh], [0], textures, category=entry["category"], id=index, role="shape",
-                             extra={"path": entry["path"], "stats": entry["stats"]})
-            budget -= len(json.dumps(item))
+            part = _part(mesh, index, {"path": entry["path"], "category": entry["category"]}, entry["stats"])
+            budget -= len(json.dumps(part))
             if budget >= 0:
-                entry["item"] = len(scene["items"])
-                scene["items"].append(item)
+                parts[index] = part
+                entry["inline"] = True
         categories.setdefault(entry["category"], []).append(index)
         shapes.append(entry)
     scene["dataset"] = {"categories": [{"name": name, "shapes": members} for name, members in sorted(categories.items())],
                         "shapes": shapes, "thumbnails": thumbnails}
-    scene["textures"] = textures.uris
-    return scene
+    return scene, parts
 
 
-def shape_part(spec_or_dataset, index: int) -> dict:
-    """``{"item", "textures"}`` of one shape, for a served page that loads shapes on demand."""
-    dataset = open_dataset(spec_or_dataset) if isinstance(spec_or_dataset, str) else spec_or_dataset
+def shape_part(dataset, index: int) -> dict:
+    """``{"item", "textures"}`` of shape ``index`` of ``dataset``, for a served page that loads shapes on demand."""
     mesh, fields = shape_of(dataset, index)
-    textures = TexturePool()
-    item = make_item([mesh], [0], textures, category=fields["category"], id=index, role="shape",
-                     extra={"path": fields["path"], "stats": shape_stats(mesh)})
-    return {"item": item, "textures": textures.uris}
+    return _part(mesh, index, fields, shape_stats(mesh))

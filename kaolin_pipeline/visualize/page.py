@@ -14,6 +14,7 @@ import html
 import json
 import re
 from importlib import resources
+from typing import Optional
 
 THREE_VERSION = "0.170.0"
 _EXPORTS = re.compile(r"export\s*\{([^}]*)\}\s*;?\s*$")
@@ -54,13 +55,15 @@ def _json_script(element_id: str, value) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
-def render_page(scene: dict, mode: str = "training", sections: str = "") -> str:
+def render_page(scene: dict, mode: str = "training", sections: str = "", parts: Optional[dict] = None) -> str:
     """The HTML page showing ``scene`` (see :mod:`kaolin_pipeline.visualize.scene`).
 
     Args:
         scene: the scene dict (JSON-ready).
         mode: ``'training'`` (items through iterations) or ``'dataset'`` (a thumbnail grid).
         sections: extra HTML placed under the viewer (the run page's metrics table and views).
+        parts: dataset shapes' 3D data by shape index (``{"item", "textures"}``), each written to
+            its own ``<script id="kp-shape-<i>">`` block that the page parses on first use.
     """
     title = html.escape(scene.get("title", "kaolin-pipeline viewer"))
     subtitle = html.escape(scene.get("subtitle", ""))
@@ -71,5 +74,6 @@ def render_page(scene: dict, mode: str = "training", sections: str = "") -> str:
         f'<body data-mode="{html.escape(mode)}"><header><h1>{title}</h1><p class="meta">{subtitle}</p></header>'
         f"{_asset('viewer.html')}{sections}"
         f"{_json_script('kp-scene', scene)}"
+        f"{''.join(_json_script(f'kp-shape-{index}', part) for index, part in (parts or {}).items())}"
         f"<script>{three_script()}</script><script>{_asset('viewer.js')}</script></body></html>\n"
     )

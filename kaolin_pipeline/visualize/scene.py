@@ -13,14 +13,15 @@ A *scene* is the JSON-ready dict the page reads::
             "faces", "uvs", "face_uvs": encodings shared by every frame (when the topology is fixed)}
 
 A mesh frame holds ``positions`` (quantised), optionally ``faces``/``uvs``/``face_uvs`` (only
-when they differ from the item's), ``colors`` (uint8) and ``texture`` (an index into
-``textures``); a point cloud frame ``positions`` and ``colors``; a voxel grid frame the
+when they differ from the item's), ``colors`` (uint8), ``texture`` (an index into
+``textures``) and, for meshes with several materials, ``materials`` (``{"texture": index}`` or
+``{"color": [r, g, b]}`` each) with ``material_assignments`` (F, 1) = material index + 1 (0: none); a point cloud frame ``positions`` and ``colors``; a voxel grid frame the
 occupied ``indices`` (uint16, exact), ``origin`` and ``voxel_size``. See :mod:`.encode`.
 """
 from __future__ import annotations
 
 import hashlib
-from typing import Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 import torch
 
@@ -85,6 +86,15 @@ def framing(shape: Shape) -> tuple[list[float], float]:
     return center.tolist(), radius if radius > 0 else 1.0
 
 
+def _material(material, textures: TexturePool) -> dict:
+    """One material as the page draws it: its diffuse texture (an index into the pool) or its diffuse colour."""
+    if material.diffuse_texture is not None:
+        return {"texture": textures.add(material.diffuse_texture)}
+    if material.diffuse_color is not None:
+        return {"color": [float(v) for v in material.diffuse_color.clamp(0, 1).tolist()]}
+    return {}
+
+
 def encode_frame(shape: Shape, textures: TexturePool) -> dict:
     """One frame of an item (see the module docstring)."""
     if isinstance(shape, Mesh):
@@ -92,10 +102,16 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
         if shape.uvs is not None and shape.face_uvs_idx is not None:
             frame["uvs"] = quantize(shape.uvs, "uvs")
             frame["face_uvs"] = pack_indices(shape.face_uvs_idx, "face_uvs_idx")
-            if shape.texture is not None:
+            if shape.texture is not None and not shape.materials:  # loaders set both for one textured material
                 frame["texture"] = textures.add(shape.texture)
         if shape.vertex_colors is not None:
             frame["colors"] = pack_colors(shape.vertex_colors, "vertex_colors")
+        if shape.materials:
+            frame["materials"] = [_material(material, textures) for material in shape.materials]
+            assignments = shape.material_assignments
+            if assignments is None:
+                assignments = torch.zeros(shape.num_faces, dtype=torch.long)
+            frame["material_assignments"] = pack_indices(assignments + 1, "material_assignments")  # -1 (none) → 0
         return frame
     if isinstance(shape, PointCloud):
         frame = {"positions": quantize(shape.points, "points")}
@@ -107,21 +123,26 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
             "origin": shape.origin.detach().to(torch.float64).cpu().tolist(), "voxel_size": float(shape.voxel_size)}
 
 
-SHARED_KEYS = ("faces", "uvs", "face_uvs")
+SHARED_KEYS = ("faces", "uvs", "face_uvs", "material_assignments")
 
 
-def make_item(shapes: Sequence[Shape], iterations: Sequence[int], textures: TexturePool, category: str = "",
+def make_item(shapes: Iterable[Shape], iterations: Sequence[int], textures: TexturePool, category: str = "",
               id: int = 0, role: str = "prediction", extra: Optional[dict] = None) -> dict:
-    """An item from the same object's ``shapes`` at ``iterations`` (equal lengths, all of one kind).
+    """An item from the same object's ``shapes`` at ``iterations`` (one shape per iteration, all of one kind).
 
-    Topology (faces, UVs) equal in every frame is stored once on the item; framing follows the last frame.
+    ``shapes`` may be a generator: each shape is encoded as it comes and only the last one is
+    kept (for the framing), so a long log never sits in memory as tensors. Topology (faces,
+    UVs, material assignments) equal in every frame is stored once on the item.
     """
-    if not shapes or len(shapes) != len(iterations):
-        raise ConfigError(f"make_item: need one shape per iteration, got {len(shapes)} shapes, {len(iterations)} iterations")
-    kinds = {kind_of(shape) for shape in shapes}
+    frames, kinds, last = [], set(), None
+    for shape in shapes:
+        kinds.add(kind_of(shape))
+        frames.append(encode_frame(shape, textures))
+        last = shape
+    if not frames or len(frames) != len(iterations):
+        raise ConfigError(f"make_item: need one shape per iteration, got {len(frames)} shapes, {len(iterations)} iterations")
     if len(kinds) != 1:
         raise ConfigError(f"make_item: the frames of one item must be of one kind, got {sorted(kinds)}")
-    frames = [encode_frame(shape, textures) for shape in shapes]
     item = {"category": category, "kind": kinds.pop(), "id": int(id), "role": role,
             "iterations": [int(i) for i in iterations]}
     for key in SHARED_KEYS:
@@ -131,7 +152,7 @@ def make_item(shapes: Sequence[Shape], iterations: Sequence[int], textures: Text
             for frame in frames:
                 del frame[key]
     item["frames"] = frames
-    item["center"], item["radius"] = framing(shapes[-1])
+    item["center"], item["radius"] = framing(last)
     item.update(extra or {})
     return item
 

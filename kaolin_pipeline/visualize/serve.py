@@ -37,6 +37,8 @@ def make_server(page: Path, dataset_spec: Optional[str] = None, port: int = 0) -
             path = self.path.split("?")[0].split("#")[0]
             if path in ("/", "/index.html"):
                 return self._send(200, body, "text/html; charset=utf-8")
+            if path == "/favicon.ico":  # browsers ask for it; an empty answer keeps the console clean
+                return self._send(204, b"", "image/x-icon")
             match = _SHAPE.match(path)
             if match and dataset is not None and int(match.group(1)) < len(dataset):
                 try:

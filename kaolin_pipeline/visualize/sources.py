@@ -57,12 +57,15 @@ def timelapse_items(log_dir: PathLike, textures: TexturePool, max_iterations: Op
     with tqdm(total=sum(len(its) for _, its in plan), desc="reading timelapse", unit="frame",
               disable=not progress) as bar:
         for (category, kind, index), iterations in plan:
-            path, shapes = reader.path(category, kind, index), []
-            for iteration in iterations:
-                shapes.append(importers[kind](path, time=iteration, prim_path=f"/{kind}_{index}"))
-                bar.update()
-            if shapes:
-                items.append(make_item(shapes, iterations, textures, category=category, id=index,
+            path = reader.path(category, kind, index)
+
+            def frames(path=path, kind=kind, index=index, iterations=iterations):
+                for iteration in iterations:
+                    yield importers[kind](path, time=iteration, prim_path=f"/{kind}_{index}")
+                    bar.update()
+
+            if iterations:
+                items.append(make_item(frames(), iterations, textures, category=category, id=index,
                                        extra={"path": str(path)}))
     return items
 

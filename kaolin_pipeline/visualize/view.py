@@ -62,8 +62,9 @@ def write_view(path: str | os.PathLike, out: Optional[os.PathLike] = None, max_i
         from kaolin_pipeline.export.report import write_report
 
         return write_report(path, max_timelapse_frames=max_iterations, progress=progress)
+    parts = None
     if kind == "dataset":
-        scene, mode = scene_of_dataset(path, cache_dir, inline_mb, progress), "dataset"
+        (scene, parts), mode = scene_of_dataset(path, cache_dir, inline_mb, progress), "dataset"
     elif kind == "timelapse":
         scene, mode = scene_of_timelapse(path, max_iterations, progress), "training"
     else:
@@ -71,7 +72,7 @@ def write_view(path: str | os.PathLike, out: Optional[os.PathLike] = None, max_i
     target = Path(out) if out is not None else default_output(Path(path.rstrip("/")).name or path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(target, "w", encoding="utf-8") as handle:
-        handle.write(render_page(scene, mode))
+        handle.write(render_page(scene, mode, parts=parts))
     return target
 
 

@@ -44,15 +44,22 @@
   }
 
   // ------------------------------------------------------------------ geometry
+  // Colours in files and logs are display values, like texture pixels (sRGB); three.js lights in linear
+  // light, so uint8 colours go through the sRGB → linear curve (textures are tagged sRGB instead).
+  const SRGB_TO_LINEAR = Float32Array.from({ length: 256 }, (_, i) => new THREE.Color().setRGB(i / 255, 0, 0, THREE.SRGBColorSpace).r);
+
   function meshGeometry(item, frame, shading) {
     const positions = cachedDecode(frame.positions);
     const faces = cachedDecode(frame.faces || item.faces);
     const uvs = cachedDecode(frame.uvs || item.uvs);
     const faceUvs = cachedDecode(frame.face_uvs || item.face_uvs);
     const colors = cachedDecode(frame.colors);
-    const corners = faces.length;
-    const out = new Float32Array(corners * 3), normals = new Float32Array(corners * 3);
-    const faceNormal = new Float32Array(faces.length); // per face (x, y, z), area-weighted
+    const assignments = cachedDecode(frame.material_assignments || item.material_assignments);
+    const faceCount = faces.length / 3, corners = faces.length;
+    // faces in drawing order: grouped by material when there are several (one draw call per material)
+    const order = Array.from({ length: faceCount }, (_, f) => f);
+    if (assignments) order.sort((a, b) => assignments[a] - assignments[b] || a - b);
+    const faceNormal = new Float32Array(corners); // per face (x, y, z), area-weighted
     for (let f = 0; f < corners; f += 3) {
       const a = faces[f] * 3, b = faces[f + 1] * 3, c = faces[f + 2] * 3;
       const ux = positions[b] - positions[a], uy = positions[b + 1] - positions[a + 1], uz = positions[b + 2] - positions[a + 2];
@@ -62,35 +69,39 @@
     let vertexNormal = null;
     if (shading === "smooth") {
       vertexNormal = new Float32Array(positions.length);
-      for (let f = 0; f < corners; f += 3)
-        for (let k = 0; k < 3; k++) {
-          const v = faces[f + k] * 3;
-          vertexNormal[v] += faceNormal[f]; vertexNormal[v + 1] += faceNormal[f + 1]; vertexNormal[v + 2] += faceNormal[f + 2];
-        }
+      for (let corner = 0; corner < corners; corner++) {
+        const v = faces[corner] * 3, f = corner - (corner % 3);
+        vertexNormal[v] += faceNormal[f]; vertexNormal[v + 1] += faceNormal[f + 1]; vertexNormal[v + 2] += faceNormal[f + 2];
+      }
     }
-    for (let corner = 0; corner < corners; corner++) {
-      const v = faces[corner] * 3, f = corner - (corner % 3);
-      out[corner * 3] = positions[v]; out[corner * 3 + 1] = positions[v + 1]; out[corner * 3 + 2] = positions[v + 2];
-      const source = vertexNormal ? vertexNormal : faceNormal, at = vertexNormal ? v : f;
-      let nx = source[at], ny = source[at + 1], nz = source[at + 2];
-      const length = Math.hypot(nx, ny, nz) || 1;
-      normals[corner * 3] = nx / length; normals[corner * 3 + 1] = ny / length; normals[corner * 3 + 2] = nz / length;
+    const out = new Float32Array(corners * 3), normals = new Float32Array(corners * 3);
+    const uv = uvs && faceUvs ? new Float32Array(corners * 2) : null;
+    const rgb = colors ? new Float32Array(corners * 3) : null;
+    for (let k = 0; k < faceCount; k++) {
+      const f = order[k] * 3;
+      for (let c = 0; c < 3; c++) {
+        const source = f + c, target = k * 3 + c, v = faces[source] * 3;
+        out[target * 3] = positions[v]; out[target * 3 + 1] = positions[v + 1]; out[target * 3 + 2] = positions[v + 2];
+        const normal = vertexNormal ? vertexNormal : faceNormal, at = vertexNormal ? v : f;
+        const length = Math.hypot(normal[at], normal[at + 1], normal[at + 2]) || 1;
+        normals[target * 3] = normal[at] / length; normals[target * 3 + 1] = normal[at + 1] / length;
+        normals[target * 3 + 2] = normal[at + 2] / length;
+        if (uv) { const t = faceUvs[source] * 2; uv[target * 2] = uvs[t]; uv[target * 2 + 1] = uvs[t + 1]; }
+        if (rgb) for (let j = 0; j < 3; j++) rgb[target * 3 + j] = SRGB_TO_LINEAR[colors[v + j]];
+      }
     }
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(out, 3));
     geometry.setAttribute("normal", new THREE.BufferAttribute(normals, 3));
-    if (uvs && faceUvs) {
-      const uv = new Float32Array(corners * 2);
-      for (let corner = 0; corner < corners; corner++) {
-        uv[corner * 2] = uvs[faceUvs[corner] * 2]; uv[corner * 2 + 1] = uvs[faceUvs[corner] * 2 + 1];
-      }
-      geometry.setAttribute("uv", new THREE.BufferAttribute(uv, 2));
-    }
-    if (colors) {
-      const rgb = new Float32Array(corners * 3);
-      for (let corner = 0; corner < corners; corner++)
-        for (let k = 0; k < 3; k++) rgb[corner * 3 + k] = colors[faces[corner] * 3 + k] / 255;
-      geometry.setAttribute("color", new THREE.BufferAttribute(rgb, 3));
+    if (uv) geometry.setAttribute("uv", new THREE.BufferAttribute(uv, 2));
+    if (rgb) geometry.setAttribute("color", new THREE.BufferAttribute(rgb, 3));
+    if (assignments) {
+      let start = 0;
+      for (let k = 1; k <= faceCount; k++)
+        if (k === faceCount || assignments[order[k]] !== assignments[order[start]]) {
+          geometry.addGroup(start * 3, (k - start) * 3, assignments[order[start]]);
+          start = k;
+        }
     }
     return geometry;
   }
@@ -114,11 +125,22 @@
     const group = new THREE.Group();
     if (item.kind === "mesh") {
       const geometry = meshGeometry(item, frame, options.shading);
-      const map = frame.texture !== undefined ? await texture(frame.texture) : null;
-      const material = new THREE.MeshLambertMaterial({
-        color: 0xffffff, map: map, vertexColors: !map && !!frame.colors, side: THREE.DoubleSide,
-      });
-      if (!map && !frame.colors) material.color.set(0xb8c4d6);
+      let material;
+      if (frame.materials) {  // slot 0: faces with no material (white, as our renderer draws them)
+        material = [new THREE.MeshLambertMaterial({ color: 0xffffff, side: THREE.DoubleSide })];
+        for (const entry of frame.materials) {
+          const map = entry.texture !== undefined ? await texture(entry.texture) : null;
+          const slot = new THREE.MeshLambertMaterial({ color: 0xffffff, map: map, side: THREE.DoubleSide });
+          if (!map && entry.color) slot.color.setRGB(entry.color[0], entry.color[1], entry.color[2], THREE.SRGBColorSpace);
+          material.push(slot);
+        }
+      } else {
+        const map = frame.texture !== undefined ? await texture(frame.texture) : null;
+        material = new THREE.MeshLambertMaterial({
+          color: 0xffffff, map: map, vertexColors: !map && !!frame.colors, side: THREE.DoubleSide,
+        });
+        if (!map && !frame.colors) material.color.set(0xb8c4d6);
+      }
       group.add(new THREE.Mesh(geometry, material));
       if (options.wireframe) {
         const wire = new THREE.MeshBasicMaterial({ color: 0x1a1a1a, wireframe: true, transparent: true, opacity: 0.35 });
@@ -129,7 +151,7 @@
       const geometry = new THREE.BufferGeometry();
       geometry.setAttribute("position", new THREE.BufferAttribute(cachedDecode(frame.positions), 3));
       const colors = cachedDecode(frame.colors);
-      if (colors) geometry.setAttribute("color", new THREE.BufferAttribute(Float32Array.from(colors, (c) => c / 255), 3));
+      if (colors) geometry.setAttribute("color", new THREE.BufferAttribute(Float32Array.from(colors, (c) => SRGB_TO_LINEAR[c]), 3));
       const count = frame.positions.shape[0];
       const size = item.radius * Math.min(0.05, 2.5 / Math.sqrt(Math.max(count, 1)));
       const material = new THREE.PointsMaterial({ size: size, vertexColors: !!colors, color: colors ? 0xffffff : 0x3a6ea5 });
@@ -146,7 +168,7 @@
         cubes.setMatrixAt(i, matrix);
       }
       group.add(cubes);
-      group.userData.stats = { voxels: count, voxel_size: size };
+      group.userData.stats = { voxels: count, voxel_size: Number(size.toPrecision(6)) };
     }
     return group;
   }
@@ -293,9 +315,15 @@
     renderer.setScissorTest(true);
     renderer.setViewport(0, 0, width, height); renderer.setScissor(0, 0, width, height);
     renderer.clear();
+    // key light above and to the left of the viewer, so cube and facet sides differ in brightness
+    camera.updateMatrixWorld();
+    const reach = camera.position.distanceTo(controls.target);
+    const keyLight = camera.position.clone()
+      .add(new THREE.Vector3().setFromMatrixColumn(camera.matrixWorld, 1).multiplyScalar(0.8 * reach))
+      .add(new THREE.Vector3().setFromMatrixColumn(camera.matrixWorld, 0).multiplyScalar(-0.5 * reach));
     for (let pane = 0; pane < panes; pane++) {
       const view = views[pane];
-      view.light.position.copy(camera.position);
+      view.light.position.copy(keyLight);
       renderer.setViewport(pane * paneWidth, 0, paneWidth, height);
       renderer.setScissor(pane * paneWidth, 0, paneWidth, height);
       renderer.render(view.scene, camera);
@@ -308,7 +336,7 @@
       view.scene.remove(view.object);
       view.object.traverse((node) => {
         if (node.geometry) node.geometry.dispose();
-        if (node.material) node.material.dispose();
+        if (node.material) [].concat(node.material).forEach((material) => material.dispose());
       });
     }
     view.object = object;
@@ -459,6 +487,9 @@
         points: finite.map(([s, v]) => `${xOf(s).toFixed(1)},${yOf(v).toFixed(1)}`).join(" "),
         fill: "none", stroke: "#2a6fdb", "stroke-width": 1.4,
       }));
+      if (finite.length <= 60) {  // few logged points: mark each one (a single point draws no line)
+        for (const [s, v] of finite) svg.appendChild(svgElement("circle", { cx: xOf(s).toFixed(1), cy: yOf(v).toFixed(1), r: 2, fill: "#2a6fdb" }));
+      }
       for (const [text, y] of [[high.toPrecision(3), 14], [low.toPrecision(3), height - 20]]) {
         const label = svgElement("text", { x: 2, y: y, "font-size": 9, fill: "#666" });
         label.textContent = text;
@@ -529,15 +560,21 @@
     state.shape = index;
     const shape = DATASET.shapes[index];
     drawGrid();
-    if (shape.item === null && location.protocol.startsWith("http")) {
-      const response = await fetch(`shape/${index}`);
-      const part = await response.json();
-      const offset = SCENE.textures.length;
-      SCENE.textures.push(...part.textures);
-      for (const frame of part.item.frames) if (frame.texture !== undefined) frame.texture += offset;
-      shape.item = SCENE.items.push(part.item) - 1;
+    if (shape.item === undefined) {  // first opening: parse its block, or ask the server that sent the page
+      let part = null;
+      if (shape.inline) part = JSON.parse(document.getElementById(`kp-shape-${index}`).textContent);
+      else if (location.protocol.startsWith("http")) part = await (await fetch(`shape/${index}`)).json();
+      if (part) {
+        const offset = SCENE.textures.length;
+        SCENE.textures.push(...part.textures);
+        for (const frame of part.item.frames) {
+          if (frame.texture !== undefined) frame.texture += offset;
+          for (const entry of frame.materials || []) if (entry.texture !== undefined) entry.texture += offset;
+        }
+        shape.item = SCENE.items.push(part.item) - 1;
+      }
     }
-    if (shape.item === null) {
+    if (shape.item === undefined) {
       $("kp-message").hidden = false;
       $("kp-message").textContent = `${shape.path}: this page holds no 3D data for this shape (the dataset is larger than the inline budget); ` +
         "open it with `kaolin-pipeline view ROOT --serve` to load every shape on demand.";

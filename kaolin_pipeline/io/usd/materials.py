@@ -134,8 +134,11 @@ def write_material_subsets(stage: Usd.Stage, prim: Usd.Prim, materials: list[PBR
     faces = to_numpy(assignments, "material_assignments", usd_path, np.int64)
     stamp = "" if time is None else f"_{int(time) if float(time).is_integer() else float(time)}"
     imageable = UsdGeom.Imageable(prim)
+    identifiers: list[str] = []
     for index, (material, name) in enumerate(zip(materials, material_names(materials))):
         identifier = Tf.MakeValidIdentifier(name)
+        identifier = identifier if identifier not in identifiers else f"{identifier}_{index}"
+        identifiers.append(identifier)
         usd_material = write_pbr_material(stage, f"{prim.GetPath()}_materials/{identifier}", material, usd_path,
                                           f"{Path(usd_path).stem}_{prim.GetName()}{stamp}_{index}")
         selected = np.flatnonzero(faces == index).astype(np.int32)
@@ -186,7 +189,10 @@ def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.Ti
 
 
 class MaterialLibrary:
-    """The materials met while reading the Mesh prims of one stage, each USD material once."""
+    """The materials met while reading the Mesh prims of one stage, each USD material once.
+
+    :attr:`materials` is in the order met; :meth:`sorted_by_path` gives Kaolin's order.
+    """
 
     def __init__(self, source: str):
         self.source = source
@@ -199,6 +205,16 @@ class MaterialLibrary:
             self._by_path[key] = len(self.materials)
             self.materials.append(read_pbr_material(usd_material, time, self.source))
         return self._by_path[key]
+
+    def sorted_by_path(self, assignments: torch.Tensor) -> tuple[list[PBRMaterial], torch.Tensor]:
+        """``(materials, assignments)`` with the materials in the order of their prim paths (as Kaolin
+        lists them) and ``assignments (F,)`` renumbered to match (-1 kept)."""
+        paths = sorted(self._by_path, key=str)
+        new_index = torch.full((len(paths) + 1,), -1, dtype=torch.int64)  # last entry: -1 stays -1
+        for position, path in enumerate(paths):
+            new_index[self._by_path[path]] = position
+        materials = [self.materials[self._by_path[path]] for path in paths]
+        return materials, new_index[assignments]
 
     def assignments(self, prim: Usd.Prim, polygon_of_face: np.ndarray, time: Usd.TimeCode) -> torch.Tensor:
         """(F,) index into :attr:`materials` of each triangle of ``prim`` (-1: none).

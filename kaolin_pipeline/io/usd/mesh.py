@@ -141,9 +141,9 @@ def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] =
     UVs become ``uvs (T, 2)`` + ``face_uvs_idx (F, 3)`` (duplicates merged; prims without UVs get
     (0, 0)), vertex ``displayColor`` becomes ``vertex_colors (V, 3)`` and vertex normals
     ``vertex_normals (V, 3)`` (each only when every prim has them), the bound UsdPreviewSurface
-    materials (each prim's and its ``materialBind`` subsets', one entry per USD material) become
-    ``materials`` + ``material_assignments (F,)``, and a diffuse texture shared by every face also
-    ``texture (3, H, W)``.
+    materials (each prim's and its ``materialBind`` subsets', one entry per USD material, in the
+    order of their prim paths as Kaolin lists them) become ``materials`` +
+    ``material_assignments (F,)``, and a diffuse texture shared by every face also ``texture (3, H, W)``.
 
     Raises:
         LoadError: missing or non-USD file, no Mesh prim, bad ``prim_path``, no sample at ``time``.
@@ -156,7 +156,7 @@ def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] =
         parts = [_read_prim(prim, time, source, library) for prim in prims]
     mesh = parts[0] if len(parts) == 1 else _merge(parts)
     if library.materials:
-        mesh.materials = library.materials
+        mesh.materials, mesh.material_assignments = library.sorted_by_path(mesh.material_assignments)
         mesh.texture = shared_diffuse_texture(mesh)
     else:
         mesh.material_assignments = None

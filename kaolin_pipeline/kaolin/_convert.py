@@ -1,0 +1,89 @@
+"""What the Kaolin layer converts, in one place: the UV convention, our ``Mesh`` to ``SurfaceMesh`` (materials
+included), and the refusal of Kaolin arguments this project does not support.
+
+UVs: the project stores texture coordinates as files do (origin at the texture's bottom-left, ``v`` up; what
+``texture_mapping`` samples). Kaolin's importers (``kaolin.io.obj.import_mesh``, ``kaolin.io.usd.import_mesh``)
+return ``v' = 1 - v`` and its USD exporter flips back; :func:`flip_v` is that change, applied here only.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import torch
+
+from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
+from kaolin_pipeline.structures import Mesh, PBRMaterial
+
+# Kaolin's raw OBJ material keys for our PBRMaterial fields (colours (3,), maps (H, W, C) uint8 as read).
+_RAW_COLOURS = {"diffuse_color": "Kd", "specular_color": "Ks"}
+_RAW_MAPS = {"diffuse_texture": "map_Kd", "specular_texture": "map_Ks"}
+
+
+def flip_v(uvs: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+    """(..., 2) UVs with ``v`` replaced by ``1 - v``: the project's convention to Kaolin's importers' and back."""
+    if uvs is None:
+        return None
+    return torch.stack([uvs[..., 0], 1 - uvs[..., 1]], dim=-1)
+
+
+def refuse_unsupported(function: str, **arguments: tuple[Any, Any]) -> None:
+    """Raise :class:`PipelineError` naming each argument given a value other than the one supported.
+
+    ``arguments`` maps a Kaolin argument name to ``(value given, the only value supported)``.
+    """
+    bad = [f"{name}={value!r}" for name, (value, supported) in arguments.items()
+           if value is not supported and value != supported]
+    if bad:
+        raise PipelineError(f"{function}: {', '.join(bad)} not supported by kaolin-pipeline "
+                            f"(supported: {', '.join(f'{n}={s!r}' for n, (_, s) in arguments.items())})")
+
+
+def raw_material(material: PBRMaterial) -> dict:
+    """Kaolin's raw OBJ material dict (``raw_materials=True``): ``material_name``, ``Kd``/``Ks`` (3,) and
+    ``map_Kd``/``map_Ks`` (H, W, 3) uint8, for the fields the material has."""
+    raw: dict = {"material_name": material.material_name}
+    for field, key in _RAW_COLOURS.items():
+        if getattr(material, field) is not None:
+            raw[key] = getattr(material, field)
+    for field, key in _RAW_MAPS.items():
+        texture = getattr(material, field)
+        if texture is not None:
+            raw[key] = (texture.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8)
+    return raw
+
+
+def kaolin_materials(mesh: Mesh, raw: bool) -> tuple[Optional[list], Optional[torch.Tensor]]:
+    """``(materials, material_assignments)`` as Kaolin's importers return them: materials sorted by name,
+    assignments (F,) int16 re-indexed into that order (-1: none)."""
+    if not mesh.materials:
+        return None, None
+    order = sorted(range(len(mesh.materials)), key=lambda i: mesh.materials[i].material_name)
+    new_index = torch.empty(len(order), dtype=torch.long)
+    new_index[torch.tensor(order)] = torch.arange(len(order))
+    assignments = mesh.material_assignments
+    if assignments is None:
+        assignments = torch.zeros(mesh.num_faces, dtype=torch.long)
+    remapped = torch.where(assignments >= 0, new_index[assignments.clamp(min=0)], assignments).to(torch.int16)
+    materials = [mesh.materials[i] for i in order]
+    return [raw_material(m) for m in materials] if raw else materials, remapped
+
+
+def surface_mesh(mesh: Mesh, with_uvs: bool, with_normals: bool, with_materials: bool,
+                 raw_materials: bool = False) -> SurfaceMesh:
+    """The unbatched :class:`SurfaceMesh` of a loaded :class:`Mesh`, with Kaolin's UV convention.
+
+    Normals become ``normals`` with ``face_normals_idx = faces`` (our loaders keep one normal per vertex);
+    materials (with ``with_materials``) are sorted by name, as raw dicts with ``raw_materials``.
+    """
+    keep_uvs = with_uvs and mesh.uvs is not None
+    keep_normals = with_normals and mesh.vertex_normals is not None
+    materials, assignments = kaolin_materials(mesh, raw_materials) if with_materials else (None, None)
+    return SurfaceMesh(
+        vertices=mesh.vertices, faces=mesh.faces,
+        uvs=flip_v(mesh.uvs) if keep_uvs else None,
+        face_uvs_idx=mesh.face_uvs_idx if keep_uvs else None,
+        normals=mesh.vertex_normals if keep_normals else None,
+        face_normals_idx=mesh.faces if keep_normals else None,
+        materials=materials, material_assignments=assignments,
+    )

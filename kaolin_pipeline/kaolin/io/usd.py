@@ -1,0 +1,197 @@
+"""``kaolin.io.usd`` meshes, point clouds and voxel grids over :mod:`kaolin_pipeline.io.usd`.
+
+Signatures are Kaolin 0.18's; what differs is refused with a :class:`PipelineError` naming the argument:
+a ``Usd.Stage`` instead of a file path, ``local_to_world`` transforms, an ``up_axis`` other than ``'Y'``,
+``heterogeneous_mesh_handler``, and per-corner ``face_normals`` on export. Exporting over an existing file
+needs ``overwrite=True`` (Kaolin's rule), unless ``time`` adds a time sample to it. Without times, a file holds
+one prim: ``export_pointclouds``/``export_voxelgrids`` of several items refuse rather than keep only the last.
+"""
+from __future__ import annotations
+
+import collections
+import os
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+from pxr import Usd
+
+from kaolin_pipeline.errors import PipelineError, SaveError
+from kaolin_pipeline.io import usd
+from kaolin_pipeline.kaolin._convert import flip_v, refuse_unsupported, surface_mesh
+from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
+from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
+
+__all__ = ["export_mesh", "export_pointcloud", "export_pointclouds", "export_voxelgrid", "export_voxelgrids",
+           "import_mesh", "import_pointcloud", "import_pointclouds", "import_voxelgrid", "import_voxelgrids"]
+
+#: Kaolin's return type of the point cloud importers.
+pointcloud_return_type = collections.namedtuple("pointcloud_return_type", ["points", "colors", "normals", "transform"])
+
+
+def _file_path(file_path_or_stage, function: str) -> Path:
+    if not isinstance(file_path_or_stage, (str, os.PathLike)):
+        raise PipelineError(f"{function}: file_path_or_stage must be a file path; a {type(file_path_or_stage).__name__} "
+                            "(Usd.Stage) is not supported by kaolin-pipeline")
+    return Path(file_path_or_stage)
+
+
+def _check_new_file(path: Path, overwrite: bool, time, function: str) -> None:
+    if path.exists() and not overwrite and time is None:
+        raise SaveError(f"{path}: already exists; {function} overwrites it only with overwrite=True "
+                        "(or give a time to add a time sample)")
+
+
+def _check_one_per_file(count: int, times: list, function: str) -> None:
+    if count > 1 and times[0] is None:
+        raise PipelineError(f"{function}: kaolin-pipeline writes one prim per file when no times are given "
+                            f"(got {count}); write them to separate files")
+
+
+def _times(times: Optional[Sequence], count: int, function: str) -> list:
+    if times is None:
+        return [None] * count
+    if len(times) != count:
+        raise PipelineError(f"{function}: times has {len(times)} entries for {count} scene paths")
+    return list(times)
+
+
+# ---------------------------------------------------------------------- meshes
+
+def import_mesh(file_path_or_stage, scene_path: Optional[str] = None, with_materials: bool = False,
+                with_normals: bool = False, heterogeneous_mesh_handler=None, time=None,
+                triangulate: bool = False) -> SurfaceMesh:
+    """Read one mesh prim (the first ``UsdGeom.Mesh``, or ``scene_path``) as an unbatched :class:`SurfaceMesh`.
+
+    ``uvs`` use Kaolin's ``v' = 1 - v``; ``normals``/``face_normals_idx`` only with ``with_normals``;
+    ``materials`` (:class:`PBRMaterial`, sorted by name) and ``material_assignments`` only with ``with_materials``.
+    Polygons are always fan-triangulated (``triangulate`` is accepted either way).
+    """
+    refuse_unsupported("kaolin.io.usd.import_mesh", heterogeneous_mesh_handler=(heterogeneous_mesh_handler, None))
+    path = _file_path(file_path_or_stage, "kaolin.io.usd.import_mesh")
+    mesh = usd.import_mesh(path, time=time, prim_path=scene_path)
+    return surface_mesh(mesh, with_uvs=True, with_normals=with_normals, with_materials=with_materials)
+
+
+def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: Optional[torch.Tensor] = None,
+                faces: Optional[torch.Tensor] = None, uvs: Optional[torch.Tensor] = None,
+                face_uvs_idx: Optional[torch.Tensor] = None, face_normals: Optional[torch.Tensor] = None,
+                material_assignments: Optional[torch.Tensor] = None, materials: Optional[list] = None,
+                local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
+                overwrite_textures: bool = False, overwrite: bool = False):
+    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``, and
+    ``materials`` (:class:`PBRMaterial`) with ``material_assignments (F,)``) to USD.
+
+    Returns:
+        the written ``Usd.Stage``, as Kaolin does.
+    """
+    refuse_unsupported("kaolin.io.usd.export_mesh", face_normals=(face_normals, None),
+                       local_to_world=(local_to_world, None), up_axis=(up_axis, "Y"))
+    if vertices is None or faces is None:
+        raise PipelineError("kaolin.io.usd.export_mesh: vertices and faces are required by kaolin-pipeline")
+    path = Path(file_path)
+    _check_new_file(path, overwrite, time, "kaolin.io.usd.export_mesh")
+    if materials is not None and material_assignments is None:
+        material_assignments = torch.zeros(faces.shape[0], dtype=torch.long)
+    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx, materials=materials,
+                material_assignments=None if material_assignments is None else material_assignments.long())
+    usd.export_mesh(path, mesh, time=time, prim_path=scene_path)
+    return Usd.Stage.Open(str(path))
+
+
+# ---------------------------------------------------------------------- point clouds
+
+def import_pointcloud(file_path_or_stage, scene_path: Optional[str] = None, time=None) -> pointcloud_return_type:
+    """Read one point cloud prim as Kaolin's ``(points, colors, normals, transform)`` namedtuple."""
+    path = _file_path(file_path_or_stage, "kaolin.io.usd.import_pointcloud")
+    cloud = usd.import_pointcloud(path, time=time, prim_path=scene_path)
+    return pointcloud_return_type(cloud.points, cloud.colors, cloud.normals, None)
+
+
+def import_pointclouds(file_path_or_stage, scene_paths: Optional[Sequence[str]] = None,
+                       times: Optional[Sequence] = None, return_list: bool = True):
+    """Read point clouds at ``scene_paths`` (default: the first point cloud prim only)."""
+    paths = list(scene_paths) if scene_paths is not None else [None]
+    clouds = [import_pointcloud(file_path_or_stage, scene_path, time)
+              for scene_path, time in zip(paths, _times(times, len(paths), "kaolin.io.usd.import_pointclouds"))]
+    return clouds if return_list else dict(zip(paths, clouds))
+
+
+def export_pointcloud(file_path, scene_path: str = "/World/PointClouds/pointcloud_0",
+                      points: Optional[torch.Tensor] = None, colors: Optional[torch.Tensor] = None,
+                      local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
+                      points_type: str = "point_instancer", overwrite: bool = False,
+                      pointcloud: Optional[torch.Tensor] = None, color: Optional[torch.Tensor] = None):
+    """Write one point cloud ``(N, 3)`` (``points`` or its older name ``pointcloud``) to USD; returns the stage."""
+    return export_pointclouds(file_path, [scene_path], [points if points is not None else pointcloud],
+                              [colors if colors is not None else color], local_to_world, up_axis,
+                              None if time is None else [time], points_type, overwrite)
+
+
+def export_pointclouds(file_path, scene_paths: Optional[Sequence[str]] = None,
+                       points: Optional[Sequence[torch.Tensor]] = None, colors: Optional[Sequence] = None,
+                       local_to_world=None, up_axis: str = "Y", times: Optional[Sequence] = None,
+                       points_type: str = "point_instancer", overwrite: bool = False,
+                       pointclouds: Optional[Sequence[torch.Tensor]] = None):
+    """Write point clouds to USD (``pointcloud_<i>`` under ``/World/PointClouds`` by default); returns the stage."""
+    refuse_unsupported("kaolin.io.usd.export_pointclouds", local_to_world=(local_to_world, None),
+                       up_axis=(up_axis, "Y"))
+    clouds = list(points if points is not None else (pointclouds or []))
+    if not clouds:
+        raise PipelineError("kaolin.io.usd.export_pointclouds: no points given")
+    paths = list(scene_paths) if scene_paths is not None else \
+        [f"/World/PointClouds/pointcloud_{i}" for i in range(len(clouds))]
+    colors = list(colors) if colors is not None else [None] * len(clouds)
+    path = Path(file_path)
+    times = _times(times, len(clouds), "kaolin.io.usd.export_pointclouds")
+    _check_one_per_file(len(clouds), times, "kaolin.io.usd.export_pointclouds")
+    _check_new_file(path, overwrite, times[0], "kaolin.io.usd.export_pointclouds")
+    if overwrite and times[0] is None and path.exists():
+        path.unlink()
+    for scene_path, cloud, colour, time in zip(paths, clouds, colors, times):
+        usd.export_pointcloud(path, PointCloud(points=cloud, colors=colour), time=time, prim_path=scene_path,
+                              points_type=points_type)
+    return Usd.Stage.Open(str(path))
+
+
+# ---------------------------------------------------------------------- voxel grids
+
+def import_voxelgrid(file_path_or_stage, scene_path: Optional[str] = None, time=None) -> torch.Tensor:
+    """Read one voxel grid prim as Kaolin does: its ``(R, R, R)`` bool occupancy."""
+    path = _file_path(file_path_or_stage, "kaolin.io.usd.import_voxelgrid")
+    return usd.import_voxelgrid(path, time=time, prim_path=scene_path).occupancy
+
+
+def import_voxelgrids(file_path_or_stage, scene_paths: Optional[Sequence[str]] = None,
+                      times: Optional[Sequence] = None) -> list[torch.Tensor]:
+    """Read voxel grids at ``scene_paths`` (default: the first voxel grid prim only) as occupancies."""
+    paths = list(scene_paths) if scene_paths is not None else [None]
+    return [import_voxelgrid(file_path_or_stage, scene_path, time)
+            for scene_path, time in zip(paths, _times(times, len(paths), "kaolin.io.usd.import_voxelgrids"))]
+
+
+def export_voxelgrid(file_path, voxelgrid: torch.Tensor, scene_path: str = "/World/VoxelGrids/voxelgrid_0",
+                     time=None, overwrite: bool = False):
+    """Write one ``(R, R, R)`` occupancy (non-zero = occupied) to USD; returns the stage."""
+    return export_voxelgrids(file_path, [voxelgrid], [scene_path], None if time is None else [time], overwrite)
+
+
+def export_voxelgrids(file_path, voxelgrids: Sequence[torch.Tensor], scene_paths: Optional[Sequence[str]] = None,
+                      times: Optional[Sequence] = None, overwrite: bool = False):
+    """Write ``(R, R, R)`` occupancies to USD, each scaled into the unit cube as Kaolin does; returns the stage."""
+    paths = list(scene_paths) if scene_paths is not None else \
+        [f"/World/VoxelGrids/voxelgrid_{i}" for i in range(len(voxelgrids))]
+    path = Path(file_path)
+    times = _times(times, len(voxelgrids), "kaolin.io.usd.export_voxelgrids")
+    _check_one_per_file(len(voxelgrids), times, "kaolin.io.usd.export_voxelgrids")
+    _check_new_file(path, overwrite, times[0] if times else None, "kaolin.io.usd.export_voxelgrids")
+    if overwrite and (not times or times[0] is None) and path.exists():
+        path.unlink()
+    for scene_path, occupancy, time in zip(paths, voxelgrids, times):
+        grid = VoxelGrid(occupancy=torch.as_tensor(occupancy) != 0, origin=torch.full((3,), -0.5), size=1.0)
+        usd.export_voxelgrid(path, grid, time=time, prim_path=scene_path)
+    return Usd.Stage.Open(str(path))
+
+
+__getattr__ = missing_names(__name__, __all__)

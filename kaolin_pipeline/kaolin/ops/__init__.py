@@ -1,0 +1,6 @@
+"""``kaolin.ops``: mesh and point cloud operations."""
+from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.kaolin.ops import mesh, pointcloud
+
+__all__ = ["mesh", "pointcloud"]
+__getattr__ = missing_names(__name__, __all__)

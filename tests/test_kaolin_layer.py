@@ -1,0 +1,305 @@
+"""kaolin_pipeline.kaolin: Kaolin's paths resolve to our functions, SurfaceMesh behaves as Kaolin documents,
+the readers return Kaolin's values (checked against files written by hand and read with pxr), and
+``python -m kaolin_pipeline.kaolin`` runs Kaolin scripts."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import kaolin_pipeline.kaolin as kal
+from kaolin_pipeline import ops, render
+from kaolin_pipeline.errors import LoadError, PipelineError
+from kaolin_pipeline.export.timelapse import Timelapse
+
+REPO = Path(__file__).resolve().parents[1]
+
+# --- paths ---------------------------------------------------------------------------------------
+
+MAPPED = [
+    (kal.ops.mesh.index_vertices_by_faces, ops.index_vertices_by_faces),
+    (kal.ops.mesh.subdivide_trianglemesh, ops.subdivide_trianglemesh),
+    (kal.ops.mesh.trianglemesh.packed_sample_points, ops.packed_sample_points),
+    (kal.ops.mesh.mesh.adjacency_matrix, ops.adjacency_matrix),
+    (kal.ops.pointcloud.center_points, ops.center_points),
+    (kal.metrics.trianglemesh.point_to_mesh_distance, ops.point_to_mesh_distance),
+    (kal.metrics.trianglemesh.uniform_laplacian_smoothing, ops.uniform_laplacian_smoothing),
+    (kal.metrics.pointcloud.chamfer_distance, ops.chamfer_distance),
+    (kal.metrics.render.mask_iou, ops.mask_iou),
+    (kal.metrics.voxelgrid.iou, ops.iou),
+    (kal.render.mesh.dibr_rasterization, render.dibr_rasterization),
+    (kal.render.mesh.rasterization.rasterize, render.rasterize),
+    (kal.render.mesh.utils.texture_mapping, render.texture_mapping),
+    (kal.render.mesh.prepare_vertices, render.prepare_vertices),
+    (kal.render.mesh.dibr_soft_mask, render.dibr_soft_mask),
+    (kal.render.camera.generate_perspective_projection, render.generate_perspective_projection),
+    (kal.render.camera.legacy.rotate_translate_points, render.rotate_translate_points),
+]
+
+
+@pytest.mark.parametrize("mapped,ours", MAPPED, ids=lambda f: getattr(f, "__name__", "?"))
+def test_kaolin_paths_are_our_functions(mapped, ours):
+    assert mapped is ours  # a mapping, not a second implementation
+
+
+def test_a_kaolin_name_we_do_not_provide_says_so():
+    with pytest.raises(AttributeError, match=r"kaolin\.render\.lighting\.sh9_irradiance is not implemented"):
+        kal.render.lighting.sh9_irradiance
+    with pytest.raises(AttributeError, match=r"kaolin\.ops\.mesh\.check_sign.*has: adjacency_matrix"):
+        kal.ops.mesh.check_sign
+
+
+# --- SurfaceMesh ----------------------------------------------------------------------------------
+
+def _square():
+    vertices = torch.tensor([[0.0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]])
+    faces = torch.tensor([[0, 1, 2], [0, 2, 3]])
+    uvs = torch.tensor([[0.0, 0], [1, 0], [1, 1], [0, 1]])
+    return vertices, faces, uvs
+
+
+def test_surface_mesh_computes_kaolins_attributes_unbatched_and_batched():
+    vertices, faces, uvs = _square()
+    mesh = kal.rep.SurfaceMesh(vertices, faces, uvs=uvs, face_uvs_idx=faces)
+    assert mesh.batching == kal.rep.SurfaceMesh.Batching.NONE and len(mesh) == 1
+    assert torch.equal(mesh.face_vertices, vertices[faces])  # (F, 3, 3)
+    assert torch.equal(mesh.face_uvs, uvs[faces])
+    assert torch.equal(mesh.face_normals, torch.tensor([0.0, 0, 1]).expand(2, 3, 3))  # per corner, unit
+    assert torch.equal(mesh.vertex_normals, torch.tensor([0.0, 0, 1]).expand(4, 3))
+    assert torch.allclose(mesh.vertex_tangents, torch.tensor([1.0, 0, 0]).expand(4, 3))
+    assert mesh.normals is None and mesh.material_assignments is None  # unset, not computable
+
+    batched = kal.rep.SurfaceMesh(vertices, faces, uvs=uvs, face_uvs_idx=faces).to_batched()
+    assert batched.batching == kal.rep.SurfaceMesh.Batching.FIXED
+    assert batched.vertices.shape == (1, 4, 3) and batched.faces.shape == (2, 3)  # faces stay shared
+    assert batched.uvs.shape == (1, 4, 2) and batched.face_uvs_idx.shape == (1, 2, 3)
+    assert batched.face_uvs.shape == (1, 2, 3, 2) and batched.face_normals.shape == (1, 2, 3, 3)
+    assert torch.equal(batched.face_uvs[0], uvs[faces])
+
+
+def test_surface_mesh_keeps_computed_values_unless_they_need_grad():
+    vertices, faces, uvs = _square()
+    mesh = kal.rep.SurfaceMesh(vertices, faces, uvs=uvs, face_uvs_idx=faces).to_batched()
+    mesh.face_uvs[..., 1] = 1 - mesh.face_uvs[..., 1]  # what Kaolin's DIB-R tutorial does
+    assert torch.equal(mesh.face_uvs[0, :, :, 1], 1 - uvs[faces][:, :, 1])
+    mesh.vertices = mesh.vertices.clone().requires_grad_(True)
+    first = mesh.face_vertices
+    assert first.requires_grad and not mesh.has_attribute("face_vertices")  # recomputed on each access
+    with torch.no_grad():
+        mesh.vertices *= 2
+    assert torch.equal(mesh.face_vertices, 2 * first.detach())
+
+
+def test_surface_mesh_devices_errors_and_unset_attributes():
+    vertices, faces, uvs = _square()
+    mesh = kal.rep.SurfaceMesh(vertices, faces, uvs=uvs, face_uvs_idx=faces, unset_attributes_return_none=False)
+    moved = mesh.to(torch.float64, attributes=["vertices"])  # a shallow copy: only the listed tensors change
+    assert moved is not mesh and moved.vertices.dtype == torch.float64 and mesh.vertices.dtype == torch.float32
+    assert moved.uvs is mesh.uvs and moved.faces is mesh.faces
+    assert mesh.cpu().uvs.device.type == "cpu"
+    with pytest.raises(AttributeError, match="normals"):
+        mesh.normals
+    with pytest.raises(AttributeError, match="does not support attribute"):
+        mesh.colours
+    with pytest.raises(PipelineError, match="LIST"):
+        kal.rep.SurfaceMesh([vertices], [faces])
+    with pytest.raises(ValueError, match="vertices"):
+        kal.rep.SurfaceMesh(torch.zeros(4, 2), faces)
+
+
+# --- OBJ ------------------------------------------------------------------------------------------
+
+OBJ = """v 0 0 0
+v 1 0 0
+v 1 1 0
+v 0 1 0
+vt 0.25 0.1
+vt 0.75 0.2
+vt 0.5 0.9
+vn 0 0 1
+f 1/1/1 2/2/1 3/3/1
+f 1/1/1 3/3/1 4/2/1
+"""
+
+
+def test_obj_import_mesh_returns_kaolins_values(tmp_path):
+    path = tmp_path / "m.obj"
+    path.write_text(OBJ)
+    plain = kal.io.obj.import_mesh(path)
+    assert plain.uvs is None and plain.normals is None  # Kaolin loads UVs only with_materials
+    assert torch.equal(plain.vertices, torch.tensor([[0.0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]]))
+    assert plain.faces.tolist() == [[0, 1, 2], [0, 2, 3]]
+    full = kal.io.obj.import_mesh(path, with_materials=True, with_normals=True)
+    # Kaolin's importer returns v' = 1 - v of the file's vt lines
+    assert torch.allclose(full.uvs, torch.tensor([[0.25, 0.9], [0.75, 0.8], [0.5, 0.1]]))
+    assert full.face_uvs_idx.tolist() == [[0, 1, 2], [0, 2, 1]]
+    assert torch.allclose(full.face_normals, torch.tensor([0.0, 0, 1]).expand(2, 3, 3))
+
+
+def test_obj_import_mesh_polygons_need_triangulate_and_handlers_are_refused(tmp_path):
+    path = tmp_path / "quad.obj"
+    path.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n")
+    with pytest.raises(LoadError, match="triangulate=True"):
+        kal.io.obj.import_mesh(path)
+    assert kal.io.obj.import_mesh(path, triangulate=True).faces.tolist() == [[0, 1, 2], [0, 2, 3]]
+    with pytest.raises(PipelineError, match="error_handler=.*not supported"):
+        kal.io.obj.import_mesh(path, error_handler=print)
+
+
+# --- USD ------------------------------------------------------------------------------------------
+
+def test_usd_mesh_round_trip_writes_the_file_convention(tmp_path):
+    from pxr import Usd, UsdGeom
+
+    vertices, faces, _ = _square()
+    kaolin_uvs = torch.tensor([[0.1, 0.8], [0.9, 0.7], [0.6, 0.2], [0.2, 0.3]])
+    path = tmp_path / "mesh.usda"
+    stage = kal.io.usd.export_mesh(str(path), scene_path="/World/Meshes/square", vertices=vertices, faces=faces,
+                                   uvs=kaolin_uvs, face_uvs_idx=faces)
+    assert isinstance(stage, Usd.Stage)
+    opened = Usd.Stage.Open(str(path))
+    prim = opened.GetPrimAtPath("/World/Meshes/square")
+    st = np.array(UsdGeom.PrimvarsAPI(prim).GetPrimvar("st").ComputeFlattened())  # face-varying, as files store it
+    expected = kaolin_uvs[faces].reshape(-1, 2).numpy()
+    assert np.allclose(st[:, 0], expected[:, 0]) and np.allclose(st[:, 1], 1 - expected[:, 1])
+    back = kal.io.usd.import_mesh(str(path), scene_path="/World/Meshes/square")
+    assert torch.allclose(back.face_uvs, kaolin_uvs[faces]) and torch.equal(back.vertices, vertices)
+    with pytest.raises(OSError, match="overwrite=True"):
+        kal.io.usd.export_mesh(str(path), vertices=vertices, faces=faces)
+    with pytest.raises(PipelineError, match="up_axis='Z'"):
+        kal.io.usd.export_mesh(str(tmp_path / "z.usda"), vertices=vertices, faces=faces, up_axis="Z")
+
+
+def test_usd_pointclouds_and_voxelgrids_round_trip(tmp_path):
+    points = [torch.rand(20, 3), torch.rand(7, 3)]
+    path = tmp_path / "clouds.usda"
+    kal.io.usd.export_pointclouds(str(path), points=points[:1])
+    cloud, = kal.io.usd.import_pointclouds(str(path), scene_paths=["/World/PointClouds/pointcloud_0"])
+    assert cloud._fields == ("points", "colors", "normals", "transform") and torch.allclose(cloud.points, points[0])
+    timed = tmp_path / "timed.usda"
+    kal.io.usd.export_pointcloud(str(timed), points=points[1], time=0)
+    kal.io.usd.export_pointcloud(str(timed), points=points[1] + 1, time=3)
+    assert torch.allclose(kal.io.usd.import_pointcloud(str(timed), time=3).points, points[1] + 1)
+    with pytest.raises(PipelineError, match="one prim per file"):
+        kal.io.usd.export_pointclouds(str(tmp_path / "two.usda"), points=points)
+
+    grid = torch.zeros(4, 4, 4, dtype=torch.bool)
+    grid[0, 1, 2] = grid[3, 3, 3] = True
+    grid_path = tmp_path / "grid.usda"
+    kal.io.usd.export_voxelgrids(str(grid_path), [grid])
+    assert torch.equal(kal.io.usd.import_voxelgrids(str(grid_path))[0], grid)
+    kal.io.usd.export_voxelgrid(str(grid_path), ~grid, overwrite=True)
+    assert torch.equal(kal.io.usd.import_voxelgrid(str(grid_path)), ~grid)
+
+
+# --- TimelapseParser --------------------------------------------------------------------------------
+
+def test_timelapse_parser_summarises_a_log(tmp_path):
+    vertices, faces, _ = _square()
+    writer = kal.visualize.Timelapse(tmp_path)
+    assert isinstance(writer, Timelapse)  # the project's writer, with Kaolin's call pattern added
+    for iteration in (0, 10, 20):
+        writer.add_mesh_batch(iteration=iteration, category="fit", vertices_list=[vertices, vertices + 1],
+                              faces_list=[faces, faces])
+    writer.add_pointcloud_batch(iteration=5, category="points", pointcloud_list=[torch.rand(9, 3)])
+    parser = kal.visualize.TimelapseParser(tmp_path)
+    assert sorted(parser.filepaths) == [("mesh", "fit", 0), ("mesh", "fit", 1), ("pointcloud", "points", 0)]
+    assert parser.get_file_path("mesh", "fit", 1) == str(tmp_path / "fit" / "mesh_1.usd")
+    assert parser.get_file_path("voxelgrid", "fit", 0) is None
+    assert parser.dir_info["mesh"] == [{"category": "fit", "ids": [0, 1], "end_time": 20}]
+    assert parser.num_mesh_items() == 2 and parser.num_pointcloud_categories() == 1
+    assert parser.num_voxelgrid_items() == 0 and parser.get_category_names_by_type("pointcloud") == ["points"]
+    assert not parser.check_for_updates()
+    writer.add_mesh_batch(iteration=30, category="fit", vertices_list=[vertices, vertices])
+    assert parser.check_for_updates() and parser.get_category_info("mesh", "fit")["end_time"] == 30
+
+
+# --- python -m kaolin_pipeline.kaolin ---------------------------------------------------------------
+
+def _run(args, cwd, extra_path=()):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([*map(str, extra_path), str(REPO)]))
+    return subprocess.run([sys.executable, "-m", "kaolin_pipeline.kaolin", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_runner_aliases_kaolin_for_a_script_and_a_module(tmp_path):
+    script = tmp_path / "uses_kaolin.py"
+    script.write_text("import sys\nimport kaolin\nfrom kaolin.ops.mesh import subdivide_trianglemesh\n"
+                      "import kaolin.render.mesh.dibr as dibr\n"
+                      "print(kaolin.__name__, subdivide_trianglemesh.__module__, dibr.__name__, sys.argv[1:])\n")
+    done = _run([str(script), "a", "--b"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["kaolin_pipeline.kaolin", "kaolin_pipeline.ops.subdivide",
+                                   "kaolin_pipeline.kaolin.render.mesh.dibr", "['a',", "'--b']"]
+    as_module = _run(["-m", "uses_kaolin", "x"], tmp_path, extra_path=[tmp_path])
+    assert as_module.returncode == 0 and as_module.stdout.split()[-1] == "['x']"
+
+
+def test_runner_refuses_where_the_real_kaolin_is_importable(tmp_path):
+    fake = tmp_path / "site" / "kaolin"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (tmp_path / "s.py").write_text("import kaolin\n")
+    done = _run([str(tmp_path / "s.py")], tmp_path, extra_path=[tmp_path / "site"])
+    assert done.returncode == 2 and "the real Kaolin is importable" in done.stderr
+    missing = _run([str(tmp_path / "nope.py")], tmp_path)
+    assert missing.returncode == 2 and "no such script" in missing.stderr
+
+
+def test_obj_import_mesh_materials_as_kaolin_returns_them(tmp_path):
+    from PIL import Image
+
+    pixels = (np.arange(4 * 5 * 3).reshape(4, 5, 3) * 4).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "wood.png")
+    (tmp_path / "m.mtl").write_text("newmtl zinc\nKd 0.2 0.3 0.4\n\nnewmtl apple\nKd 1 0 0\nmap_Kd wood.png\n")
+    (tmp_path / "m.obj").write_text("mtllib m.mtl\n" + OBJ.replace("f 1/1/1 2/2/1 3/3/1\n", "usemtl zinc\nf 1/1/1 2/2/1 3/3/1\n")
+                                    .replace("f 1/1/1 3/3/1 4/2/1\n", "usemtl apple\nf 1/1/1 3/3/1 4/2/1\n"))
+    raw = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True)
+    assert [m["material_name"] for m in raw.materials] == ["apple", "zinc"]  # sorted by name, as Kaolin
+    assert raw.material_assignments.dtype == torch.int16 and raw.material_assignments.tolist() == [1, 0]
+    assert torch.equal(raw.materials[0]["map_Kd"], torch.from_numpy(pixels))  # (H, W, 3) uint8 as in the file
+    assert torch.allclose(raw.materials[1]["Kd"], torch.tensor([0.2, 0.3, 0.4]))
+    pbr = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True, raw_materials=False)
+    assert isinstance(pbr.materials[0], kal.render.materials.PBRMaterial)
+    assert torch.allclose(pbr.materials[0].diffuse_texture, torch.from_numpy(pixels).permute(2, 0, 1) / 255)
+    assert pbr.to_batched().materials[0][1].material_name == "zinc"  # FIXED batching: a list per mesh
+
+
+def test_io_render_is_our_synthetic_view_reader():
+    from kaolin_pipeline.io.render import import_synthetic_view
+
+    assert kal.io.render.import_synthetic_view is import_synthetic_view
+
+
+def test_timelapse_takes_kaolins_topology_first_calls(tmp_path):
+    from kaolin_pipeline.export.timelapse import TimelapseReader
+
+    vertices, faces, uvs = _square()
+    writer = kal.visualize.Timelapse(tmp_path)
+    # Kaolin's DIB-R tutorial: topology alone at iteration 0, then vertices and a material every epoch
+    writer.add_mesh_batch(iteration=0, category="optimized_mesh", faces_list=[faces], uvs_list=[uvs],
+                          face_uvs_idx_list=[faces])
+    texture = torch.rand(3, 8, 8)
+    for epoch in (0, 1):
+        writer.add_mesh_batch(iteration=epoch, category="optimized_mesh", vertices_list=[vertices + epoch],
+                              materials_list=[{"rgb": kal.render.materials.PBRMaterial(diffuse_texture=texture)}])
+    reader = TimelapseReader(tmp_path)
+    assert reader.iterations("optimized_mesh", "mesh", 0) == [0, 1]
+    logged = reader.mesh("optimized_mesh", 0, 1)
+    assert torch.equal(logged.vertices, vertices + 1) and torch.equal(logged.faces, faces)
+    assert torch.allclose(logged.uvs[logged.face_uvs_idx], uvs[faces])
+    with pytest.raises(OSError, match="only the topology"):
+        writer.add_mesh_batch(iteration=2, category="x", materials_list=[texture])
+
+
+def test_readme_kaolin_example_runs_as_printed(capsys):
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Kaolin code on a CPU"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python") + 9)]
+    exec(compile(code, "README.md", "exec"), {})
+    shapes, loss = capsys.readouterr().out.strip().splitlines()
+    assert shapes == "torch.Size([1, 34, 3]) torch.Size([1, 64, 3, 3])"
+    assert round(float(loss), 2) == 0.19
