@@ -233,3 +233,19 @@ def test_failed_export_leaves_the_existing_file_untouched(tmp_path):
         usd.export_pointcloud(path, PointCloud(torch.rand(5, 3)), time=1, points_type="point_instancer")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["keep.usd"]
+
+
+def test_face_varying_uvs_merge_equal_values_and_keep_every_corner(tmp_path):
+    path = tmp_path / "corners.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/m")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0), (1, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3, 3])
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2, 2, 1, 3])
+    # 6 corners, 4 distinct values: the shared edge repeats two UVs, and -0.0 equals 0.0.
+    corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (-0.0, 1.0), (1.0, -0.0), (1.0, 1.0)]
+    UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, "faceVarying").Set(corners)
+    stage.Save()
+    loaded = usd.import_mesh(path)
+    assert loaded.uvs.shape == (4, 2)
+    assert loaded.uvs[loaded.face_uvs_idx].reshape(-1, 2).tolist() == [[abs(u), abs(v)] for u, v in corners]

@@ -242,8 +242,11 @@ def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, ind
     values = np.asarray(values, dtype=np.float32).reshape(-1, 2)
     interpolation = primvar.GetInterpolation()
     if interpolation == UsdGeom.Tokens.faceVarying and len(values) == len(indices):
-        uvs, inverse = np.unique(values[corners.reshape(-1)], axis=0, return_inverse=True)
-        return float_tensor(uvs), long_tensor(inverse.reshape(-1, 3))
+        # One UV per distinct value: each (u, v) float32 pair viewed as one 64-bit key (a 1-D unique is
+        # several times faster than np.unique(axis=0)); adding 0 turns -0.0 into 0.0 so equal values share a key.
+        corner_uvs = np.ascontiguousarray(values[corners.reshape(-1)] + np.float32(0.0))
+        _, first, inverse = np.unique(corner_uvs.view(np.uint64).reshape(-1), return_index=True, return_inverse=True)
+        return float_tensor(corner_uvs[first]), long_tensor(inverse.reshape(-1, 3))
     if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(values) == num_vertices:
         return float_tensor(values), long_tensor(indices[corners])
     return None, None
