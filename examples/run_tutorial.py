@@ -15,8 +15,9 @@ from nbclient import NotebookClient
 NOTEBOOK = Path(__file__).with_name("dibr_tutorial.ipynb")
 
 
-def run(out: Path, fast: bool, timeout: int = 600) -> nbformat.NotebookNode:
-    """Execute the tutorial with ``KP_TUTORIAL_DIR=out`` (and ``KP_TUTORIAL_FAST=1`` when ``fast``).
+def run(out: Path, fast: bool, timeout: int | None = None) -> nbformat.NotebookNode:
+    """Execute the tutorial with ``KP_TUTORIAL_DIR=out`` (and ``KP_TUTORIAL_FAST=1`` when ``fast``); ``timeout``
+    limits each cell (seconds, None: no limit).
 
     The kernel inherits this process's environment, which is restored afterwards.
     """

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 import zlib
 from collections import Counter
@@ -102,7 +101,8 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
 
     Writes ``<i>_rgb.png``, ``<i>_metadata.json``, ``<i>_depth_linear.npy``, ``<i>_normals.png``,
     ``<i>_semantic.npy`` and ``<i>_instance.npy`` for i = 0..N-1 (see :mod:`kaolin_pipeline.io.render`),
-    each view's metadata last; stale view files of an earlier render (e.g. with more views) are removed first.
+    each view's metadata last; view files of an earlier render (e.g. with more views) and temporary files left
+    by a killed one are removed first.
 
     Args:
         mesh: the mesh, in the coordinates the cameras see.
@@ -118,8 +118,8 @@ def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_s
     """
     folder = Path(folder)
     if folder.is_dir():
-        for stale in [p for p in folder.iterdir() if _VIEW_FILE.fullmatch(p.name)]:
-            stale.unlink()
+        for stale in [p for p in folder.iterdir() if _VIEW_FILE.fullmatch(p.name) or atomic.is_temporary_name(p.name)]:
+            stale.unlink()  # views of an earlier render, and temporary files of a killed one
     out = render_antialiased(mesh, cameras, image_size, supersample=supersample, lights=lights,
                              perspective_correct=True)
     alpha = out["alpha"]

@@ -45,8 +45,8 @@ def test_rig_cameras_look_at_the_origin_from_the_set_distance(rig):
 
 
 def test_random_rigs_are_seeded():
-    assert torch.equal(rig_cameras("sphere", 8, seed=1).translation, rig_cameras("sphere", 8, seed=1).translation)
-    assert not torch.allclose(rig_cameras("sphere", 8, seed=1).translation, rig_cameras("sphere", 8, seed=2).translation)
+    first, again, other = (rig_cameras("sphere", 8, seed=s).translation for s in (1, 1, 2))
+    assert torch.equal(first, again) and not torch.allclose(first, other)
 
 
 def test_sphere_rig_spreads_cameras_evenly_over_heights():
@@ -112,9 +112,11 @@ def test_an_unfinished_shape_folder_is_rendered_again(tmp_path):
     # A run killed mid-shape leaves views but no manifest (it is written last): that shape is redone.
     (out / "ring" / MANIFEST).unlink()
     (out / "ring" / "2_metadata.json").unlink()
+    (out / "ring" / ".2_metadata.tmp-0123456789abcdef.json").write_text("{")  # a killed atomic write
     report = generate_views(str(root), out, **FAST)
     assert report["rendered"] == ["ring"] and report["skipped"] == ["round/ball"]
     assert (out / "ring" / "2_metadata.json").is_file()
+    assert not [p for p in (out / "ring").iterdir() if p.name.startswith(".")]
 
 
 def test_other_settings_rerender_and_drop_stale_views(tmp_path):
@@ -177,6 +179,13 @@ def test_fit_reads_a_generated_folder_as_its_target(tmp_path):
     assert bool((target.heldout.images[0][(alpha > 0) & (semantic == 0)] > 0).any())
     assert target.renderer.height == 24 and math.isclose(float(target.train.cameras.projection[1]),
                                                          1 / math.tan(math.radians(15)), rel_tol=1e-5)
+
+
+def test_fit_refuses_a_folder_too_small_to_hold_a_view_out(tmp_path, capsys):
+    generate_views("synthetic:cone", tmp_path / "views", **FAST)  # 3 views, every 5th held out
+    assert main(["fit", str(tmp_path / "views"), "--out", str(tmp_path / "run"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "3 views leave none held out" in err and "views.folder_heldout_every" in err
 
 
 @pytest.mark.parametrize("args, message", [

@@ -169,6 +169,8 @@ def test_usd_mesh_round_trip_writes_the_file_convention(tmp_path):
     assert torch.allclose(back.face_uvs, kaolin_uvs[faces]) and torch.equal(back.vertices, vertices)
     with pytest.raises(OSError, match="overwrite=True"):
         kal.io.usd.export_mesh(str(path), vertices=vertices, faces=faces)
+    with pytest.raises(PipelineError, match=r"local_to_world=<\(4, 4\) tensor> not supported"):
+        kal.io.usd.export_mesh(str(tmp_path / "t.usda"), vertices=vertices, faces=faces, local_to_world=torch.eye(4))
     with pytest.raises(PipelineError, match="up_axis='Z'"):
         kal.io.usd.export_mesh(str(tmp_path / "z.usda"), vertices=vertices, faces=faces, up_axis="Z")
 

@@ -108,6 +108,9 @@ def test_obj_missing_material_and_library_warn_and_keep_the_names(tmp_path):
     with pytest.warns(UserWarning, match="nowhere.mtl"):
         mesh = load_mesh(tmp_path / "a.obj")
     assert [m.material_name for m in mesh.materials] == ["ghost"] and mesh.materials[0].diffuse_color is None
+    (tmp_path / "b.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nusemtl ghost\nf 1 2 3\n")
+    with pytest.warns(UserWarning, match="names no mtllib"):
+        assert load_mesh(tmp_path / "b.obj").materials[0].material_name == "ghost"
 
 
 def test_obj_round_trip_keeps_materials_assignments_and_face_order(tmp_path):
@@ -556,3 +559,13 @@ def test_obj_missing_texture_image_warns_and_corrupt_one_raises_naming_it(tmp_pa
     (tmp_path / "gone.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     with pytest.raises(LoadError, match="gone.png"):
         load_mesh(tmp_path / "a.obj")
+
+
+def test_a_list_of_meshes_with_and_without_materials_renders_each_as_alone():
+    with_materials = two_material_mesh()
+    plain = Mesh(vertices=with_materials.vertices, faces=with_materials.faces,
+                 vertex_colors=torch.full((8, 3), 0.25))
+    together = render([with_materials, plain])["image"]
+    assert torch.equal(together[0], render(with_materials)["image"][0])
+    assert torch.equal(together[1], render(plain)["image"][0])
+    assert not torch.equal(together[0], together[1])

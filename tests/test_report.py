@@ -188,7 +188,5 @@ def test_write_report_arguments(tmp_path):
         write_report(tmp_path / "missing")
     with pytest.raises(ConfigError, match="max_timelapse_frames"):
         write_report(tmp_path, max_timelapse_frames=0)
-    with pytest.warns(DeprecationWarning, match="frame_renderer"):
-        write_report(tmp_path, frame_renderer=lambda mesh, azimuths: [], turntable_frames=4)
     assert page_scene(write_report(tmp_path, timelapse_azimuth=80.0).read_text())["camera"] == {"azimuth": 80.0}
 

@@ -60,6 +60,24 @@ def test_run_page_in_headless_chromium(tmp_path, browser):
     assert all(url.startswith(("file:", "data:", "blob:")) for url in browser.requested_urls()), browser.requested_urls()
 
 
+def test_run_page_without_webgl_keeps_curves_metrics_and_views(tmp_path, browser):
+    page = write_report(make_run(tmp_path / "run"))
+    session = browser.open_page("about:blank")
+    browser.call("Page.addScriptToEvaluateOnNewDocument", session, source="""
+      const original = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+        return String(kind).startsWith("webgl") ? null : original.call(this, kind, ...rest); };""")
+    browser.events.clear()
+    browser.call("Page.navigate", session, url=page.resolve().as_uri())
+    browser.wait_for("Page.loadEventFired", session)
+    browser.evaluate(session, "window.kpViewer.ready")
+    assert "cannot draw WebGL" in browser.evaluate(session, "document.getElementById('kp-message').textContent")
+    assert browser.evaluate(session, "document.querySelectorAll('#kp-curves svg').length") == 2
+    images = browser.evaluate(session, IMAGE_STATE)
+    assert len(images) == 4 and all(image["width"] > 0 for image in images)
+    assert not [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
+
+
 def test_error_capture_works(browser):
     """Control for the tests above: a page with a failing script and a broken image is caught."""
     page = "data:text/html,<img src='data:image/png;base64,AAAA'><script>console.error('boom'); missing()</script>"

@@ -217,6 +217,7 @@ def test_jupyter_output_renders_the_viewer(browser, tmp_path):
     browser.events.clear()
     session = browser.open_page("about:blank")
     browser.call("Emulation.setDeviceMetricsOverride", session, width=1000, height=900, deviceScaleFactor=1, mobile=False)
+    browser.events.clear()
     browser.call("Page.navigate", session, url=host.resolve().as_uri())
     browser.wait_for("Page.loadEventFired", session)
     browser.evaluate(session, "new Promise((r) => setTimeout(r, 1500))")  # the frame's script runs on its own

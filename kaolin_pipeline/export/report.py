@@ -20,7 +20,6 @@ import html
 import json
 import os
 import re
-import warnings
 from pathlib import Path
 from typing import Optional, Union
 
@@ -220,15 +219,12 @@ def _views_section(run_dir: Path) -> str:
     return f'<table class="views"><tr><th>view</th><th>target</th><th>predicted</th></tr>{"".join(rows)}</table>'
 
 
-def write_report(run_dir: PathLike, frame_renderer=None, turntable_frames: int = 12,
-                 max_timelapse_frames: Optional[int] = None, timelapse_azimuth: float = 45.0,
+def write_report(run_dir: PathLike, max_timelapse_frames: Optional[int] = None, timelapse_azimuth: float = 45.0,
                  progress: bool = False) -> Path:
     """Write ``RUN_DIR/report.html`` (atomically): the run in the 3D viewer, with its metrics, views and curves.
 
     Args:
         run_dir: the run folder.
-        frame_renderer, turntable_frames: accepted for compatibility and ignored (with a
-            ``DeprecationWarning``): the page now renders the meshes itself, in the browser.
         max_timelapse_frames: most iterations per logged item (evenly spaced, first and last
             kept); every logged iteration when ``None``.
         timelapse_azimuth: camera azimuth (degrees) the page opens with.
@@ -244,9 +240,6 @@ def write_report(run_dir: PathLike, frame_renderer=None, turntable_frames: int =
         raise LoadError(f"{run_dir}: run folder does not exist")
     if max_timelapse_frames is not None and (not isinstance(max_timelapse_frames, int) or max_timelapse_frames < 1):
         raise ConfigError(f"write_report: max_timelapse_frames must be a positive int or None, got {max_timelapse_frames!r}")
-    if frame_renderer is not None or turntable_frames != 12:
-        warnings.warn("write_report: frame_renderer and turntable_frames are ignored; the page renders in the browser",
-                      DeprecationWarning, stacklevel=2)
     scene, notes = scene_of_run(run_dir, max_timelapse_frames, progress)
     scene["camera"] = {"azimuth": float(timelapse_azimuth)}
     sections = (

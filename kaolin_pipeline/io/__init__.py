@@ -7,10 +7,11 @@ dispatch on the file extension. One module per format family, as Kaolin's ``kaol
 lazily: ``pxr`` is slow to load). Every reader validates what it returns and raises :class:`kaolin_pipeline.errors.LoadError` naming the
 file; every writer is atomic and raises :class:`kaolin_pipeline.errors.SaveError`.
 
-Conventions shared by every format (Kaolin's):
+Conventions shared by every format:
 
-* UVs have their origin at the **bottom-left** of the texture (v up), as OBJ and USD store them and
-  as Kaolin's importers return them; glTF stores v downward and is converted in :mod:`.gltf` only.
+* UVs have their origin at the **bottom-left** of the texture (v up): the values OBJ and USD store,
+  unchanged; glTF stores v downward and is converted in :mod:`.gltf` only. (Kaolin 0.18's OBJ and
+  USD importers return ``1 - v``; :mod:`kaolin_pipeline.kaolin` converts at its boundary.)
 * Textures are ``(C, H, W)`` float32 with row 0 the **top** of the image, colours in [0, 1],
   normal maps in [-1, 1] (:mod:`.textures`).
 * Faces are counter-clockwise seen from outside; polygons are fan-triangulated from their first corner.

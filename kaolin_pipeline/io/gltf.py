@@ -38,8 +38,13 @@ import numpy as np
 import torch
 
 from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
-from kaolin_pipeline.io.textures import from_file_values, image_to_texture, shared_diffuse_texture, texture_to_image, \
-    to_file_values
+from kaolin_pipeline.io.textures import (
+    from_file_values,
+    image_to_texture,
+    shared_diffuse_texture,
+    texture_to_image,
+    to_file_values,
+)
 from kaolin_pipeline.io.trimesh_formats import has_stored_normals, material_image, split_by_uv, write_with_trimesh
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError, SaveError
@@ -165,7 +170,8 @@ def write_gltf(path: Path, ext: str, mesh: Mesh) -> None:
         if not len(selected):
             continue
         part = _part(mesh, selected, path, None if index < 0 else mesh.materials[index])
-        scene.add_geometry(part, node_name=f"primitive_{len(scene.geometry)}", geom_name=f"primitive_{len(scene.geometry)}")
+        name = f"primitive_{len(scene.geometry)}"
+        scene.add_geometry(part, node_name=name, geom_name=name)
     has_normals = mesh.vertex_normals is not None
     with atomic_path(path) as temp:
         if ext == ".gltf":
@@ -190,7 +196,8 @@ def _part(mesh: Mesh, selected: np.ndarray, path: Path, material: Optional[PBRMa
         vertices = to_numpy(mesh.vertices, "vertices", path, np.float64)[index]
     normals = None if mesh.vertex_normals is None else \
         to_numpy(mesh.vertex_normals, "vertex_normals", path, np.float64)[index]
-    visual = None if material is None else trimesh.visual.TextureVisuals(uv=uvs, material=_trimesh_material(material, path))
+    visual = None if material is None else \
+        trimesh.visual.TextureVisuals(uv=uvs, material=_trimesh_material(material, path))
     return trimesh.Trimesh(np.asarray(vertices, dtype=np.float64), part_faces, vertex_normals=normals, visual=visual,
                            process=False)
 

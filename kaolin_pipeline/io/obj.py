@@ -2,8 +2,8 @@
 
 Layout (Kaolin's ``kaolin.io.obj``): ``vertices (V, 3)`` are the file's ``v`` lines, in
 order and never split; texture coordinates are the ``vt`` lines as ``uvs (T, 2)``, **as
-stored** (origin at the bottom-left of the image, v up), indexed per corner by
-``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
+stored** (origin at the bottom-left of the image, v up; Kaolin's importer returns ``1 - v``),
+indexed per corner by ``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
 the file's winding (counter-clockwise seen from outside). ``v x y z r g b`` lines give
 ``vertex_colors (V, 3)``; ``vn`` normals become ``vertex_normals (V, 3)`` when every vertex
 has one normal throughout. Materials (when faces use ``usemtl``): every material of the ``mtllib``
@@ -378,6 +378,8 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     missing = [name for name in used if name not in library]
     if missing and library:
         warnings.warn(f"{path}: material(s) {', '.join(missing)} not defined in its material libraries")
+    elif missing and not content.material_libraries:
+        warnings.warn(f"{path}: faces use material(s) {', '.join(missing)} but the file names no mtllib")
     names = sorted(set(library) | set(used))
     images: dict = {}
     materials = [to_pbr_material(name, library.get(name, {}), path, with_textures, images) for name in names]

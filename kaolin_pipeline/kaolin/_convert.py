@@ -32,8 +32,11 @@ def refuse_unsupported(function: str, **arguments: tuple[Any, Any]) -> None:
 
     ``arguments`` maps a Kaolin argument name to ``(value given, the only value supported)``.
     """
-    bad = [f"{name}={value!r}" for name, (value, supported) in arguments.items()
-           if value is not supported and value != supported]
+    def shown(value: Any) -> str:
+        return f"<{tuple(value.shape)} tensor>" if isinstance(value, torch.Tensor) else repr(value)
+
+    bad = [f"{name}={shown(value)}" for name, (value, supported) in arguments.items()
+           if (value is not None if supported is None else value != supported)]
     if bad:
         raise PipelineError(f"{function}: {', '.join(bad)} not supported by kaolin-pipeline "
                             f"(supported: {', '.join(f'{n}={s!r}' for n, (_, s) in arguments.items())})")

@@ -11,8 +11,8 @@ autograd. They are compacted without waiting for the device: every face's number
 background pixels in its box (a summed-area table) bounds its pairs, so each chunk writes
 its pairs at offsets known in advance, into one buffer sized by a single host read (shared
 with the binning's). One sort of that buffer by (pixel, face) then ranks the faces of every
-pixel for ``knum``; d² is computed differentiably for the candidate pairs, those ranked
-``knum`` or later counting as misses.
+pixel for ``knum``, and one compaction keeps the first ``knum``, for which d² is computed
+differentiably.
 """
 from __future__ import annotations
 
@@ -71,15 +71,15 @@ def _check_soft_mask_arguments(face_vertices_image: torch.Tensor, selected_face_
         raise RenderError(f"knum must be a positive int, got {knum!r}")
 
 
-def _first_faces_per_pixel(pair_key: torch.Tensor, knum: int,
-                           total_faces: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Rank the (pixel, face) pairs of each pixel by face index.
+def _first_faces_per_pixel(pair_key: torch.Tensor, knum: int, total_faces: int,
+                           num_pixels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep the (pixel, face) pairs whose face is among the pixel's ``knum`` lowest face indices.
 
     Args:
-        pair_key: (K,) long ``pixel * total_faces + face`` of the pairs.
+        pair_key: (K,) long ``pixel * total_faces + face`` of the pairs; pixels past ``num_pixels`` are
+            unused entries, dropped.
 
-    Returns ``(pixel, face, kept)`` sorted by pixel then face; ``kept`` (K,) bool marks the pairs
-    whose face is among the pixel's ``knum`` lowest face indices.
+    Returns the kept ``(pixel, face)``, sorted by pixel then face (one compaction: one host read).
     """
     key = torch.sort(pair_key).values
     pixel, face = torch.div(key, total_faces, rounding_mode="floor"), key % total_faces
@@ -87,7 +87,8 @@ def _first_faces_per_pixel(pair_key: torch.Tensor, knum: int,
     first[1:] = pixel[1:] != pixel[:-1]
     position = torch.arange(key.numel(), device=key.device)
     start_of_run = torch.cummax(torch.where(first, position, 0), dim=0).values
-    return pixel, face, position - start_of_run < knum
+    kept = ((position - start_of_run < knum) & (pixel < num_pixels)).nonzero().squeeze(1)
+    return pixel[kept], face[kept]
 
 
 @torch.no_grad()
@@ -163,13 +164,12 @@ def dibr_soft_mask(face_vertices_image: torch.Tensor, selected_face_idx: torch.T
     _, height, width = selected_face_idx.shape
     covered = selected_face_idx.reshape(-1) >= 0
     pair_key = _candidate_pairs(face_vertices_image, ~covered, height, width, boxlen, valid_faces, max_pairs)
-    pixel, face, kept = _first_faces_per_pixel(pair_key, knum, batch_size * num_faces)
+    pixel, face = _first_faces_per_pixel(pair_key, knum, batch_size * num_faces, covered.numel())
     x, y = pixel_centers_of(pixel, height, width, face_vertices_image.dtype)
     distances2 = squared_distances_to_boundary(face_vertices_image.reshape(-1, 3, 2).index_select(0, face), x, y)
-    misses = torch.where(kept, 1 - torch.exp(-sigmainv * distances2), 1.0)
-    # Product per pixel of the probabilities that no kept face reaches it (1 without faces), with one
-    # slot past the image for the unused entries; scatter_reduce's backward copes with zero factors
-    # (a pixel centre on a face boundary).
-    all_missed = misses.new_ones(covered.numel() + 1).scatter_reduce(0, pixel, misses, "prod")[:-1]
+    misses = 1 - torch.exp(-sigmainv * distances2)
+    # Product per pixel of the probabilities that no kept face reaches it (1 without faces);
+    # scatter_reduce's backward copes with zero factors (a pixel centre on a face boundary).
+    all_missed = misses.new_ones(covered.shape).scatter_reduce(0, pixel, misses, "prod")
     soft_mask = torch.where(covered, 1.0, 1 - all_missed)
     return soft_mask.reshape(batch_size, height, width)

@@ -4,7 +4,8 @@ Follows Kaolin's DIB-R tutorial: the target is seen from the ``train`` cameras o
 render preset (or from a folder of views), a 642-vertex icosphere scaled by 0.75 is
 deformed by per-vertex offsets while a UV texture (or vertex colours) is learned, and
 the loss is ``image * L1 + mask * mask_iou(soft mask) + laplacian * Laplacian(offsets)``
-(+ optional flatten and edge-length terms). Held-out views measure the result.
+(+ flatten and edge-length terms). Unlike the tutorial, the offsets are by default smoothed by
+the large-steps matrix ``(I - λL)⁻¹`` (``optim.smoothing``). Held-out views measure the result.
 """
 from __future__ import annotations
 
@@ -63,11 +64,14 @@ def read_target_mesh(target: str, seed: int = 0) -> Mesh:
     return load_mesh(target)
 
 
+def _normalised(mesh: Mesh, scale: float) -> Mesh:
+    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
+
+
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
     """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
     its farthest vertex is at distance ``scale`` from the origin."""
-    mesh = read_target_mesh(target, seed)
-    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
+    return _normalised(read_target_mesh(target, seed), scale)
 
 
 def _frame(original: torch.Tensor, normalised: torch.Tensor) -> tuple[torch.Tensor, float]:
@@ -97,6 +101,9 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         every = views_cfg["folder_heldout_every"]
         if every < 2:
             raise ConfigError(f"views.folder_heldout_every must be at least 2, got {every}")
+        if len(views) < every:
+            raise ConfigError(f"{target}: {len(views)} views leave none held out with views.folder_heldout_every = "
+                              f"{every}; render more views or lower it")
         index = torch.arange(len(views))
         heldout_mask = index % every == every - 1
         height, width = views.images.shape[1:3]
@@ -104,8 +111,7 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          renderer.to(device), None, None)
     original = read_target_mesh(target, config["seed"])
-    mesh = dataclasses.replace(original, vertices=normalize_vertices(original.vertices) * views_cfg["target_scale"],
-                               vertex_normals=None)
+    mesh = _normalised(original, views_cfg["target_scale"])
     centre, unit = _frame(original.vertices, mesh.vertices)
     mesh = mesh.to(device)
     renderer = preset_renderer(preset).to(device)

@@ -39,7 +39,8 @@ def show(obj, names: Optional[Sequence[str]] = None, max_iterations: Optional[in
 
     Args:
         obj: a :class:`Mesh`, :class:`PointCloud` or :class:`VoxelGrid`, a list of them, or a path:
-            a run folder, a Timelapse log, a shape file or a dataset (see ``kaolin-pipeline view``).
+            a run folder, a Timelapse log, a shape file or a dataset (see ``kaolin-pipeline view``;
+            a run's ``report.html`` is rewritten on the way, as ``view`` does).
         names: labels of the shapes of a list.
         max_iterations: most iterations per logged item of a log (evenly spaced).
         height: height of the inline frame in pixels.

@@ -176,7 +176,7 @@
   // ------------------------------------------------------------------ state in the URL fragment
   const state = {
     item: 0, frame: 0, compare: "none", compareFrame: 0, wireframe: false, shading: "smooth",
-    azimuth: (SCENE.camera && SCENE.camera.azimuth) || 45, elevation: 20, distance: 3.2, category: null, page: 0, shape: null,
+    azimuth: (SCENE.camera && SCENE.camera.azimuth) ?? 45, elevation: 20, distance: 3.2, category: null, page: 0, shape: null,
   };
 
   function itemKey(item) { return [item.category, item.kind, item.id, item.role]; }
@@ -254,9 +254,15 @@
 
   // ------------------------------------------------------------------ 3D view
   const canvas = $("kp-canvas");
-  const renderer = new THREE.WebGLRenderer({ canvas: canvas, antialias: true, preserveDrawingBuffer: true });
-  renderer.setPixelRatio(window.devicePixelRatio || 1);
-  renderer.setClearColor(BACKGROUND);
+  let renderer = null; // stays null without WebGL: curves, metrics and the dataset grid still work
+  try {
+    renderer = new THREE.WebGLRenderer({ canvas: canvas, antialias: true, preserveDrawingBuffer: true });
+    renderer.setPixelRatio(window.devicePixelRatio || 1);
+    renderer.setClearColor(BACKGROUND);
+  } catch (error) {
+    $("kp-message").hidden = false;
+    $("kp-message").textContent = `This browser cannot draw WebGL, so the 3D view is off (${error.message}).`;
+  }
   const camera = new THREE.PerspectiveCamera(40, 1, 0.01, 1000);
   const controls = new THREE.OrbitControls(camera, canvas);
   controls.enableDamping = false;
@@ -305,6 +311,7 @@
   });
 
   function draw() {
+    if (!renderer) return;
     const width = canvas.clientWidth, height = canvas.clientHeight;
     if (canvas.width !== Math.floor(width * renderer.getPixelRatio()) || canvas.height !== Math.floor(height * renderer.getPixelRatio()))
       renderer.setSize(width, height, false);
@@ -580,7 +587,7 @@
         "open it with `kaolin-pipeline view ROOT --serve` to load every shape on demand.";
       return;
     }
-    $("kp-message").hidden = true;
+    if (renderer) $("kp-message").hidden = true;
     $("kp-viewer").hidden = false;
     state.item = shape.item; state.frame = 0;
     placeCamera();
