@@ -164,3 +164,28 @@ def test_supervising_views_differ_from_the_input_view():
     assert (targets[:, 0] != targets[:, 1]).all()
     with pytest.raises(ConfigError, match="views.supervise"):
         draw_views(generator, 2, 4, 4)
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_process_group_still_saves_the_checkpoint(tmp_path):
+    """Launchers stop a run by signalling its whole process group, DataLoader workers included."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    overrides = [f"{k}={json.dumps(v) if isinstance(v, list) else v}" for k, v in
+                 {**TINY, "data.num_workers": 1, "steps": 100000, "log.checkpoint_every": 0}.items()]
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "kaolin_pipeline", "train", "--out", str(run_dir), *overrides],
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not (run_dir / "metrics.csv").exists() or len(read_metrics(run_dir)) < 3:
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGTERM)
+    stderr = process.communicate(timeout=120)[1].decode()
+    latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
+    assert (run_dir / "checkpoints" / latest["latest"]).is_file(), stderr
+    assert "DataLoader worker" not in stderr

@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -125,6 +126,13 @@ def build_dataset(config: dict, split: str, cache_dir: Path) -> Dataset:
     raise ConfigError(f"data.source must be one of synthetic, shapenet, modelnet, folder; got '{source}'")
 
 
+def ignore_stop_signal(worker_id: int) -> None:
+    """``worker_init_fn``: a worker ignores SIGTERM, which a launcher (``timeout``, a job scheduler) sends to
+    the whole process group; otherwise the dead worker makes the main process raise while it saves its
+    checkpoint. The main process stops the workers itself."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 class _CacheOnly(Dataset):
     """Builds (or reads back) an item of ``dataset`` and returns only its category (workers send nothing big)."""
 
@@ -160,7 +168,8 @@ def preprocess(dataset: Dataset, context: DistContext, num_workers: int = 0, pro
         raise ConfigError(f"data.num_workers must be >= 0, got {num_workers}")
     start = time.perf_counter()
     sampler = share_sampler(len(dataset), context)
-    loader = DataLoader(_CacheOnly(dataset), batch_size=None, sampler=sampler, num_workers=num_workers)
+    loader = DataLoader(_CacheOnly(dataset), batch_size=None, sampler=sampler, num_workers=num_workers,
+                        worker_init_fn=ignore_stop_signal)
     count = sum(1 for _ in tqdm(loader, total=len(sampler), desc=desc, disable=not progress, leave=False))
     if context.distributed and dist.is_initialized():
         dist.barrier()
@@ -215,7 +224,8 @@ def batch_loader(dataset: Dataset, config: dict, context: DistContext, start_ste
     local = local_batch_size(config["optim"]["batch_size"], context)
     sampler = StepSampler(len(dataset), context, config["seed"], local, start_step)
     return DataLoader(ShapeViews(dataset), batch_size=local, sampler=sampler,
-                      num_workers=config["data"]["num_workers"], pin_memory=context.device.type == "cuda")
+                      num_workers=config["data"]["num_workers"], pin_memory=context.device.type == "cuda",
+                      worker_init_fn=ignore_stop_signal)
 
 
 def _as_list(items: list) -> list:
