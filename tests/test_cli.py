@@ -1,4 +1,5 @@
 """The command line: exit codes, one-line errors, info on each kind of file, a tiny fit end to end."""
+import os
 import json
 import subprocess
 import sys
@@ -94,3 +95,12 @@ def test_tiny_fit_then_view_and_export(tmp_path, capsys):
     assert "report.html" in capsys.readouterr().out
     # resuming a finished run changes nothing but succeeds
     assert main(["fit", "--resume", str(run)]) == 0
+
+
+def test_commands_wait_passively_for_openmp_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert main(["doctor"]) == 0
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert main(["doctor"]) == 0
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
