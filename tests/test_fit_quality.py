@@ -1,8 +1,5 @@
 """What makes ``fit``'s figures honest: the folded-face counter, supersampled targets, the
 Timelapse from iteration 0 to the last, named configs."""
-import math
-
-import pytest
 import torch
 import trimesh
 
