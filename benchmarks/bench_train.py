@@ -78,7 +78,7 @@ def bench_fit(sizes, batches, iterations, device) -> list[dict]:
 def bench_train(sizes, batches, iterations, device, cache_dir: Path) -> list[dict]:
     rows = []
     for size in sizes:
-        overrides = {"views.image_size": size, "views.num_views": 4, "data.num_train": 8, "device": str(device)}
+        overrides = {"views.image_size": size, "views.num_views": 8, "data.num_train": 8, "device": str(device)}
         for batch in batches:
             config = load_config("reconstruct", overrides={**overrides, "optim.batch_size": batch})
             problem = ReconstructionProblem(config, DistContext(device))

@@ -77,3 +77,23 @@ def test_reconstruction_net_default_is_the_paper_architecture():
         ReconstructionNet(template, image_size=30)
     with pytest.raises(ConfigError, match=r"\(B, 4, 64, 64\)"):
         net(torch.rand(1, 3, 64, 64))
+
+
+def test_reconstruction_net_smoothing_maps_the_predicted_offsets():
+    from kaolin_pipeline.ops.mesh import uniform_laplacian
+    from kaolin_pipeline.train.template import smoothing_matrix
+
+    template, faces = icosphere(1)
+    smoothing = smoothing_matrix(uniform_laplacian(template.shape[0], faces), 10.0)
+    torch.manual_seed(0)
+    plain = ReconstructionNet(template, image_size=16, channels=(4, 8), hidden=16, norm="none")
+    smooth = ReconstructionNet(template, image_size=16, channels=(4, 8), hidden=16, norm="none", smoothing=smoothing)
+    smooth.load_state_dict(plain.state_dict())  # the matrix is not part of the weights
+    assert "smoothing" not in smooth.state_dict()
+    images = torch.rand(2, 4, 16, 16)
+    offsets = plain(images)[0] - template                                           # (B, V, 3)
+    expected = template.double() + torch.einsum("uv,bvc->buc", smoothing.double(), offsets.double())
+    assert torch.allclose(smooth(images)[0].double(), expected, atol=1e-5)
+    # a uniform shift of every vertex passes through unchanged (rows of (I - λL)⁻¹ sum to 1)
+    shift = torch.tensor([0.1, -0.2, 0.3])
+    assert torch.allclose(smoothing @ shift.expand(template.shape[0], 3), shift.expand(template.shape[0], 3), atol=1e-5)

@@ -92,16 +92,22 @@ class ReconstructionNet(nn.Module):
         channels: convolution widths.
         hidden: width of the fully connected layers.
         norm: ``"batch"`` (the paper), ``"group"`` (batch-size independent) or ``"none"``.
+        smoothing: optional (V, V) matrix ``S`` applied to the predicted offsets (``S @ offsets``),
+            such as the large-steps ``(I - λL)⁻¹`` of :func:`~kaolin_pipeline.train.template.smoothing_matrix`;
+            None predicts the offsets directly (the paper).
     """
 
     def __init__(self, template: torch.Tensor, image_size: int = 64, channels=(64, 128, 256),
-                 hidden: int = 1024, norm: str = "batch"):
+                 hidden: int = 1024, norm: str = "batch", smoothing: Optional[torch.Tensor] = None):
         super().__init__()
         if norm not in NORM_LAYERS:
             raise ConfigError(f"model.norm must be one of {NORM_LAYERS}, got {norm!r}")
         if image_size < 8 or image_size % 8:
             raise ConfigError(f"model.image_size must be a positive multiple of 8, got {image_size}")
         self.register_buffer("template", template.detach().clone())
+        self.smoothing: Optional[torch.Tensor]
+        self.register_buffer("smoothing", None if smoothing is None else smoothing.detach().to(template).clone(),
+                             persistent=False)
         layers, width = [], 4
         for out in channels:
             layers += [nn.Conv2d(width, out, 5, stride=2, padding=2, bias=norm == "none"),
@@ -135,5 +141,7 @@ class ReconstructionNet(nn.Module):
         code = self.fc(self.encoder(images))
         batch = images.shape[0]
         offsets = self.offset_head(code).view(batch, *self.template.shape)
+        if self.smoothing is not None:
+            offsets = self.smoothing @ offsets
         colors = torch.sigmoid(self.color_head(code)).view(batch, *self.template.shape)
         return self.template + offsets, colors

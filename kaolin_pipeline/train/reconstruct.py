@@ -35,7 +35,7 @@ from kaolin_pipeline.train.losses import flatten_loss, laplacian_loss
 from kaolin_pipeline.train.loop import CHECKPOINT_DIR, Trainer
 from kaolin_pipeline.train.models import ReconstructionNet
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images
-from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.train.template import icosphere, smoothing_matrix
 from kaolin_pipeline.train.view_data import (batch_loader, build_dataset, item_batches, local_batch_size, preprocess,
                                              render_pictures, rgba_input, unpack_views, view_cameras, view_preset)
 
@@ -70,11 +70,14 @@ class ReconstructionProblem:
         device = context.device
         vertices, faces = icosphere(model_cfg["subdivisions"])
         self.faces = faces.to(device)
+        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
+        smoothing = model_cfg["smoothing"]
         self.net = ReconstructionNet(vertices * model_cfg["template_scale"], image_size=config["views"]["image_size"],
                                      channels=tuple(model_cfg["channels"]), hidden=model_cfg["hidden"],
-                                     norm=model_cfg["norm"]).to(device)
+                                     norm=model_cfg["norm"],
+                                     smoothing=smoothing_matrix(self.laplacian, smoothing) if smoothing > 0 else None
+                                     ).to(device)
         self.model = wrap_model(self.net, context)
-        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
         preset = view_preset(config)
         self.renderer, self.lights = preset_renderer(preset).to(device), preset_lights(preset, device=device)
