@@ -29,7 +29,7 @@ def _cmd_doctor(args) -> int:
 
 def _resolve_run(recipe: str, args, extra: dict) -> tuple[dict, Path, bool]:
     """The config and run folder of a ``fit``/``train`` invocation (``--resume`` reloads the saved config)."""
-    from kaolin_pipeline.train.config import load_config, parse_overrides
+    from kaolin_pipeline.train.config import load_config, load_run_config, parse_overrides
 
     overrides = dict(extra)
     for key, value in (("steps", args.steps), ("seed", args.seed), ("device", args.device)):
@@ -41,7 +41,7 @@ def _resolve_run(recipe: str, args, extra: dict) -> tuple[dict, Path, bool]:
         saved = run_dir / "config.yaml"
         if not saved.is_file():
             raise ConfigError(f"--resume {run_dir}: no config.yaml there; is it a run folder?")
-        config = load_config(recipe, saved, overrides)
+        config = load_run_config(recipe, saved, overrides)
         if args.out and Path(args.out) != run_dir:
             raise ConfigError(f"--out {args.out} and --resume {run_dir} name different run folders")
         return config, run_dir, True
@@ -95,7 +95,7 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_eval(args) -> int:
-    from kaolin_pipeline.train.config import load_config, parse_overrides
+    from kaolin_pipeline.train.config import load_run_config, parse_overrides
     from kaolin_pipeline.train.reconstruct import EVAL_NAME, evaluate, format_eval_table
 
     run_dir = Path(args.run_dir)
@@ -105,7 +105,7 @@ def _cmd_eval(args) -> int:
     overrides = parse_overrides(args.overrides)
     if args.device:
         overrides["device"] = args.device
-    config = load_config("reconstruct", saved, overrides)
+    config = load_run_config("reconstruct", saved, overrides)
     result = evaluate(config, run_dir, checkpoint=args.checkpoint)
     print(format_eval_table(result))
     print(f"written: {run_dir / EVAL_NAME}")

@@ -6,7 +6,8 @@ import yaml
 
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.resources import shipped_path
-from kaolin_pipeline.train.config import default_config, load_config, parse_overrides, save_config, shipped_configs
+from kaolin_pipeline.train.config import (default_config, load_config, load_run_config, parse_overrides, save_config,
+                                         shipped_configs)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -239,3 +240,16 @@ def test_fit_with_the_reconstruct_config_exits_2_with_one_line(capsys):
     assert main(["fit", "synthetic:blob", "--config", str(ROOT / "configs" / "reconstruct.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "configs of 'fit': demo, fit, kaolin-tutorial" in err[0] and "reconstruct.yaml" in err[0]
+
+
+def test_a_run_saved_before_a_key_existed_keeps_its_behaviour(tmp_path):
+    """A reconstruct run written before ``model.smoothing`` existed predicted offsets directly (0); a user
+    file without the key gets today's default, a run that saved it keeps its value, overrides still win."""
+    saved = default_config("reconstruct")
+    del saved["model"]["smoothing"]
+    old_run = save_config(tmp_path / "old" / "config.yaml", saved)
+    assert load_run_config("reconstruct", old_run)["model"]["smoothing"] == 0.0
+    assert load_run_config("reconstruct", old_run, {"model.smoothing": 3.0})["model"]["smoothing"] == 3.0
+    assert load_config("reconstruct", old_run)["model"]["smoothing"] == default_config("reconstruct")["model"]["smoothing"] > 0
+    new_run = save_config(tmp_path / "new" / "config.yaml", load_config("reconstruct", overrides=["model.smoothing=4"]))
+    assert load_run_config("reconstruct", new_run)["model"]["smoothing"] == 4.0

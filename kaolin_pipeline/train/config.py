@@ -21,6 +21,9 @@ from kaolin_pipeline.yamlfile import load_yaml
 
 CONFIG_DIR = shipped_path("configs")
 
+ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0}}
+"""Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour."""
+
 
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``: every leaf under its dotted key."""
@@ -222,6 +225,17 @@ def load_config(
         config = _resolve_chain(_config_path(path, Path.cwd(), "config"), config, recipe)
     updates = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
     return merge(config, updates, "override")
+
+
+def load_run_config(recipe: str, saved: str | Path, overrides: Mapping[str, Any] = {}) -> dict:
+    """The config of a saved run (its ``RUN_DIR/config.yaml``), to resume or evaluate it.
+
+    Like :func:`load_config`, except that a key of :data:`ADDED_KEYS` the file lacks (the run was
+    saved before the key existed) takes the value that keeps the run's behaviour, not today's default.
+    """
+    written = _flatten(read_yaml(saved))
+    legacy = {key: value for key, value in ADDED_KEYS.get(recipe, {}).items() if key not in written}
+    return load_config(recipe, saved, {**legacy, **overrides})
 
 
 def save_config(path: str | Path, config: Mapping[str, Any]) -> Path:
