@@ -227,7 +227,7 @@ def load_config(
     return merge(config, updates, "override")
 
 
-def load_run_config(recipe: str, saved: str | Path, overrides: Mapping[str, Any] = {}) -> dict:
+def load_run_config(recipe: str, saved: str | Path, overrides: Mapping[str, Any] | None = None) -> dict:
     """The config of a saved run (its ``RUN_DIR/config.yaml``), to resume or evaluate it.
 
     Like :func:`load_config`, except that a key of :data:`ADDED_KEYS` the file lacks (the run was
@@ -235,7 +235,7 @@ def load_run_config(recipe: str, saved: str | Path, overrides: Mapping[str, Any]
     """
     written = _flatten(read_yaml(saved))
     legacy = {key: value for key, value in ADDED_KEYS.get(recipe, {}).items() if key not in written}
-    return load_config(recipe, saved, {**legacy, **overrides})
+    return load_config(recipe, saved, {**legacy, **(overrides or {})})
 
 
 def save_config(path: str | Path, config: Mapping[str, Any]) -> Path:
