@@ -30,14 +30,13 @@ from kaolin_pipeline.io.usd.materials import (
 )
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
-    define_parents,
+    authored_times,
     extend_time_range,
     find_prim,
     is_identity,
     open_stage,
     read_array,
     resolve_time,
-    sample_times,
     save_layer,
     set_static,
     stage_for_export,
@@ -116,10 +115,8 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     """
     validate_for_saving(mesh, Mesh, path)
     prim_path = prim_path or DEFAULT_MESH_PATH
-    layer, stage = stage_for_export(path, time)
-    define_parents(stage, prim_path, path)
-    points_attr = stage.GetAttributeAtPath(f"{prim_path}.points")
-    earlier = sample_times(points_attr) if points_attr else []
+    layer, stage = stage_for_export(path, time, prim_path)
+    earlier = authored_times(stage, f"{prim_path}.points")
     texture_asset = None
     if mesh.texture is not None and mesh.materials is None:
         texture_asset = texture_file_name(path, prim_path, time)

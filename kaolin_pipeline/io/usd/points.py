@@ -16,7 +16,6 @@ from pxr import Sdf, Usd, UsdGeom, Vt
 from kaolin_pipeline.io._fileutil import PathLike, float_tensor, reading, to_numpy
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
-    define_parents,
     extend_time_range,
     find_prim,
     is_identity,
@@ -121,8 +120,7 @@ def export_pointcloud(path: PathLike, cloud: PointCloud, time: TimeArg = None, p
     if points_type not in POINTS_TYPES:
         raise SaveError(f"{path}: points_type must be one of {POINTS_TYPES}, got {points_type!r}")
     prim_path = prim_path or DEFAULT_POINTCLOUD_PATH
-    layer, stage = stage_for_export(path, time)
-    define_parents(stage, prim_path, path)
+    layer, stage = stage_for_export(path, time, prim_path)
     existing = stage.GetPrimAtPath(prim_path)
     wanted = "Points" if points_type == "usd_geom_points" else "PointInstancer"
     if existing and existing.GetTypeName() != wanted:

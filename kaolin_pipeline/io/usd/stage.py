@@ -52,8 +52,9 @@ def save_layer(layer: Sdf.Layer, path: PathLike, atomic: Callable = atomic_path)
             raise SaveError(f"{path}: USD could not write the layer")
 
 
-def stage_for_export(path: PathLike, time: TimeArg) -> tuple[Sdf.Layer, Usd.Stage]:
-    """A layer to author into: the existing file when adding a time sample, else a fresh one."""
+def stage_for_export(path: PathLike, time: TimeArg, prim_path: str) -> tuple[Sdf.Layer, Usd.Stage]:
+    """A layer to author ``prim_path`` into (the existing file when adding a time sample, else a fresh
+    one) and its stage, with the prim's missing ancestors defined (:func:`define_parents`)."""
     check_extension(path, USD_EXTENSIONS, SaveError)
     if time is not None and Path(path).is_file():
         try:
@@ -62,7 +63,15 @@ def stage_for_export(path: PathLike, time: TimeArg) -> tuple[Sdf.Layer, Usd.Stag
             raise SaveError(f"cannot add a time sample: {exc}") from exc
     else:
         layer = new_stage_layer()
-    return layer, Usd.Stage.Open(layer)
+    stage = Usd.Stage.Open(layer)
+    define_parents(stage, prim_path, path)
+    return layer, stage
+
+
+def authored_times(stage: Usd.Stage, attribute_path: str) -> list[float]:
+    """Time samples already authored on ``attribute_path`` (``/prim.attribute``); empty where it does not exist."""
+    attribute = stage.GetAttributeAtPath(attribute_path)
+    return sample_times(attribute) if attribute else []
 
 
 def time_code(time: TimeArg) -> Usd.TimeCode:

@@ -18,13 +18,12 @@ from kaolin_pipeline.io._fileutil import PathLike, float_tensor, long_tensor, re
 from kaolin_pipeline.io.usd.points import define_instancer
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
-    define_parents,
+    authored_times,
     extend_time_range,
     find_prim,
     open_stage,
     read_array,
     resolve_time,
-    sample_times,
     save_layer,
     set_kaolin_type,
     set_static,
@@ -85,10 +84,8 @@ def export_voxelgrid(path: PathLike, grid: VoxelGrid, time: TimeArg = None, prim
     """
     validate_for_saving(grid, VoxelGrid, path)
     prim_path = prim_path or DEFAULT_VOXELGRID_PATH
-    layer, stage = stage_for_export(path, time)
-    define_parents(stage, prim_path, path)
-    positions = stage.GetAttributeAtPath(f"{prim_path}.positions")
-    earlier = sample_times(positions) if positions else []
+    layer, stage = stage_for_export(path, time, prim_path)
+    earlier = authored_times(stage, f"{prim_path}.positions")
     with writing(path):
         write_voxelgrid(stage, stage, prim_path, grid, time, earlier)
         extend_time_range(stage, time)
