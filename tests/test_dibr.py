@@ -45,13 +45,20 @@ def test_back_faces_are_culled_from_the_raster_but_shape_the_soft_mask():
     assert soft_mask[0, 4, 11].item() == pytest.approx(math.exp(-200 * 0.125 ** 2 / 2), abs=1e-12)
 
 
-def test_matches_brute_force_reference_with_culling():
-    generator = torch.Generator().manual_seed(4)
-    batch_size, num_faces, height, width = 2, 150, 24, 36
+def random_faces(generator, batch_size, num_faces):
+    """Small random float64 faces around the image, in front of the camera, facing either way: image
+    coordinates (B, F, 3, 2), camera-space z (B, F, 3) in [-3, -2] and normal z (B, F)."""
     centres = torch.rand(batch_size, num_faces, 1, 2, generator=generator, dtype=torch.float64) * 2.4 - 1.2
     image = centres + 0.15 * torch.randn(batch_size, num_faces, 3, 2, generator=generator, dtype=torch.float64)
     z = -2.0 - torch.rand(batch_size, num_faces, 3, generator=generator, dtype=torch.float64)
     normals_z = torch.randn(batch_size, num_faces, generator=generator, dtype=torch.float64)
+    return image, z, normals_z
+
+
+def test_matches_brute_force_reference_with_culling():
+    generator = torch.Generator().manual_seed(4)
+    batch_size, num_faces, height, width = 2, 150, 24, 36
+    image, z, normals_z = random_faces(generator, batch_size, num_faces)
     colours = torch.rand(batch_size, num_faces, 3, 3, generator=generator, dtype=torch.float64)
     uvs = torch.rand(batch_size, num_faces, 3, 2, generator=generator, dtype=torch.float64)
     (image_colours, image_uvs), soft_mask, face_idx = dibr_rasterization(
@@ -124,10 +131,7 @@ def test_closed_mesh_silhouette_has_no_holes():
 def test_valid_faces_leave_both_the_raster_and_the_soft_mask(max_pairs):
     generator = torch.Generator().manual_seed(5)
     batch_size, num_faces, height, width = 2, 120, 20, 24
-    centres = torch.rand(batch_size, num_faces, 1, 2, generator=generator, dtype=torch.float64) * 2.4 - 1.2
-    image = centres + 0.15 * torch.randn(batch_size, num_faces, 3, 2, generator=generator, dtype=torch.float64)
-    z = -2.0 - torch.rand(batch_size, num_faces, 3, generator=generator, dtype=torch.float64)
-    normals_z = torch.randn(batch_size, num_faces, generator=generator, dtype=torch.float64)
+    image, z, normals_z = random_faces(generator, batch_size, num_faces)
     valid = torch.rand(batch_size, num_faces, generator=generator) > 0.4
     colours = torch.rand(batch_size, num_faces, 3, 3, generator=generator, dtype=torch.float64)
     features, soft_mask, face_idx = dibr_rasterization(height, width, z, image, colours, normals_z, sigmainv=2000.0,
