@@ -42,6 +42,7 @@ import torch
 from kaolin_pipeline.datagen import generate_views
 from kaolin_pipeline.export.timelapse import TimelapseReader
 from kaolin_pipeline.io.render import import_synthetic_view, view_indices
+from kaolin_pipeline.ops.metrics import mask_iou_score
 from kaolin_pipeline.render import prepare_vertices, rasterize
 
 NOTEBOOK = Path("examples/tutorial/dibr_tutorial.ipynb")
@@ -93,8 +94,7 @@ def silhouette_iou(vertices: torch.Tensor, faces: torch.Tensor, views_dir: Path)
             vertices.unsqueeze(0), faces, camera["cam_proj"], camera_transform=camera["cam_transform"].unsqueeze(0))
         _, face_idx = rasterize(target.shape[0], target.shape[1], face_vertices_camera[..., 2], face_vertices_image,
                                 torch.ones(1, faces.shape[0], 3, 1))
-        predicted = face_idx[0] >= 0
-        ious.append(float((predicted & target).sum()) / float((predicted | target).sum()))
+        ious.append(float(mask_iou_score((face_idx >= 0).float(), target.unsqueeze(0).float())))
     return ious
 
 
