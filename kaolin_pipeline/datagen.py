@@ -38,7 +38,7 @@ from kaolin_pipeline.datasets.synthetic import FAMILIES, make_shape
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.io import MESH_EXTENSIONS, load_mesh
 from kaolin_pipeline.io.render import VIEW_SUFFIXES, export_synthetic_view, transform_from_camera
-from kaolin_pipeline.ops.mesh import normalization
+from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.render.antialias import render_antialiased
 from kaolin_pipeline.render.renderer import Cameras, Lights, look_at_cameras
 from kaolin_pipeline.structures import Mesh
@@ -86,12 +86,11 @@ def rig_cameras(rig: str, num_views: int, seed: int = 0, distance: float = CAMER
 def normalize_for_views(mesh: Mesh, radius: float = SCENE_RADIUS) -> tuple[Mesh, torch.Tensor]:
     """``mesh`` centred and scaled so its farthest vertex is at ``radius``, and the (4, 4) row-vector
     matrix ``M`` of that map (``[p, 1] @ M``), as the metadata's ``asset_transforms`` stores it."""
-    centre, extent = normalization(mesh.vertices.double())
-    scale = radius / extent.reshape(())
+    vertices, centre, scale = fit_in_sphere(mesh.vertices.double(), radius)
+    scale = scale.reshape(())
     matrix = torch.eye(4, dtype=torch.float64) * scale
     matrix[3, :3], matrix[3, 3] = -centre.reshape(3) * scale, 1.0
-    vertices = ((mesh.vertices.double() - centre) * scale).to(mesh.vertices.dtype)
-    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), matrix
+    return dataclasses.replace(mesh, vertices=vertices.to(mesh.vertices.dtype), vertex_normals=None), matrix
 
 
 def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_size: int = 256,

@@ -15,7 +15,7 @@ from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.distributed import DistContext, sync_batchnorm_supported, wrap_model
 from kaolin_pipeline.train.models import ReconstructionNet
 from kaolin_pipeline.train.reconstruct import train
-from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.ops.icosphere import icosphere
 
 TINY = {
     "device": "cpu", "steps": 3, "data.num_train": 4, "data.num_test": 1, "data.families": ["sphere", "cube"],

@@ -13,7 +13,7 @@ from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.distributed import DistContext
 from kaolin_pipeline.train.metrics_log import read_metrics
 from kaolin_pipeline.train.reconstruct import ReconstructionProblem, draw_views, evaluate, format_eval_table, train
-from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.ops.icosphere import icosphere
 from kaolin_pipeline.train.view_data import (RenderViews, StepSampler, build_dataset, preprocess, share_sampler,
                                              unpack_views)
 

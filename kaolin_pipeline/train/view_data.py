@@ -27,7 +27,7 @@ from kaolin_pipeline.datasets import CachedDataset, MeshFolder, ModelNet, ShapeN
 from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.datasets.transforms import Transform
 from kaolin_pipeline.errors import ConfigError
-from kaolin_pipeline.ops.mesh import normalize_vertices
+from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.render import load_preset, preset_cameras, preset_lights
 from kaolin_pipeline.render.antialias import render_antialiased
 from kaolin_pipeline.train.distributed import DistContext
@@ -94,7 +94,7 @@ class RenderViews(Transform):
 
     @torch.no_grad()
     def __call__(self, item: dict) -> dict:
-        item = {**item, "vertices": normalize_vertices(item["vertices"]) * self.scale}
+        item = {**item, "vertices": fit_in_sphere(item["vertices"], self.scale)[0]}
         item["views"] = pack_views(*render_pictures(item_to_mesh(item), self.cameras, self.config))
         return item
 

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from kaolin_pipeline.atomic import atomic_open
 from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.errors import ConfigError, PipelineError
+from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.visualize.encode import data_uri, image_bytes
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, shape_stats
@@ -69,9 +70,11 @@ def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     from kaolin_pipeline.render.antialias import render_antialiased
 
     vertices = mesh.vertices.to(torch.float32)
-    center = (vertices.min(0).values + vertices.max(0).values) / 2
-    radius = float((vertices - center).norm(dim=1).max()) or 1.0
-    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None)
+    try:
+        vertices = fit_in_sphere(vertices)[0]
+    except PipelineError:  # all vertices at one point: nothing to scale
+        vertices = vertices - vertices[:1]
+    framed = dataclasses.replace(mesh, vertices=vertices, vertex_normals=None)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),
