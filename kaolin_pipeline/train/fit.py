@@ -17,8 +17,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from kaolin_pipeline.io.mesh import load_mesh
-from kaolin_pipeline.datasets.synthetic import make_shape
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, fit_in_sphere, mesh_edges, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
@@ -34,9 +33,6 @@ from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view
 from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
 from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views
-
-SYNTHETIC_PREFIX = "synthetic:"
-
 
 @dataclasses.dataclass
 class FitTarget:
@@ -60,9 +56,7 @@ class FitTarget:
 def read_target_mesh(target: str, seed: int = 0) -> Mesh:
     """The mesh named by ``target`` (a file or ``synthetic:<family>``) in its own units and place,
     the frame of ``fit``'s exports (final mesh, Timelapse)."""
-    if target.startswith(SYNTHETIC_PREFIX):
-        return make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
-    return load_mesh(target)
+    return open_source(target).mesh(seed)
 
 
 def _normalised(mesh: Mesh, scale: float) -> tuple[Mesh, torch.Tensor, float]:
@@ -92,7 +86,8 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     """Render (or read) the target views described by ``config``."""
     views_cfg, target = config["views"], config["target"]
     preset = _preset(config)
-    if Path(target).is_dir():
+    source = open_source(target)
+    if source.kind == "views":
         views = load_view_folder(target)
         every = views_cfg["folder_heldout_every"]
         if every < 2:
@@ -106,7 +101,10 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          renderer.to(device), None, None)
-    original = read_target_mesh(target, config["seed"])
+    if not source.single:
+        raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
+                          f"synthetic:<family>) or a folder of <i>_rgb.png views")
+    original = source.mesh(config["seed"])
     mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     mesh = mesh.to(device)
     renderer = preset_renderer(preset).to(device)
