@@ -24,16 +24,22 @@ CONFIG_DIR = shipped_path("configs")
 ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0}}
 """Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour."""
 
+_ZERO_MEANT_KEEP = ("views.image_size", "views.sigmainv")
+"""Render-setting keys whose ``0`` once meant "keep the preset's value", today spelled ``null``."""
+
 _OLD_DATA_KEYS = ("data.root", "data.num_train", "data.shapenet_version", "data.modelnet_variant")
 _OLD_SOURCE_WORDS = ("synthetic", "shapenet", "modelnet", "folder")
 
 
-def _upgrade_data_source(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
+def _upgrade(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
     """Flat ``updates`` with the old ``data.source`` word + ``data.root`` / ``data.num_train`` spelled as one
     ``data.source`` string (:mod:`kaolin_pipeline.datasets.sources`): ``synthetic`` + ``num_train: N`` ->
     ``synthetic:N``, ``shapenet`` / ``modelnet`` + ``root: R`` -> ``shapenet:R`` / ``modelnet:R``, ``folder`` + ``root: R``
     -> ``R``. ``data.shapenet_version`` and ``data.modelnet_variant`` are dropped: the files tell them now.
     Old keys on top of a new-style ``data.source`` in ``current`` (flat) change that string's root or count."""
+    for key in _ZERO_MEANT_KEEP:
+        if key in updates and updates[key] == 0 and not isinstance(updates[key], bool):
+            updates[key] = None
     word = updates.get("data.source")
     old = {key: updates.pop(key) for key in _OLD_DATA_KEYS if key in updates}
     if "data.source" not in current or (not old and word not in _OLD_SOURCE_WORDS):
@@ -116,7 +122,7 @@ def merge(config: Mapping[str, Any], updates: Mapping[str, Any], source: str) ->
     """
     merged = copy.deepcopy(dict(config))
     valid = _flatten(merged)
-    for key, value in _upgrade_data_source(valid, _flatten(updates), source).items():
+    for key, value in _upgrade(valid, _flatten(updates), source).items():
         if key not in valid:
             if any(name.startswith(key + ".") for name in valid):
                 raise ConfigError(f"{source}: config key '{key}' is a section; set one of its keys instead")
