@@ -42,7 +42,8 @@ from kaolin_pipeline.io import load_mesh
 from kaolin_pipeline.io.render import VIEW_SUFFIXES, export_synthetic_view, transform_from_camera
 from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.render.antialias import render_antialiased
-from kaolin_pipeline.render.renderer import Cameras, Lights, look_at_cameras
+from kaolin_pipeline.render.camera import Cameras, look_at_cameras
+from kaolin_pipeline.render.renderer import Lights
 from kaolin_pipeline.structures import Mesh
 
 RIGS = ("sphere", "hemisphere", "turntable")
