@@ -1,0 +1,7 @@
+"""``kaolin.ops.conversions``: marching tetrahedra and grid conversions (``kaolin_pipeline.ops.conversions``)."""
+from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.kaolin.ops.conversions import tetmesh
+from kaolin_pipeline.kaolin.ops.conversions.tetmesh import *  # noqa: F401,F403
+
+__all__ = sorted(tetmesh.__all__)
+__getattr__ = missing_names(__name__, __all__)
