@@ -12,7 +12,8 @@ import torch
 import trimesh
 
 from kaolin_pipeline.io import load_mesh
-from kaolin_pipeline.render.renderer import DIBRenderer, look_at_cameras
+from kaolin_pipeline.render.camera import look_at_cameras
+from kaolin_pipeline.render.renderer import DIBRenderer
 from kaolin_pipeline.render.texture import texture_mapping, wrap_uv
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 

@@ -24,6 +24,40 @@ CONFIG_DIR = shipped_path("configs")
 ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0}}
 """Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour."""
 
+_OLD_DATA_KEYS = ("data.root", "data.num_train", "data.shapenet_version", "data.modelnet_variant")
+_OLD_SOURCE_WORDS = ("synthetic", "shapenet", "modelnet", "folder")
+
+
+def _upgrade_data_source(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
+    """Flat ``updates`` with the old ``data.source`` word + ``data.root`` / ``data.num_train`` spelled as one
+    ``data.source`` string (:mod:`kaolin_pipeline.datasets.sources`): ``synthetic`` + ``num_train: N`` ->
+    ``synthetic:N``, ``shapenet`` / ``modelnet`` + ``root: R`` -> ``shapenet:R`` / ``modelnet:R``, ``folder`` + ``root: R``
+    -> ``R``. ``data.shapenet_version`` and ``data.modelnet_variant`` are dropped: the files tell them now.
+    Old keys on top of a new-style ``data.source`` in ``current`` (flat) change that string's root or count."""
+    word = updates.get("data.source")
+    old = {key: updates.pop(key) for key in _OLD_DATA_KEYS if key in updates}
+    if "data.source" not in current or (not old and word not in _OLD_SOURCE_WORDS):
+        updates.update(old)  # not a config with a data section: unknown keys are reported as such
+        return updates
+    if word not in _OLD_SOURCE_WORDS:
+        word = updates.get("data.source", current["data.source"])
+        kind, colon, rest = str(word).partition(":")
+        word, count_or_root = (kind, rest) if colon and kind in _OLD_SOURCE_WORDS else ("folder", word)
+        default_count = count_or_root if word == "synthetic" else 512
+        default_root = "" if word == "synthetic" else count_or_root
+    else:
+        default_count, default_root = 512, ""
+    if word == "synthetic":
+        updates["data.source"] = f"synthetic:{old.get('data.num_train', default_count)}"
+        return updates
+    root = str(old.get("data.root", default_root))
+    if not root:
+        raise ConfigError(f"{source}: data.source = {word} needs a data.root (today written as one "
+                          f"data.source: {word}:ROOT)" if word != "folder" else
+                          f"{source}: data.source = folder needs a data.root (today data.source is the folder)")
+    updates["data.source"] = root if word == "folder" else f"{word}:{root}"
+    return updates
+
 
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``: every leaf under its dotted key."""
@@ -82,7 +116,7 @@ def merge(config: Mapping[str, Any], updates: Mapping[str, Any], source: str) ->
     """
     merged = copy.deepcopy(dict(config))
     valid = _flatten(merged)
-    for key, value in _flatten(updates).items():
+    for key, value in _upgrade_data_source(valid, _flatten(updates), source).items():
         if key not in valid:
             if any(name.startswith(key + ".") for name in valid):
                 raise ConfigError(f"{source}: config key '{key}' is a section; set one of its keys instead")
