@@ -14,7 +14,6 @@ import pytest
 import torch
 
 import kaolin_pipeline.kaolin as kal
-from kaolin_pipeline import ops, render
 from kaolin_pipeline.errors import LoadError, PipelineError
 from kaolin_pipeline.export.timelapse import Timelapse
 
