@@ -55,6 +55,10 @@ class PBRMaterial:
         normals_texture: (3, H, W) tangent-space normal map in [-1, 1].
         is_specular_workflow: True when ``specular_color`` is meant instead of ``metallic_value``.
         material_name: the material's name in the file ('' when it has none).
+        wrap_mode: how the textures are sampled outside UV [0, 1]: ``"repeat"``, ``"mirror"`` or
+            ``"clamp"``, or a ``(u, v)`` pair of them (glTF's ``wrapS``/``wrapT``); None means
+            ``"repeat"``, the default of glTF and OBJ/MTL. :class:`~kaolin_pipeline.render.DIBRenderer`
+            applies it; Kaolin's own ``texture_mapping`` (the Kaolin layer) always clamps.
     """
 
     diffuse_color: Optional[torch.Tensor] = None
@@ -70,6 +74,7 @@ class PBRMaterial:
     normals_texture: Optional[torch.Tensor] = None
     is_specular_workflow: bool = False
     material_name: str = ""
+    wrap_mode: Optional[str | tuple[str, str]] = None
 
     VALUE_SIZES = {"diffuse_color": 3, "specular_color": 3, "roughness_value": 1, "metallic_value": 1,
                    "opacity_value": 1}

@@ -16,7 +16,8 @@ the part's winding so faces stay counter-clockwise = front, as glTF specifies). 
   stores it), ``baseColorTexture`` → ``diffuse_texture (3, H, W)``, ``metallicFactor`` /
   ``roughnessFactor`` → ``metallic_value`` / ``roughness_value``, ``metallicRoughnessTexture``
   (blue / green channels) → ``metallic_texture`` / ``roughness_texture (1, H, W)``,
-  ``normalTexture`` → ``normals_texture (3, H, W)`` in [-1, 1]. No texture atlas is built;
+  ``normalTexture`` → ``normals_texture (3, H, W)`` in [-1, 1]; the base-colour texture's sampler
+  (``wrapS``/``wrapT``: REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE) → ``wrap_mode``. No texture atlas is built;
 * ``texture``: the one diffuse texture when every face uses it (see :class:`~kaolin_pipeline.structures.Mesh`);
 * ``vertex_normals (V, 3)`` when every part stores normals (moved with the node transforms);
   ``vertex_colors (V, 3)`` when every part stores ``COLOR_0`` and none has a material.
@@ -31,6 +32,7 @@ Textures are embedded (``.gltf``: base64 buffers, one self-contained file).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -58,7 +60,40 @@ def read_gltf(path: Path) -> Mesh:
     with reading(path, f"{ext[1:].upper()} mesh"):
         scene = trimesh.load(str(path), file_type=ext[1:], process=False, force="scene")
         parts = _scene_parts(scene, path)
-        return _merge_parts(parts, path)
+        mesh = _merge_parts(parts, path)
+        wraps = _sampler_wraps(path)
+        for material in mesh.materials or []:
+            material.wrap_mode = wraps.get(material.material_name, "repeat")
+        return mesh
+
+
+# glTF sampler wrap codes (OpenGL enums) -> PBRMaterial.wrap_mode
+_WRAP_CODES = {10497: "repeat", 33648: "mirror", 33071: "clamp"}
+
+
+def _sampler_wraps(path: Path) -> dict[str, object]:
+    """Material name -> ``wrap_mode`` of its base-colour texture's sampler (``(u, v)`` when wrapS != wrapT).
+
+    trimesh's parser drops samplers, so the file's JSON is read here. Unnamed materials, or names
+    used twice with different samplers, are left out (they get glTF's default, repeat).
+    """
+    data = path.read_bytes()
+    if data[:4] == b"glTF":  # GLB: 12-byte header, then the JSON chunk (length, type, bytes)
+        document = json.loads(data[20:20 + int.from_bytes(data[12:16], "little")])
+    else:
+        document = json.loads(data)
+    textures, samplers = document.get("textures", []), document.get("samplers", [])
+    wraps: dict[str, object] = {}
+    for material in document.get("materials", []):
+        texture = material.get("pbrMetallicRoughness", {}).get("baseColorTexture", {}).get("index")
+        sampler = textures[texture].get("sampler") if texture is not None and texture < len(textures) else None
+        sampler = samplers[sampler] if sampler is not None and sampler < len(samplers) else {}
+        u, v = (_WRAP_CODES.get(sampler.get(key, 10497), "repeat") for key in ("wrapS", "wrapT"))
+        name = material.get("name")
+        wrap = u if u == v else (u, v)
+        if name:
+            wraps[name] = wrap if wraps.get(name, wrap) == wrap else "repeat"
+    return wraps
 
 
 def _scene_parts(scene, path: Path) -> list:

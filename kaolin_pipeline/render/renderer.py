@@ -257,11 +257,15 @@ class DIBRenderer(torch.nn.Module):
         if lights is None:
             return torch.ones_like(normals[..., 0])
         if isinstance(lights, DirectionalLight):
-            direction = lights.direction if isinstance(lights.direction, torch.Tensor) else \
-                torch.tensor(lights.direction).to(normals.device, non_blocking=True)  # no wait for the GPU
-            direction = direction.to(normals.dtype)
+            direction = torch.as_tensor(lights.direction)
+            on_host = direction.device.type == "cpu"  # checked here with tolist(), which dispatches nothing
+            if on_host and (direction.dim() not in (1, 2) or direction.shape[-1] != 3
+                            or not all(direction.reshape(-1, 3).detach().double().norm(dim=-1).tolist())):
+                raise RenderError(f"DIBRenderer: DirectionalLight.direction must be non-zero (3,) or (N, 3) "
+                                  f"vectors, got {lights.direction!r}")  # checked before the device sees it
+            direction = direction.to(normals.device, normals.dtype, non_blocking=True)  # no wait for the GPU
             return lambertian_lighting(normals, _per_view("light direction", direction, 3, cam_index, num_views),
-                                       ambient=lights.ambient, diffuse=lights.diffuse)
+                                       ambient=lights.ambient, diffuse=lights.diffuse, checked_nonzero=on_host)
         if isinstance(lights, torch.Tensor):
             return spherical_harmonic_lighting(normals, _per_view("SH lights", lights.to(normals.dtype), 9, cam_index, num_views))
         raise RenderError(f"DIBRenderer: lights must be None, a DirectionalLight or a tensor of SH coefficients, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -32,6 +33,7 @@ from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
 from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
 from kaolin_pipeline.ops.smoothing import smoothing_matrix
+from kaolin_pipeline.ops.textures import limit_texture_size
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
 
 @dataclasses.dataclass
@@ -93,7 +95,10 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     if not source.single:
         raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
                           f"synthetic:<family>) or a folder of <i>_rgb.png views")
-    original = source.mesh(config["seed"])
+    original, notes = limit_texture_size(source.mesh(config["seed"]), 2 * max(settings.image_size))
+    for note in notes:  # a 12000² texture would cost gigabytes in every render for no visible detail
+        warnings.warn(f"{target}: {note}, twice the render size ({max(settings.image_size)} px) is all the "
+                      "target views can show")
     mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     mesh = mesh.to(device)
     lights = preset_lights(preset, device=device)
