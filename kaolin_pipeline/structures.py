@@ -37,7 +37,7 @@ def _vector(value, size: int) -> Optional[torch.Tensor]:
     return tensor.expand(size).clone() if tensor.numel() == 1 and size > 1 else tensor
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class PBRMaterial:
     """A physically based surface material, with the field names of Kaolin's ``kaolin.render.materials.PBRMaterial``.
 
@@ -81,6 +81,21 @@ class PBRMaterial:
     def __post_init__(self) -> None:
         for name, size in self.VALUE_SIZES.items():
             setattr(self, name, _vector(getattr(self, name), size))
+
+    def __eq__(self, other) -> bool:
+        """Same type and every field equal (tensors by value, shape and dtype included)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        def same(a, b):
+            if torch.is_tensor(a) or torch.is_tensor(b):
+                return torch.is_tensor(a) and torch.is_tensor(b) and a.dtype == b.dtype and torch.equal(a, b.to(a.device))
+            return a == b
+        return all(same(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self))
+
+    def get_attributes(self, only_tensors: bool = False) -> list[str]:
+        """Names of the fields that are set (only the tensor ones with ``only_tensors``), as Kaolin's."""
+        return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None
+                and (not only_tensors or torch.is_tensor(getattr(self, f.name)))]
 
     def to(self, device=None, dtype=None) -> "PBRMaterial":
         """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""

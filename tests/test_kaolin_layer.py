@@ -104,8 +104,6 @@ def test_surface_mesh_devices_errors_and_unset_attributes():
         mesh.normals
     with pytest.raises(AttributeError, match="does not support attribute"):
         mesh.colours
-    with pytest.raises(PipelineError, match="LIST"):
-        kal.rep.SurfaceMesh([vertices], [faces])
     with pytest.raises(ValueError, match="vertices"):
         kal.rep.SurfaceMesh(torch.zeros(4, 2), faces)
 
