@@ -91,7 +91,8 @@ def normalize_for_views(mesh: Mesh, radius: float = SCENE_RADIUS) -> tuple[Mesh,
     matrix = torch.eye(4, dtype=torch.float64) * scale
     matrix[3, :3], matrix[3, 3] = -centre.reshape(3) * scale, 1.0
     vertices = ((mesh.vertices.double() - centre) * scale).to(mesh.vertices.dtype)
-    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), matrix
+    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None, normals=None,
+                               face_normals_idx=None), matrix
 
 
 def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_size: int = 256,

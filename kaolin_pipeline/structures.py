@@ -124,6 +124,9 @@ class Mesh:
         face_uvs_idx: optional (F, 3) int64 indices into ``uvs``.
         vertex_colors: optional (V, 3) float32 in [0, 1].
         vertex_normals: optional (V, 3) float32 unit normals.
+        normals: optional (N, 3) float32 normals as a file indexes them per corner (OBJ ``vn``), with
+        face_normals_idx: (F, 3) int64 index into ``normals`` per face corner (Kaolin's layout). Loaders fill
+            both only from files that give every corner a normal; code that moves vertices drops them.
         texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image:
             the single-texture case (one texture over the whole mesh).
         materials: optional list of M :class:`PBRMaterial` (Kaolin's ``SurfaceMesh.materials``).
@@ -143,6 +146,8 @@ class Mesh:
     face_uvs_idx: Optional[torch.Tensor] = None
     vertex_colors: Optional[torch.Tensor] = None
     vertex_normals: Optional[torch.Tensor] = None
+    normals: Optional[torch.Tensor] = None
+    face_normals_idx: Optional[torch.Tensor] = None
     texture: Optional[torch.Tensor] = None
     materials: Optional[List[PBRMaterial]] = None
     material_assignments: Optional[torch.Tensor] = None

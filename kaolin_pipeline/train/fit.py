@@ -65,7 +65,8 @@ def read_target_mesh(target: str, seed: int = 0) -> Mesh:
 
 
 def _normalised(mesh: Mesh, scale: float) -> Mesh:
-    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
+    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale,
+                               vertex_normals=None, normals=None, face_normals_idx=None)
 
 
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:

@@ -71,7 +71,8 @@ def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     vertices = mesh.vertices.to(torch.float32)
     center = (vertices.min(0).values + vertices.max(0).values) / 2
     radius = float((vertices - center).norm(dim=1).max()) or 1.0
-    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None)
+    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None,
+                                 normals=None, face_normals_idx=None)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),
