@@ -146,11 +146,11 @@ class Mesh:
     face_uvs_idx: Optional[torch.Tensor] = None
     vertex_colors: Optional[torch.Tensor] = None
     vertex_normals: Optional[torch.Tensor] = None
-    normals: Optional[torch.Tensor] = None
-    face_normals_idx: Optional[torch.Tensor] = None
     texture: Optional[torch.Tensor] = None
     materials: Optional[List[PBRMaterial]] = None
     material_assignments: Optional[torch.Tensor] = None
+    normals: Optional[torch.Tensor] = None
+    face_normals_idx: Optional[torch.Tensor] = None
 
     @property
     def num_vertices(self) -> int:

@@ -77,3 +77,52 @@ def test_naive_triangulate_fans_flat_features_and_rewrites_assignments():
                               [107, 108, 109], [107, 109, 110], [107, 110, 111]]
     assert assignments["a"].tolist() == [3, 4, 5, 0, 1]
     assert assignments["r"].tolist() == [[2, 6]]
+
+
+def _pxr_stage(path):
+    """Written with pxr directly (not by our writer): /World/a a triangle with face-varying normals under a
+    translated, scaled Xform; /World/b a quad + a triangle (mixed corner counts)."""
+    from pxr import Gf, Usd, UsdGeom
+
+    stage = Usd.Stage.CreateNew(str(path))
+    UsdGeom.Xform.Define(stage, "/World")
+    xform = UsdGeom.Xform.Define(stage, "/World/x")
+    xform.AddTranslateOp().Set(Gf.Vec3d(1, 2, 3))
+    xform.AddScaleOp().Set(Gf.Vec3f(2, 2, 2))
+    a = UsdGeom.Mesh.Define(stage, "/World/x/a")
+    a.GetPointsAttr().Set([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    a.GetFaceVertexCountsAttr().Set([3])
+    a.GetFaceVertexIndicesAttr().Set([0, 1, 2])
+    a.GetNormalsAttr().Set([(0, 0, 1), (0, 1, 0), (1, 0, 0)])
+    a.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
+    b = UsdGeom.Mesh.Define(stage, "/World/b")
+    b.GetPointsAttr().Set([(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0), (2, 0, 0)])
+    b.GetFaceVertexCountsAttr().Set([4, 3])
+    b.GetFaceVertexIndicesAttr().Set([0, 1, 2, 3, 1, 4, 2])
+    stage.GetRootLayer().Save()
+    return stage
+
+
+def test_usd_import_meshes_of_a_file_written_with_pxr(tmp_path):
+    from pxr import Usd
+
+    path = tmp_path / "scene.usda"
+    _pxr_stage(path)
+    assert kal.io.usd.get_mesh_scene_paths(str(path)) == ["/World/x/a", "/World/b"]
+    assert kal.io.usd.get_mesh_scene_paths(str(path), "/World/x") == ["/World/x/a"]
+    with pytest.raises(kal.io.utils.NonHomogeneousMeshError, match="/World/b"):
+        kal.io.usd.import_meshes(str(path))
+    skipped = kal.io.usd.import_meshes(str(path), with_normals=True,
+                                       heterogeneous_mesh_handler=kal.io.usd.heterogeneous_mesh_handler_skip)
+    assert len(skipped) == 1
+    a = skipped[0]
+    assert a.vertices.tolist() == [[0, 0, 0], [1, 0, 0], [0, 1, 0]]  # local coordinates, transform stored
+    expected_transform = torch.tensor([[2.0, 0, 0, 1], [0, 2, 0, 2], [0, 0, 2, 3], [0, 0, 0, 1]])
+    assert torch.equal(a.transform, expected_transform)
+    assert a.face_normals.tolist() == [[[0, 0, 1], [0, 1, 0], [1, 0, 0]]]  # one normal per corner, as stored
+    by_path = kal.io.usd.import_meshes(Usd.Stage.Open(str(path)), triangulate=True, return_list=False)
+    assert list(by_path) == ["/World/x/a", "/World/b"]
+    assert by_path["/World/b"].faces.tolist() == [[0, 1, 2], [0, 2, 3], [1, 4, 2]]
+    merged = kal.io.usd.import_mesh(str(path), triangulate=True)  # world space, one mesh
+    assert merged.vertices[:3].tolist() == [[1, 2, 3], [3, 2, 3], [1, 4, 3]]
+    assert merged.faces.tolist() == [[0, 1, 2], [3, 4, 5], [3, 5, 6], [4, 7, 5]]
