@@ -70,3 +70,7 @@ class MaterialLoadError(MaterialError):
 
 class NonHomogeneousMeshError(LoadError):
     """A mesh mixes faces of different corner counts and no handler was given to make them uniform."""
+
+
+class OutputExistsError(SaveError, FileExistsError):
+    """The output file exists and overwriting was not asked for (Kaolin raises ``FileExistsError``)."""

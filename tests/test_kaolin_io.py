@@ -126,3 +126,14 @@ def test_usd_import_meshes_of_a_file_written_with_pxr(tmp_path):
     merged = kal.io.usd.import_mesh(str(path), triangulate=True)  # world space, one mesh
     assert merged.vertices[:3].tolist() == [[1, 2, 3], [3, 2, 3], [1, 4, 3]]
     assert merged.faces.tolist() == [[0, 1, 2], [3, 4, 5], [3, 5, 6], [4, 7, 5]]
+
+
+def test_usd_second_export_raises_file_exists_and_old_keywords_warn(tmp_path):
+    path = str(tmp_path / "cloud.usda")
+    points = torch.rand(5, 3)
+    kal.io.usd.export_pointcloud(path, points=points)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        kal.io.usd.export_pointcloud(path, points=points)
+    with pytest.warns(DeprecationWarning, match="pointcloud is deprecated; use points"):
+        kal.io.usd.export_pointcloud(path, pointcloud=points, overwrite=True)
+    assert torch.allclose(kal.io.usd.import_pointcloud(path).points, points)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import collections
 import os
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
 from pxr import Usd
 
-from kaolin_pipeline.errors import LoadError, NonHomogeneousMeshError, PipelineError, SaveError
+from kaolin_pipeline.errors import LoadError, NonHomogeneousMeshError, OutputExistsError, PipelineError
 from kaolin_pipeline.io.polygons import (
     heterogeneous_mesh_handler_naive_homogenize,
     heterogeneous_mesh_handler_skip,
@@ -53,8 +54,18 @@ def _source(file_path_or_stage):
 
 def _check_new_file(path: Path, overwrite: bool, time, function: str) -> None:
     if path.exists() and not overwrite and time is None:
-        raise SaveError(f"{path}: already exists; {function} overwrites it only with overwrite=True "
+        raise OutputExistsError(f"{path}: already exists; {function} overwrites it only with overwrite=True "
                         "(or give a time to add a time sample)")
+
+
+def _deprecated(function: str, **new_names: str):
+    """A check that warns (``DeprecationWarning``) for each old keyword given a value, naming its new name."""
+    def check(*values) -> None:
+        for (old, new), value in zip(new_names.items(), values):
+            if value is not None:
+                warnings.warn(f"kaolin.io.usd.{function}: {old} is deprecated; use {new}", DeprecationWarning,
+                              stacklevel=3)
+    return check
 
 
 def _check_one_per_file(count: int, times: list, function: str) -> None:
@@ -201,7 +212,9 @@ def export_pointcloud(file_path, scene_path: str = "/World/PointClouds/pointclou
                       local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
                       points_type: str = "point_instancer", overwrite: bool = False,
                       pointcloud: Optional[torch.Tensor] = None, color: Optional[torch.Tensor] = None):
-    """Write one point cloud ``(N, 3)`` (``points`` or its older name ``pointcloud``) to USD; returns the stage."""
+    """Write one point cloud ``(N, 3)`` (``points``; ``pointcloud``/``color`` are Kaolin's deprecated names and
+    warn) to USD; returns the stage."""
+    _deprecated("export_pointcloud", pointcloud="points", color="colors")(pointcloud, color)
     return export_pointclouds(file_path, [scene_path], [points if points is not None else pointcloud],
                               [colors if colors is not None else color], local_to_world, up_axis,
                               None if time is None else [time], points_type, overwrite)
@@ -212,7 +225,9 @@ def export_pointclouds(file_path, scene_paths: Optional[Sequence[str]] = None,
                        local_to_world=None, up_axis: str = "Y", times: Optional[Sequence] = None,
                        points_type: str = "point_instancer", overwrite: bool = False,
                        pointclouds: Optional[Sequence[torch.Tensor]] = None):
-    """Write point clouds to USD (``pointcloud_<i>`` under ``/World/PointClouds`` by default); returns the stage."""
+    """Write point clouds to USD (``pointcloud_<i>`` under ``/World/PointClouds`` by default; ``pointclouds`` is
+    Kaolin's deprecated name of ``points`` and warns); returns the stage."""
+    _deprecated("export_pointclouds", pointclouds="points")(pointclouds)
     refuse_unsupported("kaolin.io.usd.export_pointclouds", local_to_world=(local_to_world, None),
                        up_axis=(up_axis, "Y"))
     clouds = list(points if points is not None else (pointclouds or []))
