@@ -134,19 +134,24 @@ def _edge_function(start: torch.Tensor, end: torch.Tensor, point: torch.Tensor) 
 
 
 def _columns_crossing(triangles: torch.Tensor, columns: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Where the +z rays through column centres cross triangles.
+    """:func:`rays_crossing` for the rays through column centres: ``columns (P, 2)`` indices (i, j), the ray
+    running through (i + 0.5, j + 0.5) in voxel units."""
+    return rays_crossing(triangles, columns.to(triangles.dtype) + 0.5)
+
+
+def rays_crossing(triangles: torch.Tensor, point: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where vertical rays through xy points cross triangles.
 
     Points on a shared edge or vertex belong to exactly one of the faces around it
     (a top-left fill rule on the xy projection), so a ray through an edge counts once.
 
     Args:
-        triangles: (P, 3, 3) corners in voxel units.
-        columns: (P, 2) column indices (i, j); the ray runs through (i + 0.5, j + 0.5).
+        triangles: (P, 3, 3) corners.
+        point: (P, 2) the xy position of each ray.
 
     Returns:
         ``crosses (P,)`` bool and ``z (P,)`` height of the crossing (valid where ``crosses``).
     """
-    point = columns.to(triangles.dtype) + 0.5
     flat = triangles[..., :2]
     starts, ends = flat, flat.roll(-1, dims=1)
     edge_values = torch.stack([_edge_function(starts[:, e], ends[:, e], point) for e in range(3)], dim=1)  # (P, 3)
