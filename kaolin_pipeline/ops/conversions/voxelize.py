@@ -257,6 +257,18 @@ def pointcloud_to_voxelgrid(
     return VoxelGrid(occupancy=occupancy, origin=origin, size=size)
 
 
+def padded_marching_cubes(values: torch.Tensor, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-image's marching cubes on ``values`` (X, Y, Z) padded with one empty (0) voxel on every side.
+
+    Returns:
+        Vertices (V, 3) in padded index units (voxel ``(i, j, k)`` is at ``(i + 1, j + 1, k + 1)``) and faces
+        (F, 3), wound counter-clockwise seen from the low-valued side (outside an occupancy grid).
+    """
+    volume = np.pad(values.detach().to(torch.float32).cpu().numpy(), 1)
+    positions, triangles, _, _ = marching_cubes(volume, level=level, gradient_direction="ascent")
+    return np.ascontiguousarray(positions), np.ascontiguousarray(triangles)
+
+
 def voxelgrid_to_mesh(grid: VoxelGrid, level: float = 0.5) -> Mesh:
     """Extract the boundary surface of a voxel grid with marching cubes (scikit-image).
 
@@ -277,13 +289,12 @@ def voxelgrid_to_mesh(grid: VoxelGrid, level: float = 0.5) -> Mesh:
         raise PipelineError(f"grid.occupancy must have shape (R, R, R), got {tuple(occupancy.shape)}")
     if not 0 < level < 1:
         raise PipelineError(f"level must lie strictly between 0 and 1, got {level!r}")
-    volume = np.pad(occupancy.detach().to(torch.float32).cpu().numpy(), 1)
-    if not volume.max() > level:
+    if not bool((occupancy.to(torch.float32) > level).any()):
         raise PipelineError(f"grid: no voxel exceeds level {level}, so there is no surface to extract")
-    positions, triangles, _, _ = marching_cubes(volume, level=level, gradient_direction="ascent")
+    positions, triangles = padded_marching_cubes(occupancy, level)
     device = occupancy.device
     origin = torch.as_tensor(grid.origin, dtype=torch.float32, device=device).reshape(3)
     # Padded index p is voxel p - 1, whose centre is at p - 0.5 in voxel units.
-    vertices = origin + (torch.from_numpy(np.ascontiguousarray(positions)).to(device=device, dtype=torch.float32) - 0.5) * grid.voxel_size
-    faces = torch.from_numpy(np.ascontiguousarray(triangles)).to(device=device, dtype=torch.int64)
+    vertices = origin + (torch.from_numpy(positions).to(device=device, dtype=torch.float32) - 0.5) * grid.voxel_size
+    faces = torch.from_numpy(triangles).to(device=device, dtype=torch.int64)
     return Mesh(vertices=vertices, faces=faces)

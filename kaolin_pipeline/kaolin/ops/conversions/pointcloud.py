@@ -1,0 +1,6 @@
+"""``kaolin.ops.conversions.pointcloud``."""
+from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.ops.conversions.grids import pointclouds_to_voxelgrids
+
+__all__ = ["pointclouds_to_voxelgrids"]
+__getattr__ = missing_names(__name__, __all__)
