@@ -173,7 +173,7 @@ class DirectionalLight:
 
 
 def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Sequence[float]],
-                        ambient: float = 0.3, diffuse: float = 0.7) -> torch.Tensor:
+                        ambient: float = 0.3, diffuse: float = 0.7, *, checked_nonzero: bool = False) -> torch.Tensor:
     r"""Lambertian shading by one directional light: ``ambient + diffuse * max(0, n · l̂)``.
 
     Args:
@@ -181,6 +181,8 @@ def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Se
         direction: direction towards the light, of shape :math:`(3,)` or :math:`(B, 3)`; normalised here.
         ambient: constant term.
         diffuse: scale of the cosine term.
+        checked_nonzero: the caller has checked on the host that ``direction`` is non-zero; skips the
+            check here, which reads the device (one host synchronisation on a GPU).
 
     Returns:
         The intensity, of shape :math:`(B, ...)`.
@@ -192,7 +194,7 @@ def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Se
         raise RenderError(f"lambertian_lighting: direction must have shape (3,) or (B, 3) with B = "
                           f"{normals.shape[0]}, got shape {tuple(direction.shape)}")
     length = direction.norm(dim=-1, keepdim=True)
-    if not bool((length > 0).all()):
+    if not checked_nonzero and not bool((length > 0).all()):
         raise RenderError("lambertian_lighting: direction must be a non-zero vector")
     unit = (direction / length).reshape(-1, *([1] * (normals.dim() - 2)), 3)
     return ambient + diffuse * (normals * unit).sum(-1).clamp(min=0.0)
