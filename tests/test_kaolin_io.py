@@ -2,6 +2,8 @@
 handlers, on hand-written files."""
 import warnings
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -137,3 +139,22 @@ def test_usd_second_export_raises_file_exists_and_old_keywords_warn(tmp_path):
     with pytest.warns(DeprecationWarning, match="pointcloud is deprecated; use points"):
         kal.io.usd.export_pointcloud(path, pointcloud=points, overwrite=True)
     assert torch.allclose(kal.io.usd.import_pointcloud(path).points, points)
+
+
+def test_usd_export_meshes_writes_face_varying_normals_read_back_by_pxr(tmp_path):
+    from pxr import Usd, UsdGeom
+
+    vertices = torch.tensor([[[0.0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0.0, 0, 1], [1, 0, 1], [0, 1, 1]]])
+    faces = torch.tensor([[0, 1, 2]])
+    face_normals = torch.tensor([[[[0.0, 0, 1], [0, 1, 0], [1, 0, 0]]], [[[0.0, 0, -1], [0, -1, 0], [-1, 0, 0]]]])
+    path = str(tmp_path / "two.usda")
+    kal.io.usd.export_meshes(path, vertices=vertices, faces=faces, face_normals=face_normals)
+    stage = Usd.Stage.Open(path)
+    second = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Meshes/mesh_1"))
+    assert second.GetNormalsInterpolation() == UsdGeom.Tokens.faceVarying
+    assert np.allclose(np.array(second.GetNormalsAttr().Get()), face_normals[1, 0].numpy())
+    assert np.allclose(np.array(second.GetPointsAttr().Get()), vertices[1].numpy())
+    back = kal.io.usd.import_meshes(path, with_normals=True)
+    assert [torch.equal(m.face_normals, n) for m, n in zip(back, face_normals)] == [True, True]
+    with pytest.raises(FileExistsError):
+        kal.io.usd.export_meshes(path, vertices=vertices, faces=faces)
