@@ -394,8 +394,12 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     return materials, assignments
 
 
-def read_obj(path: Path) -> Mesh:
-    """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``)."""
+def read_obj(path: Path, keep_unused: bool = False) -> Mesh:
+    """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``).
+
+    ``keep_unused=False`` (trimesh's default) drops the ``v`` lines no face uses, with their colours and
+    normals, keeping the others in file order; True keeps every vertex (Kaolin's ``import_mesh``).
+    """
     with reading(path, "OBJ mesh"):
         content = _parse_obj(path)
     mesh = Mesh(
@@ -418,7 +422,25 @@ def read_obj(path: Path) -> Mesh:
                       "coordinates; loading without uvs and textures")
     mesh.materials, mesh.material_assignments = _obj_materials(content, path, with_textures=mesh.uvs is not None)
     mesh.texture = shared_diffuse_texture(mesh)
+    if not keep_unused:
+        _drop_unused_vertices(mesh)
     return mesh
+
+
+def _drop_unused_vertices(mesh: Mesh) -> None:
+    """Keep only the vertices ``mesh.faces`` uses (in their order), with their colours and normals; faces renumbered."""
+    count = len(mesh.vertices)
+    if not len(mesh.faces) or int(mesh.faces.min()) < 0 or int(mesh.faces.max()) >= count:
+        return  # nothing to keep, or bad indices the validator reports
+    used = torch.zeros(count, dtype=torch.bool)
+    used[mesh.faces.reshape(-1)] = True
+    if bool(used.all()):
+        return
+    new_index = torch.cumsum(used.long(), 0) - 1
+    mesh.faces = new_index[mesh.faces]
+    for name in ("vertices", "vertex_colors", "vertex_normals"):
+        if getattr(mesh, name) is not None:
+            setattr(mesh, name, getattr(mesh, name)[used].contiguous())
 
 
 def write_obj(path: Path, mesh: Mesh) -> None:
@@ -437,14 +459,15 @@ def write_obj(path: Path, mesh: Mesh) -> None:
     lines = io.StringIO()
     lines.write("# written by kaolin_pipeline\n")
     names: Optional[list[str]] = None
-    if mesh.materials is not None:
-        names = material_names(mesh.materials)
-        write_mtl(path.with_suffix(".mtl"), mesh.materials, names)
-        lines.write(f"mtllib {path.stem}.mtl\n")
-    elif mesh.texture is not None and mesh.uvs is not None:
-        _write_texture_material(path, mesh.texture)
+    appearance = mesh.appearance
+    if appearance.single_texture:
+        _write_texture_material(path, appearance.texture)
         lines.write(f"mtllib {path.stem}.mtl\n")
         names = ["material_0"]
+    elif appearance.materials is not None:
+        names = material_names(appearance.materials)
+        write_mtl(path.with_suffix(".mtl"), appearance.materials, names)
+        lines.write(f"mtllib {path.stem}.mtl\n")
     if mesh.vertex_colors is not None:
         colors = to_numpy(mesh.vertex_colors, "vertex_colors", path, np.float64)
         np.savetxt(lines, np.concatenate([vertices, colors], axis=1), fmt="v %.9g %.9g %.9g %.9g %.9g %.9g")
@@ -460,10 +483,8 @@ def write_obj(path: Path, mesh: Mesh) -> None:
         columns.append(faces)
         face_format += "/%d" if mesh.uvs is not None else "//%d"
     corners = np.stack(columns, axis=2).reshape(len(faces), -1)
-    assignments = np.zeros(len(faces), dtype=np.int64) if mesh.materials is None else \
-        to_numpy(mesh.material_assignments, "material_assignments", path, np.int64)
-    if names is None:
-        assignments = np.full(len(faces), -1, dtype=np.int64)
+    assignments = np.full(len(faces), -1, dtype=np.int64) if names is None else \
+        to_numpy(appearance.material_assignments, "material_assignments", path, np.int64)
     starts = [0] + (np.flatnonzero(assignments[1:] != assignments[:-1]) + 1).tolist()
     for start, end in zip(starts, starts[1:] + [len(faces)]):
         material = int(assignments[start])

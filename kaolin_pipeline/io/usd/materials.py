@@ -25,6 +25,7 @@ as default values (not time samples); texture file names carry the time.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
@@ -181,7 +182,15 @@ def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.Ti
     if asset is None or not asset.path:
         return None
     resolved = asset.resolvedPath or str(Path(source).parent / asset.path)
-    image = read_texture_png(resolved, source)
+    if resolved.endswith("]") and ".usdz[" in resolved:  # an image inside a .usdz package: USD's resolver opens it
+        from pxr import Ar
+
+        packaged = Ar.GetResolver().OpenAsset(Ar.ResolvedPath(resolved))
+        if packaged is None:
+            raise LoadError(f"{source}: texture {asset.path} is not in the package")
+        image = read_texture_png(io.BytesIO(bytes(packaged.GetBuffer())), source, name=resolved)
+    else:
+        image = read_texture_png(resolved, source)
     if output_name in _CHANNEL_OUTPUTS:
         channel = _CHANNEL_OUTPUTS[output_name]
         return image[channel:channel + 1].clone()

@@ -68,7 +68,7 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
     if path.suffix.lower() != ".obj":
         raise LoadError(f"{path}: kaolin.io.obj.import_mesh reads .obj files")
     with material_errors_to((error_handler or default_error_handler) if with_materials else ignore_error_handler):
-        mesh = load_mesh(path)
+        mesh = load_mesh(path, keep_unused=True)  # Kaolin keeps every v line
     counts = set(_corner_counts(path))
     if counts - {3}:
         if len(counts) > 1 and heterogeneous_mesh_handler is not None:
