@@ -103,6 +103,41 @@ class PBRMaterial:
         return cls(**fields)
 
 
+@dataclasses.dataclass(frozen=True)
+class Appearance:
+    """How a mesh's surface is coloured, in one normal form (:attr:`Mesh.appearance`).
+
+    Either ``materials`` with ``material_assignments`` colour the faces (a mesh's single ``texture`` is one
+    material with that diffuse texture, assigned to every face), or ``vertex_colors`` do, or nothing does
+    (white). ``kind`` names the case, so renderers, writers and viewers ask one question.
+
+    Attributes:
+        materials: M :class:`PBRMaterial`, or None.
+        material_assignments: (F,) long index into ``materials`` per face (-1: none), with ``materials``.
+        vertex_colors: (V, 3) in [0, 1], or None; they colour the surface when ``materials`` is None
+            (writers that store both keep them next to materials).
+        single_texture: True when ``materials`` is the one material made of the mesh's ``texture``
+            (no ``materials`` of its own): formats with a plain "one texture" form write that form.
+    """
+
+    materials: Optional[List[PBRMaterial]] = None
+    material_assignments: Optional[torch.Tensor] = None
+    vertex_colors: Optional[torch.Tensor] = None
+    single_texture: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``'materials'``, ``'vertex_colors'`` or ``'none'``."""
+        if self.materials is not None:
+            return "materials"
+        return "vertex_colors" if self.vertex_colors is not None else "none"
+
+    @property
+    def texture(self) -> Optional[torch.Tensor]:
+        """The (3, H, W) texture of the single-texture case, else None."""
+        return self.materials[0].diffuse_texture if self.single_texture else None
+
+
 @dataclasses.dataclass
 class Mesh:
     """A triangle mesh.
@@ -124,7 +159,8 @@ class Mesh:
     materials this way and, when every face uses one material that has a diffuse texture, also
     set ``texture`` to that same tensor, so code written for one texture keeps working. A mesh
     without ``materials`` is the single-texture case: ``texture`` (or ``vertex_colors``) colours
-    every face, and writers store it as one material.
+    every face, and writers store it as one material. :attr:`appearance` gives this rule's answer in one
+    normal form; the renderer, the writers and the viewer ask it rather than the fields.
     """
 
     vertices: torch.Tensor
@@ -144,6 +180,22 @@ class Mesh:
     @property
     def num_faces(self) -> int:
         return int(self.faces.shape[0])
+
+    @property
+    def appearance(self) -> Appearance:
+        """The mesh's colouring in its normal form (see :class:`Appearance`): its ``materials`` when set;
+        else its ``texture`` (with ``uvs`` and ``face_uvs_idx``) as one material over every face; else its
+        ``vertex_colors``; else none."""
+        if self.materials is not None:
+            assignments = self.material_assignments
+            if assignments is None:
+                assignments = torch.zeros(self.num_faces, dtype=torch.long, device=self.faces.device)
+            return Appearance(list(self.materials), assignments, self.vertex_colors)
+        if self.texture is not None and self.uvs is not None and self.face_uvs_idx is not None:
+            return Appearance([PBRMaterial(diffuse_texture=self.texture)],
+                              torch.zeros(self.num_faces, dtype=torch.long, device=self.faces.device),
+                              self.vertex_colors, single_texture=True)
+        return Appearance(vertex_colors=self.vertex_colors)
 
     def to(self, device=None, dtype=None) -> "Mesh":
         """Copy with every tensor on ``device`` (floating fields cast to ``dtype`` if given)."""

@@ -75,10 +75,10 @@ def test_the_wrapper_list_is_exact():
 
 
 def test_a_kaolin_name_we_do_not_provide_says_so():
-    with pytest.raises(AttributeError, match=r"kaolin\.render\.lighting\.sh9_irradiance is not implemented"):
-        kal.render.lighting.sh9_irradiance
-    with pytest.raises(AttributeError, match=r"kaolin\.ops\.mesh\.check_sign.*has: adjacency_matrix"):
-        kal.ops.mesh.check_sign
+    with pytest.raises(AttributeError, match=r"kaolin\.render\.mesh\.deftet_sparse_render is not implemented"):
+        kal.render.mesh.deftet_sparse_render
+    with pytest.raises(AttributeError, match=r"kaolin\.ops\.mesh\.subdivide_tetmesh.*has: adjacency_matrix"):
+        kal.ops.mesh.subdivide_tetmesh
 
 
 # --- SurfaceMesh ----------------------------------------------------------------------------------

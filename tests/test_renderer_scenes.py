@@ -17,6 +17,7 @@ from kaolin_pipeline.render.lighting import SH_BAND0, DirectionalLight
 from kaolin_pipeline.render.rasterize import prepare_vertices
 from kaolin_pipeline.render.camera import Cameras, look_at_cameras
 from kaolin_pipeline.render.renderer import DIBRenderer
+from kaolin_pipeline.render.settings import RenderSettings
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.train.views import render_views
 
@@ -129,7 +130,7 @@ def test_camera_inside_a_closed_cube_sees_the_walls_in_front_only(position, targ
     # The recipes' path: views rendered for fit/reconstruct, cameras given as Kaolin's camera_transform.
     transform = torch.cat([cameras.rotation.transpose(1, 2),
                            -(cameras.translation[:, None] @ cameras.rotation.transpose(1, 2))], dim=1)
-    views = render_views(DIBRenderer(size), Mesh(vertices, faces), camera_from_transform(transform, cameras.projection))
+    views = render_views(RenderSettings(size), Mesh(vertices, faces), camera_from_transform(transform, cameras.projection))
     assert (views.masks == 1).all()
     # Only the walls the camera looks at: every face drawn lies wholly in front of the camera.
     camera_z = ((vertices - cameras.translation) @ cameras.rotation[0].T)[:, 2]

@@ -195,19 +195,20 @@ def write_gltf(path: Path, mesh: Mesh) -> None:
     """Write ``mesh`` as ``.gltf`` / ``.glb`` (by ``path``'s extension): one primitive per material, textures
     embedded, atomically."""
     ext = extension(path)
-    if mesh.materials is None:
+    appearance = mesh.appearance
+    if appearance.kind != "materials" or appearance.single_texture:  # trimesh writes colours or one texture
         write_with_trimesh(path, mesh)
         return
     import trimesh
 
     scene = trimesh.Scene()
-    assignments = to_numpy(mesh.material_assignments, "material_assignments", path, np.int64)
-    groups = list(range(len(mesh.materials))) + [-1]
+    assignments = to_numpy(appearance.material_assignments, "material_assignments", path, np.int64)
+    groups = list(range(len(appearance.materials))) + [-1]
     for index in groups:
         selected = np.flatnonzero(assignments == index)
         if not len(selected):
             continue
-        part = _part(mesh, selected, path, None if index < 0 else mesh.materials[index])
+        part = _part(mesh, selected, path, None if index < 0 else appearance.materials[index])
         name = f"primitive_{len(scene.geometry)}"
         scene.add_geometry(part, node_name=name, geom_name=name)
     has_normals = mesh.vertex_normals is not None

@@ -451,14 +451,15 @@ def write_obj(path: Path, mesh: Mesh) -> None:
     lines = io.StringIO()
     lines.write("# written by kaolin_pipeline\n")
     names: Optional[list[str]] = None
-    if mesh.materials is not None:
-        names = material_names(mesh.materials)
-        write_mtl(path.with_suffix(".mtl"), mesh.materials, names)
-        lines.write(f"mtllib {path.stem}.mtl\n")
-    elif mesh.texture is not None and mesh.uvs is not None:
-        _write_texture_material(path, mesh.texture)
+    appearance = mesh.appearance
+    if appearance.single_texture:
+        _write_texture_material(path, appearance.texture)
         lines.write(f"mtllib {path.stem}.mtl\n")
         names = ["material_0"]
+    elif appearance.materials is not None:
+        names = material_names(appearance.materials)
+        write_mtl(path.with_suffix(".mtl"), appearance.materials, names)
+        lines.write(f"mtllib {path.stem}.mtl\n")
     if mesh.vertex_colors is not None:
         colors = to_numpy(mesh.vertex_colors, "vertex_colors", path, np.float64)
         np.savetxt(lines, np.concatenate([vertices, colors], axis=1), fmt="v %.9g %.9g %.9g %.9g %.9g %.9g")
@@ -474,10 +475,8 @@ def write_obj(path: Path, mesh: Mesh) -> None:
         columns.append(faces)
         face_format += "/%d" if mesh.uvs is not None else "//%d"
     corners = np.stack(columns, axis=2).reshape(len(faces), -1)
-    assignments = np.zeros(len(faces), dtype=np.int64) if mesh.materials is None else \
-        to_numpy(mesh.material_assignments, "material_assignments", path, np.int64)
-    if names is None:
-        assignments = np.full(len(faces), -1, dtype=np.int64)
+    assignments = np.full(len(faces), -1, dtype=np.int64) if names is None else \
+        to_numpy(appearance.material_assignments, "material_assignments", path, np.int64)
     starts = [0] + (np.flatnonzero(assignments[1:] != assignments[:-1]) + 1).tolist()
     for start, end in zip(starts, starts[1:] + [len(faces)]):
         material = int(assignments[start])

@@ -138,16 +138,14 @@ class DIBRenderer(torch.nn.Module):
                 raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
             views = cameras[i] if pairwise else cameras
             mesh_lights = _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise)
-            if mesh.materials is not None:  # each face with its material; texture and vertex colours unused
+            appearance = mesh.appearance  # each face with its material (a single texture is one), else colours
+            if appearance.kind == "materials":
                 outputs.append(self._render(mesh.vertices, mesh.faces, views, None, mesh.uvs, mesh.face_uvs_idx,
                                             None, mesh_lights, False, soft_mask,
-                                            (mesh.materials, mesh.material_assignments)))
-                continue
-            textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
-            outputs.append(self._render(
-                mesh.vertices, mesh.faces, views, mesh.vertex_colors,
-                mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None, mesh_lights, False, soft_mask))
+                                            (appearance.materials, appearance.material_assignments)))
+            else:
+                outputs.append(self._render(mesh.vertices, mesh.faces, views, appearance.vertex_colors, None, None,
+                                            None, mesh_lights, False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,

@@ -118,13 +118,14 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     layer, stage = stage_for_export(path, time, prim_path)
     earlier = authored_times(stage, f"{prim_path}.points")
     texture_asset = None
-    if mesh.texture is not None and mesh.materials is None:
+    appearance = mesh.appearance
+    if appearance.single_texture:  # one UsdPreviewSurface bound to the whole prim
         texture_asset = texture_file_name(path, prim_path, time)
-        write_texture_png(mesh.texture, Path(path).parent / texture_asset)
+        write_texture_png(appearance.texture, Path(path).parent / texture_asset)
     with writing(path):
         prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
-        if mesh.materials is not None:
-            write_material_subsets(stage, prim, mesh.materials, mesh.material_assignments, path, time)
+        if appearance.materials is not None and not appearance.single_texture:
+            write_material_subsets(stage, prim, appearance.materials, appearance.material_assignments, path, time)
         extend_time_range(stage, time)
     save_layer(layer, path)
 
