@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from kaolin_pipeline.atomic import atomic_open
-from kaolin_pipeline.errors import LoadError, MissingFileError
+from kaolin_pipeline.errors import MissingFileError
 from kaolin_pipeline.datasets.sources import PREFIXES
 from kaolin_pipeline.visualize.dataset import scene_of_dataset
 from kaolin_pipeline.visualize.page import render_page
