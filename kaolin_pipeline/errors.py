@@ -18,6 +18,8 @@ class                         also a
 :class:`CheckpointError`      ``RuntimeError`` (``torch.load`` on a bad file)
 :class:`RenderError`          ``ValueError`` (Kaolin's rasterizers: bad backend, shapes)
 :class:`TrainingError`        ``RuntimeError``
+:class:`MaterialError`        ``LoadError`` and ``UserWarning``: ``MaterialFileError``, ``MaterialNotFoundError``,
+                              ``MaterialLoadError`` (Kaolin's OBJ material errors; loaders warn with them)
 ============================  ==========================================================
 """
 
@@ -52,3 +54,28 @@ class RenderError(PipelineError):
 
 class TrainingError(PipelineError, RuntimeError):
     """Training cannot go on (for example a non-finite loss)."""
+
+
+class MaterialError(LoadError, UserWarning):
+    """A mesh's material cannot be read. Loaders go on without it and emit this class as a warning
+    category; Kaolin's OBJ error handlers receive it as an error (``default_error_handler`` raises it)."""
+
+
+class MaterialFileError(MaterialError):
+    """A material library (MTL file) named by a mesh is missing or unreadable."""
+
+
+class MaterialNotFoundError(MaterialError):
+    """Faces use a material that no material library defines."""
+
+
+class MaterialLoadError(MaterialError):
+    """A material's texture image is missing or unreadable."""
+
+
+class NonHomogeneousMeshError(LoadError):
+    """A mesh mixes faces of different corner counts and no handler was given to make them uniform."""
+
+
+class OutputExistsError(SaveError, FileExistsError):
+    """The output file exists and overwriting was not asked for (Kaolin raises ``FileExistsError``)."""

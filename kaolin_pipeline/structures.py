@@ -37,7 +37,7 @@ def _vector(value, size: int) -> Optional[torch.Tensor]:
     return tensor.expand(size).clone() if tensor.numel() == 1 and size > 1 else tensor
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class PBRMaterial:
     """A physically based surface material, with the field names of Kaolin's ``kaolin.render.materials.PBRMaterial``.
 
@@ -86,6 +86,21 @@ class PBRMaterial:
     def __post_init__(self) -> None:
         for name, size in self.VALUE_SIZES.items():
             setattr(self, name, _vector(getattr(self, name), size))
+
+    def __eq__(self, other) -> bool:
+        """Same type and every field equal (tensors by value, shape and dtype included)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        def same(a, b):
+            if torch.is_tensor(a) or torch.is_tensor(b):
+                return torch.is_tensor(a) and torch.is_tensor(b) and a.dtype == b.dtype and torch.equal(a, b.to(a.device))
+            return a == b
+        return all(same(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self))
+
+    def get_attributes(self, only_tensors: bool = False) -> list[str]:
+        """Names of the fields that are set (only the tensor ones with ``only_tensors``), as Kaolin's."""
+        return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None
+                and (not only_tensors or torch.is_tensor(getattr(self, f.name)))]
 
     def to(self, device=None, dtype=None) -> "PBRMaterial":
         """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""
@@ -149,6 +164,9 @@ class Mesh:
         face_uvs_idx: optional (F, 3) int64 indices into ``uvs``.
         vertex_colors: optional (V, 3) float32 in [0, 1].
         vertex_normals: optional (V, 3) float32 unit normals.
+        normals: optional (N, 3) float32 normals as a file indexes them per corner (OBJ ``vn``), with
+        face_normals_idx: (F, 3) int64 index into ``normals`` per face corner (Kaolin's layout). Loaders fill
+            both only from files that give every corner a normal; code that moves vertices drops them.
         texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image:
             the single-texture case (one texture over the whole mesh).
         materials: optional list of M :class:`PBRMaterial` (Kaolin's ``SurfaceMesh.materials``).
@@ -172,6 +190,8 @@ class Mesh:
     texture: Optional[torch.Tensor] = None
     materials: Optional[List[PBRMaterial]] = None
     material_assignments: Optional[torch.Tensor] = None
+    normals: Optional[torch.Tensor] = None
+    face_normals_idx: Optional[torch.Tensor] = None
 
     @property
     def num_vertices(self) -> int:
@@ -196,6 +216,11 @@ class Mesh:
                               torch.zeros(self.num_faces, dtype=torch.long, device=self.faces.device),
                               self.vertex_colors, single_texture=True)
         return Appearance(vertex_colors=self.vertex_colors)
+
+    def with_vertices(self, vertices: torch.Tensor) -> "Mesh":
+        """Copy with ``vertices`` (V, 3) moved, and the normals they invalidate (``vertex_normals``,
+        ``normals``/``face_normals_idx``) dropped; faces, UVs, colours and materials are kept."""
+        return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None)
 
     def to(self, device=None, dtype=None) -> "Mesh":
         """Copy with every tensor on ``device`` (floating fields cast to ``dtype`` if given)."""

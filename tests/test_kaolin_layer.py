@@ -133,8 +133,6 @@ def test_surface_mesh_devices_errors_and_unset_attributes():
         mesh.normals
     with pytest.raises(AttributeError, match="does not support attribute"):
         mesh.colours
-    with pytest.raises(PipelineError, match="LIST"):
-        kal.rep.SurfaceMesh([vertices], [faces])
     with pytest.raises(ValueError, match="vertices"):
         kal.rep.SurfaceMesh(torch.zeros(4, 2), faces)
 
@@ -168,14 +166,20 @@ def test_obj_import_mesh_returns_kaolins_values(tmp_path):
     assert torch.allclose(full.face_normals, torch.tensor([0.0, 0, 1]).expand(2, 3, 3))
 
 
-def test_obj_import_mesh_polygons_need_triangulate_and_handlers_are_refused(tmp_path):
+def test_obj_import_mesh_polygons_need_triangulate_or_a_handler(tmp_path):
     path = tmp_path / "quad.obj"
+    path.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 2 0 0\nf 1 2 3 4\nf 2 5 3\n")
+    with pytest.raises(kal.io.utils.NonHomogeneousMeshError, match="triangulate=True"):
+        kal.io.obj.import_mesh(path)
+    assert kal.io.obj.import_mesh(path, triangulate=True).faces.tolist() == [[0, 1, 2], [0, 2, 3], [1, 4, 2]]
+    handled = kal.io.obj.import_mesh(path, heterogeneous_mesh_handler=kal.io.utils.mesh_handler_naive_triangulate)
+    assert handled.faces.shape == (3, 3)
+    assert kal.io.obj.import_mesh(path, heterogeneous_mesh_handler=kal.io.utils.heterogeneous_mesh_handler_skip) is None
+    with pytest.raises(PipelineError, match="heterogeneous_mesh_handler=.*not supported"):
+        kal.io.obj.import_mesh(path, heterogeneous_mesh_handler=print)
     path.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n")
     with pytest.raises(LoadError, match="triangulate=True"):
         kal.io.obj.import_mesh(path)
-    assert kal.io.obj.import_mesh(path, triangulate=True).faces.tolist() == [[0, 1, 2], [0, 2, 3]]
-    with pytest.raises(PipelineError, match="error_handler=.*not supported"):
-        kal.io.obj.import_mesh(path, error_handler=print)
 
 
 # --- USD ------------------------------------------------------------------------------------------

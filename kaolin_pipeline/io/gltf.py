@@ -58,7 +58,8 @@ def read_gltf(path: Path) -> Mesh:
     import trimesh
 
     with reading(path, f"{ext[1:].upper()} mesh"):
-        scene = trimesh.load(str(path), file_type=ext[1:], process=False, force="scene")
+        # resolved, so external buffers next to a symlinked file are found relative to the real file
+        scene = trimesh.load(str(Path(path).resolve()), file_type=ext[1:], process=False, force="scene")
         parts = _scene_parts(scene, path)
         mesh = _merge_parts(parts, path)
         wraps = _sampler_wraps(path)
@@ -94,6 +95,19 @@ def _sampler_wraps(path: Path) -> dict[str, object]:
         if name:
             wraps[name] = wrap if wraps.get(name, wrap) == wrap else "repeat"
     return wraps
+
+
+def read_gltf_meshes(path: Path) -> list[Mesh]:
+    """Every triangle geometry of a ``.gltf`` / ``.glb`` file as its own :class:`Mesh`, in the file's order,
+    in its local coordinates (no node transform applied), each with its own materials."""
+    import trimesh
+
+    with reading(path, f"{path.suffix[1:].upper()} mesh"):
+        scene = trimesh.load(str(path.resolve()), file_type=path.suffix[1:].lower(), process=False, force="scene")
+        geometries = [g for g in scene.geometry.values() if isinstance(g, trimesh.Trimesh)]
+        if not geometries:
+            raise LoadError(f"{path}: file contains no triangle mesh")
+        return [_merge_parts([(geometry, np.eye(4))], path) for geometry in geometries]
 
 
 def _scene_parts(scene, path: Path) -> list:

@@ -36,6 +36,7 @@ from typing import Optional
 
 import torch
 
+from kaolin_pipeline.errors import MaterialLoadError
 from kaolin_pipeline.io._fileutil import atomic_path, reading
 from kaolin_pipeline.io.textures import from_file_values, read_texture_png, to_file_values, write_texture_png
 from kaolin_pipeline.structures import PBRMaterial
@@ -152,7 +153,7 @@ def to_pbr_material(name: str, fields: dict[str, object], source: Path, with_tex
 
 def _read_map(file: Path, field: str, source: Path) -> Optional[torch.Tensor]:
     if not file.is_file():
-        warnings.warn(f"{source}: texture image {file} not found; loading without it")
+        warnings.warn(f"{source}: texture image {file} not found; loading without it", MaterialLoadError)
         return None
     return from_file_values(field, read_texture_png(file, str(source), PBRMaterial.TEXTURE_CHANNELS[field]))
 

@@ -65,7 +65,7 @@ def read_target_mesh(target: str, seed: int = 0) -> Mesh:
 def _normalised(mesh: Mesh, scale: float) -> tuple[Mesh, torch.Tensor, float]:
     """``mesh`` fitted into the sphere of radius ``scale``, with the ``centre`` (3,) and ``unit`` of :class:`FitTarget`."""
     vertices, centre, factor = fit_in_sphere(mesh.vertices, scale)
-    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), centre.reshape(3), 1.0 / float(factor)
+    return mesh.with_vertices(vertices), centre.reshape(3), 1.0 / float(factor)
 
 
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
