@@ -81,3 +81,9 @@ def test_refuses_batches_of_cameras():
     cameras = Camera.cat([default_camera(8), default_camera(8)])
     with pytest.raises(RenderError, match="single camera"):
         render_mesh(cameras, quad())
+
+
+def test_default_material_moves_like_kaolins():
+    material = default_material((1.0, 0.0, 0.0)).cpu()
+    assert material.diffuse_color.tolist() == [1.0, 0.0, 0.0] and material.is_specular_workflow
+    torch.testing.assert_close(material.specular_color, torch.tensor([0.7, 0.5, 0.7]))
