@@ -7,7 +7,6 @@ import shutil
 import numpy as np
 import pytest
 import torch
-import trimesh
 
 from kaolin_pipeline.errors import LoadError
 from kaolin_pipeline.io import load_mesh, load_pointcloud, save_mesh

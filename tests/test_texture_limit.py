@@ -1,6 +1,4 @@
 """Large textures are shrunk to what renders can use (area averages checked by hand), with a note."""
-import warnings
-
 import pytest
 import torch
 

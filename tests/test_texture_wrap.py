@@ -124,3 +124,19 @@ def test_mtl_with_no_usable_statement_warns(tmp_path):
     (tmp_path / "m.obj").write_text("mtllib junk.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nusemtl a\nf 1 2 3\n")
     with pytest.warns(UserWarning, match=r"junk\.mtl: no MTL statement could be read"):
         load_mesh(tmp_path / "m.obj")
+
+
+def test_usd_uv_texture_wrap_inputs_are_read_and_written(tmp_path):
+    from pxr import Usd, UsdShade
+
+    from kaolin_pipeline.io import save_mesh
+
+    quad = _quad(("mirror", "clamp"))
+    save_mesh(tmp_path / "quad.usda", quad)
+    stage = Usd.Stage.Open(str(tmp_path / "quad.usda"))  # what pxr itself sees in the file
+    shaders = [UsdShade.Shader(prim) for prim in stage.Traverse() if prim.GetName() == "diffuse_texture"]
+    assert [(s.GetInput("wrapS").Get(), s.GetInput("wrapT").Get()) for s in shaders] == [("mirror", "clamp")]
+    shaders[0].GetInput("wrapS").Set("black")
+    shaders[0].GetInput("wrapT").Set("black")
+    stage.Save()
+    assert load_mesh(tmp_path / "quad.usda").materials[0].wrap_mode == "clamp"

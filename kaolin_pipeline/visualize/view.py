@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from kaolin_pipeline.atomic import atomic_open
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import MissingFileError
 from kaolin_pipeline.datasets.sources import PREFIXES
 from kaolin_pipeline.visualize.dataset import scene_of_dataset
 from kaolin_pipeline.visualize.page import render_page
@@ -37,7 +37,7 @@ def classify(path: str) -> str:
     if location.is_file():
         return "file"
     if not location.is_dir():
-        raise LoadError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
+        raise MissingFileError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
     if any((location / marker).exists() for marker in RUN_MARKERS):
         return "run"
     return "timelapse" if is_timelapse_folder(location) else "dataset"
