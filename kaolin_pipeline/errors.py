@@ -11,6 +11,7 @@ situation, so ``except`` clauses written for Kaolin keep working here:
 class                         also a
 ============================  ==========================================================
 :class:`PipelineError`        ``ValueError`` (a bad argument: Kaolin's ops raise it)
+:class:`ArgumentTypeError`    ``TypeError`` (an argument of the wrong type or dtype, as Kaolin's ops check)
 :class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
 :class:`MissingFileError`     a :class:`LoadError` and ``FileNotFoundError`` (Kaolin's readers on a missing file)
 :class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
@@ -26,6 +27,10 @@ class                         also a
 
 class PipelineError(ValueError):
     """Base class of every error a user of the pipeline can cause; raised itself for a bad argument."""
+
+
+class ArgumentTypeError(PipelineError, TypeError):
+    """An argument has the wrong Python type or tensor dtype."""
 
 
 class LoadError(PipelineError):

@@ -2,6 +2,8 @@
 handlers, on hand-written files."""
 import warnings
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -137,3 +139,40 @@ def test_usd_second_export_raises_file_exists_and_old_keywords_warn(tmp_path):
     with pytest.warns(DeprecationWarning, match="pointcloud is deprecated; use points"):
         kal.io.usd.export_pointcloud(path, pointcloud=points, overwrite=True)
     assert torch.allclose(kal.io.usd.import_pointcloud(path).points, points)
+
+
+def test_usd_export_meshes_writes_face_varying_normals_read_back_by_pxr(tmp_path):
+    from pxr import Usd, UsdGeom
+
+    vertices = torch.tensor([[[0.0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0.0, 0, 1], [1, 0, 1], [0, 1, 1]]])
+    faces = torch.tensor([[0, 1, 2]])
+    face_normals = torch.tensor([[[[0.0, 0, 1], [0, 1, 0], [1, 0, 0]]], [[[0.0, 0, -1], [0, -1, 0], [-1, 0, 0]]]])
+    path = str(tmp_path / "two.usda")
+    kal.io.usd.export_meshes(path, vertices=vertices, faces=faces, face_normals=face_normals)
+    stage = Usd.Stage.Open(path)
+    second = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Meshes/mesh_1"))
+    assert second.GetNormalsInterpolation() == UsdGeom.Tokens.faceVarying
+    assert np.allclose(np.array(second.GetNormalsAttr().Get()), face_normals[1, 0].numpy())
+    assert np.allclose(np.array(second.GetPointsAttr().Get()), vertices[1].numpy())
+    back = kal.io.usd.import_meshes(path, with_normals=True)
+    assert [torch.equal(m.face_normals, n) for m, n in zip(back, face_normals)] == [True, True]
+    with pytest.raises(FileExistsError):
+        kal.io.usd.export_meshes(path, vertices=vertices, faces=faces)
+
+
+def test_shapenet_v1_and_v2_split_each_synset_by_the_fraction_of_sorted_models(tmp_path):
+    triangle = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+    for version, model_file in ((1, "model.obj"), (2, "models/model_normalized.obj")):
+        root = tmp_path / f"v{version}"
+        for synset, count in (("02691156", 4), ("03001627", 3)):  # airplane, chair
+            for i in range(count):
+                file = root / synset / f"m{i}" / model_file
+                file.parent.mkdir(parents=True)
+                file.write_text(triangle)
+        dataset_class = kal.io.shapenet.ShapeNetV1 if version == 1 else kal.io.shapenet.ShapeNetV2
+        train = dataset_class(str(root), split=0.5, output_dict=True)
+        # int(4 * 0.5) = 2 airplanes, int(3 * 0.5) = 1 chair, the first by name
+        assert [train[i]["name"] for i in range(len(train))] == ["02691156/m0", "02691156/m1", "03001627/m0"]
+        test = dataset_class(str(root), categories=["chair"], train=False, split=0.5)
+        assert len(test) == 2 and test[1].attributes["synset"] == "03001627"
+        assert test[1].attributes["labels"] == ["chair"] and test[1].data.faces.tolist() == [[0, 1, 2]]

@@ -31,6 +31,7 @@ from kaolin_pipeline.io.usd.materials import (
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
     authored_times,
+    define_parents,
     extend_time_range,
     find_prim,
     is_identity,
@@ -48,7 +49,7 @@ from kaolin_pipeline.io.usd.stage import (
 )
 from kaolin_pipeline.io.validate import validate_for_saving, validate_mesh
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import LoadError, SaveError
 
 DEFAULT_MESH_PATH = "/World/Meshes/mesh_0"
 
@@ -84,6 +85,11 @@ def write_mesh(static: Usd.Stage, samples: Usd.Stage, prim_path: str, mesh: Mesh
         usd_mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
         sampled.CreateNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(
             to_numpy(mesh.vertex_normals, "vertex_normals", prim_path, np.float32)), usd_time)
+    elif mesh.normals is not None:  # one normal per face corner
+        corner_normals = to_numpy(mesh.normals, "normals", prim_path, np.float32)[
+            to_numpy(mesh.face_normals_idx, "face_normals_idx", prim_path, np.int64).reshape(-1)]
+        usd_mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
+        sampled.CreateNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(corner_normals), usd_time)
     if mesh.vertex_colors is not None:
         usd_mesh.CreateDisplayColorPrimvar(UsdGeom.Tokens.vertex)
         sampled.CreateDisplayColorAttr().Set(Vt.Vec3fArray.FromNumpy(
@@ -101,7 +107,8 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     A mesh with ``materials`` gets one UsdPreviewSurface per material under ``<prim_path>_materials/``
     and one ``materialBind`` GeomSubset per material (see :mod:`.materials`); otherwise its texture,
     if any, is written as ``textures/<stem>_<prim name>[_<time>]_diffuse.png`` next to ``path`` and
-    bound through one UsdPreviewSurface material.
+    bound through one UsdPreviewSurface material. Normals: ``vertex_normals`` as vertex normals, else
+    ``normals``/``face_normals_idx`` as face-varying ones (one per face corner).
 
     Args:
         path: ``.usd`` / ``.usda`` / ``.usdc`` file.
@@ -113,19 +120,34 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     Raises:
         SaveError: invalid mesh, bad ``prim_path``, unreadable existing file or a write failure.
     """
-    validate_for_saving(mesh, Mesh, path)
-    prim_path = prim_path or DEFAULT_MESH_PATH
-    layer, stage = stage_for_export(path, time, prim_path)
-    earlier = authored_times(stage, f"{prim_path}.points")
-    texture_asset = None
-    appearance = mesh.appearance
-    if appearance.single_texture:  # one UsdPreviewSurface bound to the whole prim
-        texture_asset = texture_file_name(path, prim_path, time)
-        write_texture_png(appearance.texture, Path(path).parent / texture_asset)
+    export_meshes(path, [mesh], [prim_path or DEFAULT_MESH_PATH], time)
+
+
+def export_meshes(path: PathLike, meshes: Sequence[Mesh], prim_paths: Optional[Sequence[str]] = None,
+                  time: TimeArg = None) -> None:
+    """Write several meshes as prims of one USD file (default paths ``/World/Meshes/mesh_<i>``), each as
+    :func:`export_mesh` writes one; with ``time`` into an existing file, as new time samples."""
+    for mesh in meshes:
+        validate_for_saving(mesh, Mesh, path)
+    prim_paths = list(prim_paths) if prim_paths is not None else \
+        [f"{DEFAULT_MESH_PATH.rsplit('_', 1)[0]}_{i}" for i in range(len(meshes))]
+    if len(prim_paths) != len(meshes):
+        raise SaveError(f"{path}: {len(prim_paths)} prim paths for {len(meshes)} meshes")
+    layer, stage = stage_for_export(path, time, prim_paths[0])
+    for prim_path in prim_paths[1:]:
+        define_parents(stage, prim_path, path)
     with writing(path):
-        prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
-        if appearance.materials is not None and not appearance.single_texture:
-            write_material_subsets(stage, prim, appearance.materials, appearance.material_assignments, path, time)
+        for mesh, prim_path in zip(meshes, prim_paths):
+            earlier = authored_times(stage, f"{prim_path}.points")
+            texture_asset = None
+            appearance = mesh.appearance
+            if appearance.single_texture:  # one UsdPreviewSurface bound to the whole prim
+                texture_asset = texture_file_name(path, prim_path, time)
+                write_texture_png(appearance.texture, Path(path).parent / texture_asset)
+            prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
+            if appearance.materials is not None and not appearance.single_texture:
+                write_material_subsets(stage, prim, appearance.materials, appearance.material_assignments, path,
+                                       time)
         extend_time_range(stage, time)
     save_layer(layer, path)
 

@@ -29,7 +29,7 @@ from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 
-__all__ = ["export_mesh", "export_pointcloud", "export_pointclouds", "export_voxelgrid", "export_voxelgrids",
+__all__ = ["export_mesh", "export_meshes", "export_pointcloud", "export_pointclouds", "export_voxelgrid", "export_voxelgrids",
            "get_mesh_scene_paths", "heterogeneous_mesh_handler_naive_homogenize", "heterogeneous_mesh_handler_skip",
            "import_mesh", "import_meshes", "import_pointcloud", "import_pointclouds", "import_voxelgrid",
            "import_voxelgrids", "mesh_handler_naive_triangulate"]
@@ -163,29 +163,72 @@ def import_mesh(file_path_or_stage, scene_path: Optional[str] = None, with_mater
     return SurfaceMesh.flatten(meshes, group_materials_by_name=True)
 
 
+def _mesh_for_export(vertices, faces, uvs, face_uvs_idx, face_normals, material_assignments, materials) -> Mesh:
+    """Our :class:`Mesh` of Kaolin's export arguments (``uvs`` in Kaolin's ``v' = 1 - v``; ``face_normals``
+    (F, 3, 3) one normal per face corner)."""
+    if vertices is None or faces is None:
+        raise PipelineError("kaolin.io.usd.export_mesh(es): vertices and faces are required by kaolin-pipeline")
+    if materials is not None and material_assignments is None:
+        material_assignments = torch.zeros(faces.shape[0], dtype=torch.long)
+    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx, materials=materials,
+                material_assignments=None if material_assignments is None else material_assignments.long())
+    if face_normals is not None:
+        mesh.normals = face_normals.reshape(-1, 3)
+        mesh.face_normals_idx = torch.arange(mesh.normals.shape[0], device=faces.device).reshape(faces.shape)
+    return mesh
+
+
 def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: Optional[torch.Tensor] = None,
                 faces: Optional[torch.Tensor] = None, uvs: Optional[torch.Tensor] = None,
                 face_uvs_idx: Optional[torch.Tensor] = None, face_normals: Optional[torch.Tensor] = None,
                 material_assignments: Optional[torch.Tensor] = None, materials: Optional[list] = None,
                 local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
                 overwrite_textures: bool = False, overwrite: bool = False):
-    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``, and
-    ``materials`` (:class:`PBRMaterial`) with ``material_assignments (F,)``) to USD.
+    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``,
+    ``face_normals (F, 3, 3)`` and ``materials`` (:class:`PBRMaterial`) with ``material_assignments (F,)``) to USD.
 
     Returns:
         the written ``Usd.Stage``, as Kaolin does.
     """
-    refuse_unsupported("kaolin.io.usd.export_mesh", face_normals=(face_normals, None),
-                       local_to_world=(local_to_world, None), up_axis=(up_axis, "Y"))
+    return export_meshes(file_path, [scene_path], [vertices], [faces], [uvs], [face_uvs_idx], [face_normals],
+                         [material_assignments], [materials], local_to_world, up_axis,
+                         None if time is None else [time], overwrite_textures, overwrite)
+
+
+def export_meshes(file_path, scene_paths: Optional[Sequence[str]] = None, vertices=None, faces=None, uvs=None,
+                  face_uvs_idx=None, face_normals=None, material_assignments=None, materials=None,
+                  local_to_world=None, up_axis: str = "Y", times: Optional[Sequence] = None,
+                  overwrite_textures: bool = False, overwrite: bool = False):
+    """Write meshes as prims of one USD file (default ``/World/Meshes/mesh_<i>``); each argument is a list
+    (or a batched tensor) with one entry per mesh, shapes as :func:`export_mesh`. All ``times`` must be equal.
+
+    Returns:
+        the written ``Usd.Stage``.
+
+    Raises:
+        FileExistsError: the file exists, without ``overwrite=True`` or a time.
+    """
+    refuse_unsupported("kaolin.io.usd.export_meshes", local_to_world=(local_to_world, None), up_axis=(up_axis, "Y"))
     if vertices is None or faces is None:
-        raise PipelineError("kaolin.io.usd.export_mesh: vertices and faces are required by kaolin-pipeline")
+        raise PipelineError("kaolin.io.usd.export_meshes: vertices and faces are required by kaolin-pipeline")
+    count = len(vertices)
+    paths = list(scene_paths) if scene_paths is not None else [f"/World/Meshes/mesh_{i}" for i in range(count)]
+    times = _times(times, count, "kaolin.io.usd.export_meshes")
+    if len(set(times)) > 1:
+        raise PipelineError("kaolin.io.usd.export_meshes: kaolin-pipeline writes all meshes at one time; "
+                            f"got times {times}")
+
+    def item(values, i):
+        if values is None:
+            return None
+        return values if (torch.is_tensor(values) and values.dim() == 2 and i >= 0 and values is faces) else values[i]
+
+    meshes = [_mesh_for_export(vertices[i], item(faces, i), item(uvs, i), item(face_uvs_idx, i),
+                               item(face_normals, i), item(material_assignments, i), item(materials, i))
+              for i in range(count)]
     path = Path(file_path)
-    _check_new_file(path, overwrite, time, "kaolin.io.usd.export_mesh")
-    if materials is not None and material_assignments is None:
-        material_assignments = torch.zeros(faces.shape[0], dtype=torch.long)
-    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx, materials=materials,
-                material_assignments=None if material_assignments is None else material_assignments.long())
-    usd.export_mesh(path, mesh, time=time, prim_path=scene_path)
+    _check_new_file(path, overwrite, times[0], "kaolin.io.usd.export_meshes")
+    usd.export_meshes(path, meshes, paths, time=times[0])
     return Usd.Stage.Open(str(path))
 
 

@@ -109,6 +109,9 @@ def conv_transpose3d(octrees, point_hierarchies, level, pyramids, exsum, input, 
 class _SpcConv(nn.Module):
     """Parameters shared by :class:`Conv3d` and :class:`ConvTranspose3d`."""
 
+    #: The channel count summed over, with the kernel size, in the initialisation bound.
+    _fan_channels = "in_channels"
+
     def __init__(self, in_channels: int, out_channels: int, kernel_vectors: torch.Tensor, jump: int = 0,
                  bias: bool = True):
         super().__init__()
@@ -122,12 +125,9 @@ class _SpcConv(nn.Module):
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
         self.reset_parameters()
 
-    def _fan(self) -> int:
-        raise NotImplementedError
-
     def reset_parameters(self) -> None:
         """Uniform in ``±1/sqrt(fan)`` (fan: channels on the summed side times the kernel size)."""
-        bound = 1.0 / math.sqrt(self._fan() * self.kernel_vectors_size)
+        bound = 1.0 / math.sqrt(getattr(self, self._fan_channels) * self.kernel_vectors_size)
         nn.init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             nn.init.uniform_(self.bias, -bound, bound)
@@ -141,9 +141,6 @@ class Conv3d(_SpcConv):
     """:func:`conv3d` as a module: ``weight`` ``(K, in_channels, out_channels)``, ``bias`` ``(out_channels,)``,
     ``kernel_vectors`` a buffer."""
 
-    def _fan(self) -> int:
-        return self.in_channels
-
     def forward(self, octrees, point_hierarchies, level, pyramids, exsum, input, **kwargs):
         """Returns ``(output (num_cells_at_out_level, out_channels), out_level)``."""
         check_spc_kwargs("Conv3d", kwargs)
@@ -154,8 +151,7 @@ class Conv3d(_SpcConv):
 class ConvTranspose3d(_SpcConv):
     """:func:`conv_transpose3d` as a module (same parameters as :class:`Conv3d`)."""
 
-    def _fan(self) -> int:
-        return self.out_channels
+    _fan_channels = "out_channels"
 
     def forward(self, octrees, point_hierarchies, level, pyramids, exsum, input, **kwargs):
         """Returns ``(output (num_cells_at_out_level, out_channels), out_level)``."""

@@ -8,13 +8,15 @@ every level's points (the cells' lowest corners, level ``l`` on a ``2^l`` grid),
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops.spc.bits import uint8_bits_sum, uint8_to_bits
 from kaolin_pipeline.ops.spc.exsum import (current_to_legacy, ensure_current_exsum,
                                            octree_byte_lengths_from_pyramid)
-from kaolin_pipeline.ops.spc.morton import _corner_offsets, morton_to_points, points_to_morton
+from kaolin_pipeline.ops.spc.morton import _corner_offsets, points_to_morton
 
 __all__ = ["SPC_KEYS", "check_spc_kwargs", "create_dense_spc", "generate_points", "octree_from_morton", "scan_octrees",
            "unbatched_points_to_octree"]
@@ -133,7 +135,6 @@ def scan_octrees(octrees: torch.Tensor, lengths: torch.Tensor, legacy_exsum: boo
     start_t[:, -1] = count_t.sum(1)
     pyramids = torch.stack([count_t, start_t], dim=1)
     if legacy_exsum:
-        import warnings
         warnings.warn("scan_octrees(legacy_exsum=True): the legacy exsum layout is deprecated",
                       DeprecationWarning, stacklevel=2)
         exsum = current_to_legacy(exsum, lengths)

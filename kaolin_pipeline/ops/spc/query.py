@@ -1,6 +1,8 @@
 """Finding cells: octree descent for ``unbatched_query`` and a sorted-code lookup over a packed batch."""
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from kaolin_pipeline.errors import PipelineError
@@ -108,7 +110,11 @@ class LevelIndex:
         within = torch.arange(int(counts.sum())) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
         rows = (within + torch.repeat_interleave(firsts, counts)).to(device)
         self.points = point_hierarchies[rows].long()
-        self.keys = self._key(self.batch, self.points)
+
+    @functools.cached_property
+    def keys(self) -> torch.Tensor:
+        """``(N,)`` int64, ascending: the batch index above the cells' morton codes."""
+        return self._key(self.batch, self.points)
 
     def _key(self, batch: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         return (batch << (3 * self.level)) | points_to_morton(points)
