@@ -43,6 +43,10 @@ WRAPPERS = {
     "kaolin.io.obj.import_mesh": "returns Kaolin's SurfaceMesh / return tuple, UVs flipped to Kaolin's v",
     **{f"kaolin.io.usd.{verb}_{kind}": "Kaolin's argument names, overwrite rules and return structure"
        for verb in ("import", "export") for kind in ("mesh", "pointcloud", "pointclouds", "voxelgrid", "voxelgrids")},
+    "kaolin.io.usd.export_meshes": "Kaolin's batched export arguments (lists of tensors, scene_paths)",
+    "kaolin.io.shapenet.ShapeNetV1": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.obj",
+    "kaolin.io.shapenet.ShapeNetV2": "the same for ShapeNet v2's folder layout",
+    "kaolin.io.shapenet.KaolinDatasetItem": "Kaolin's (data, attributes) item tuple",
     "kaolin.io.usd.import_meshes": "each Mesh prim as a Kaolin SurfaceMesh, Kaolin's scene_paths arguments",
     "kaolin.io.usd.get_mesh_scene_paths": "Kaolin's helper taking a file or a Usd.Stage",
     "kaolin.io.gltf.import_mesh": "the default scene as one Kaolin SurfaceMesh",
