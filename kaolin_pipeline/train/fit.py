@@ -36,6 +36,10 @@ from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.ops.textures import limit_texture_size
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
 
+#: Target textures are shrunk to twice the render size, but never below this many texels a side.
+MIN_TARGET_TEXTURE = 1024
+
+
 @dataclasses.dataclass
 class FitTarget:
     """What ``fit`` matches: training and held-out views, the render settings, renderer and lights
@@ -95,10 +99,13 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     if not source.single:
         raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
                           f"synthetic:<family>) or a folder of <i>_rgb.png views")
-    original, notes = limit_texture_size(source.mesh(config["seed"]), 2 * max(settings.image_size))
-    for note in notes:  # a 12000² texture would cost gigabytes in every render for no visible detail
-        warnings.warn(f"{target}: {note}, twice the render size ({max(settings.image_size)} px) is all the "
-                      "target views can show")
+    # a 12000² texture costs gigabytes in every render for no visible detail: keep twice the render size
+    # (at least MIN_TARGET_TEXTURE, so ordinary assets are rendered as they are)
+    max_side = max(MIN_TARGET_TEXTURE, 2 * max(settings.image_size))
+    original, notes = limit_texture_size(source.mesh(config["seed"]), max_side)
+    for note in notes:
+        warnings.warn(f"{target}: {note} ({max_side} texels a side are all that {max(settings.image_size)}-pixel "
+                      "target views can show)")
     mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     mesh = mesh.to(device)
     lights = preset_lights(preset, device=device)
