@@ -20,7 +20,7 @@ from kaolin_pipeline.train.template import icosphere
 TINY = {
     "device": "cpu", "steps": 3, "data.num_train": 4, "data.num_test": 1, "data.families": ["sphere", "cube"],
     "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "views.supersample": 1,
-    "model.subdivisions": 1, "model.channels": [4, 8, 8], "model.hidden": 32, "model.norm": "group",
+    "template.subdivisions": 1, "model.channels": [4, 8, 8], "model.hidden": 32, "model.norm": "group",
     "optim.batch_size": 4, "optim.lr": 1e-3, "log.checkpoint_every": 0, "log.timelapse_every": 0,
     "data.num_workers": 0,
 }

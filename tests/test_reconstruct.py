@@ -19,7 +19,7 @@ from kaolin_pipeline.train.view_data import (RenderViews, StepSampler, build_dat
 
 TINY = {
     "device": "cpu", "data.num_train": 4, "data.num_test": 3, "data.families": ["sphere", "cube", "cylinder"],
-    "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "model.subdivisions": 2,
+    "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "template.subdivisions": 2,
     "model.channels": [8, 16, 32], "model.hidden": 64, "model.norm": "group", "optim.batch_size": 2,
     "optim.lr": 1e-3, "log.every": 1, "log.checkpoint_every": 0, "log.timelapse_every": 0,
     "eval.num_points": 1000, "data.num_workers": 0, "views.supersample": 2,

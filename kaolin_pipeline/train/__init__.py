@@ -5,7 +5,7 @@ Typical use::
     from kaolin_pipeline.train import load_config, fit
     metrics = fit(load_config("fit", overrides=["target=synthetic:blob", "steps=300"]), "runs/blob")
 """
-from kaolin_pipeline.train.config import default_config, load_config, parse_overrides, save_config
+from kaolin_pipeline.train.config import default_config, load_config, parse_overrides
 from kaolin_pipeline.train.distributed import DistContext, init_distributed, resolve_device
 from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics, voxel_iou_of_meshes
 from kaolin_pipeline.train.fit import FitProblem, fit, load_target_mesh, prepare_target
@@ -23,6 +23,6 @@ __all__ = [
     "camera_from_transform", "default_config", "edge_length_loss", "evaluate", "fit", "flatten_loss",
     "format_eval_table", "icosphere", "image_metrics", "init_distributed", "laplacian_loss", "load_config",
     "load_target_mesh", "load_view_folder", "mesh_metrics", "parse_overrides", "prepare_target", "psnr", "psnr_foreground",
-    "read_metrics", "render_views", "resolve_device", "save_config", "save_view_folder", "sphere_uvs", "train",
+    "read_metrics", "render_views", "resolve_device", "save_view_folder", "sphere_uvs", "train",
     "voxel_iou_of_meshes",
 ]
