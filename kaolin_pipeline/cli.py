@@ -2,7 +2,8 @@
 
 Every verb calls library functions a user can call from Python. A
 :class:`~kaolin_pipeline.errors.PipelineError` becomes one line on stderr and exit
-status 2 (``--debug`` shows the traceback instead).
+status 2 (``--debug`` shows the traceback instead). Each verb imports its modules when it runs,
+so ``--help``, ``doctor`` and ``info`` start without loading torch, pxr or open3d.
 """
 from __future__ import annotations
 

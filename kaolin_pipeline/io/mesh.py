@@ -16,6 +16,7 @@ from kaolin_pipeline.io.obj import read_obj, write_obj
 from kaolin_pipeline.io.off import read_off, write_off
 from kaolin_pipeline.io.trimesh_formats import TRIMESH_MESH_EXTENSIONS, read_with_trimesh, write_with_trimesh
 from kaolin_pipeline.io.validate import validate_for_saving, validate_mesh
+from kaolin_pipeline.ops.mesh import normalize_vertices
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import LoadError, SaveError
 
@@ -60,7 +61,6 @@ def load_mesh(path: PathLike, *, normalize: bool = False) -> Mesh:
         mesh = read_with_trimesh(path, ext)
     validate_mesh(mesh, str(path))
     if normalize:
-        from kaolin_pipeline.ops.mesh import normalize_vertices
 
         mesh.vertices = normalize_vertices(mesh.vertices)
     return mesh

@@ -27,7 +27,10 @@ import torch
 from tqdm.auto import tqdm
 
 from kaolin_pipeline.atomic import atomic_open
+from kaolin_pipeline.datasets import MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes
 from kaolin_pipeline.datasets.collate import item_to_mesh
+from kaolin_pipeline.render import DirectionalLight, look_at_cameras
+from kaolin_pipeline.render.antialias import render_antialiased
 from kaolin_pipeline.errors import ConfigError, PipelineError
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.visualize.encode import data_uri, image_bytes
@@ -48,8 +51,6 @@ def default_cache_dir() -> Path:
 
 def open_dataset(spec: str):
     """The dataset named by ``spec`` (see the module docstring); raises ``LoadError``/``ConfigError``."""
-    from kaolin_pipeline.datasets import MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes
-
     if spec.startswith("shapenet:"):
         return ShapeNetCore(spec[len("shapenet:"):])
     if spec.startswith("modelnet:"):
@@ -65,9 +66,6 @@ def open_dataset(spec: str):
 @torch.no_grad()
 def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     """A JPEG of ``mesh`` seen from azimuth 45°, elevation 20°, framed to fill the picture, on the page's grey."""
-    from kaolin_pipeline.render import DirectionalLight, look_at_cameras
-    from kaolin_pipeline.render.antialias import render_antialiased
-
     vertices = mesh.vertices.to(torch.float32)
     center = (vertices.min(0).values + vertices.max(0).values) / 2
     radius = float((vertices - center).norm(dim=1).max()) or 1.0

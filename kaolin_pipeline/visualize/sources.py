@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.timelapse import KINDS, TimelapseReader
-from kaolin_pipeline.io import MESH_EXTENSIONS, POINTCLOUD_EXTENSIONS, VOXELGRID_EXTENSIONS
+from kaolin_pipeline.io import (MESH_EXTENSIONS, POINTCLOUD_EXTENSIONS, VOXELGRID_EXTENSIONS, load_mesh, load_pointcloud,
+                                load_voxelgrid)
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, scene_of_shapes
 
 PathLike = os.PathLike | str
@@ -88,8 +89,6 @@ def load_shape_file(path: PathLike):
     Raises:
         LoadError: no loader accepts the extension, or none reads the file (the first loader's error).
     """
-    from kaolin_pipeline.io import load_mesh, load_pointcloud, load_voxelgrid
-
     suffix = Path(path).suffix.lower()
     loaders = [loader for loader, extensions in ((load_mesh, MESH_EXTENSIONS), (load_pointcloud, POINTCLOUD_EXTENSIONS),
                                                  (load_voxelgrid, VOXELGRID_EXTENSIONS)) if suffix in extensions]
