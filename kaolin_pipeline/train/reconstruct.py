@@ -231,8 +231,9 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
     anti-aliased renders of the prediction with the shape's other cached views.
 
     Returns:
-        ``{"per_category": {name: {"count", "voxel_iou", "f_score_1", "f_score_2", "chamfer", "mask_iou",
-        "psnr", "psnr_foreground"}}, "mean": {...}}`` (the mean is over shapes).
+        ``{"checkpoint", "per_category": {name: {"count", "voxel_iou", "f_score_1", "f_score_2", "chamfer",
+        "mask_iou", "psnr", "psnr_foreground"}}, "mean": {...}, "shapes": [{"path", "category"}], "seconds"}``
+        (the mean is over shapes; ``shapes`` names each shape scored, once, in order).
     """
     run_dir = Path(run_dir)
     context = DistContext(init_distributed(config["device"]).device)
@@ -246,9 +247,12 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
     preprocess(test_set, context, config["data"]["num_workers"], progress, desc="rendering test views")
     start = time.perf_counter()
     eval_cfg, view = config["eval"], config["eval"]["input_view"]
-    rows = defaultdict(list)
+    rows, scored = defaultdict(list), {}
     for items in item_batches(test_set, EVAL_BATCH, config["data"]["num_workers"]):
         for mesh, item in zip(problem.predict_meshes(items, view), items):
+            if item["path"] in scored:
+                continue  # the stand-in for a broken file of the split, already scored as itself
+            scored[item["path"]] = item["category"]
             target = item_to_mesh(item).to(context.device)
             rows[item["category"]].append({
                 **mesh_metrics(mesh, target, eval_cfg["num_points"], eval_cfg["voxel_resolution"], seed=config["seed"]),
@@ -259,6 +263,7 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
         "checkpoint": str(path),
         "per_category": {name: {"count": len(group), **mean(group)} for name, group in sorted(rows.items())},
         "mean": {"count": len(every), **mean(every)},
+        "shapes": [{"path": shape, "category": category} for shape, category in scored.items()],
         "seconds": time.perf_counter() - start,
     }
     run.write_json(run.eval_json, result)

@@ -123,7 +123,7 @@ def build_dataset(config: dict, split: str, cache_dir: Path) -> Dataset:
         dataset = MeshFolder(root, transform=transform, cache_dir=cache_dir)
         wanted = [i for i, path in enumerate(dataset.paths)
                   if (hash_split(str(path.relative_to(dataset.root))) == "test") == (split == "test")]
-        return torch.utils.data.Subset(dataset, wanted)
+        return dataset.select(wanted)  # a broken file is skipped within its own split
     raise ConfigError(f"data.source must be one of synthetic, shapenet, modelnet, folder; got '{source}'")
 
 
