@@ -294,3 +294,45 @@ def test_a_full_disk_while_writing_the_config_gives_one_line(tmp_path, capsys, m
     assert _fit(run) == 2
     assert f"{run / 'config.yaml'}: cannot write (no space left on the device)" in _one_error_line(capsys)
     assert _temporary_files(run) == [] and not (run / "config.yaml").exists() and not (run / "lock").exists()
+
+
+def test_a_full_disk_while_exporting_leaves_no_empty_textures_folder(tmp_path, capsys, monkeypatch):
+    from PIL import Image
+
+    from kaolin_pipeline.export.assets import export_assets
+    from kaolin_pipeline.structures import Mesh
+
+    vertices = torch.tensor([[0.0, 0, 0], [1, 0, 0], [0, 1, 0]])
+    faces = torch.tensor([[0, 1, 2]])
+    mesh = Mesh(vertices, faces, uvs=vertices[:, :2].clone(), face_uvs_idx=faces.clone(), texture=torch.rand(3, 4, 4))
+    source = tmp_path / "source.obj"
+    export_assets(mesh, tmp_path, formats=("obj",), name="source")
+
+    def full(self, fp, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    out = tmp_path / "out"
+    assert main(["export", str(source), "--format", "usd", str(out / "mesh.usd")]) == 2
+    assert "No space left on device" in _one_error_line(capsys)
+    assert not (out / "textures").exists() and _temporary_files(tmp_path) == []
+
+
+def test_fit_writes_its_target_once_in_its_own_units_and_the_page_reads_it(tmp_path):
+    from test_report import _item, page_scene
+
+    from kaolin_pipeline.datasets.synthetic import make_shape
+    from kaolin_pipeline.io.mesh import load_mesh
+    from kaolin_pipeline.visualize.report import write_report
+
+    run = tmp_path / "run"
+    assert _fit(run, "seed=4") == 0
+    written = load_mesh(run / "target" / "mesh.usd")
+    expected = make_shape("cube", torch.Generator().manual_seed(4))  # the target as the user named it
+    assert torch.allclose(written.vertices, expected.vertices, atol=1e-5)
+    assert torch.equal(written.faces, expected.faces)
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["target"] = str(tmp_path / "gone.obj")  # the page no longer reads the target through the config
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    target = _item(page_scene(write_report(run).read_text()), "target", "mesh")
+    assert target["path"] == str(run / "target" / "mesh.usd")
