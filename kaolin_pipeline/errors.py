@@ -12,6 +12,7 @@ class                         also a
 ============================  ==========================================================
 :class:`PipelineError`        ``ValueError`` (a bad argument: Kaolin's ops raise it)
 :class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
+:class:`MissingFileError`     a :class:`LoadError` and ``FileNotFoundError`` (Kaolin's readers on a missing file)
 :class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
 :class:`ConfigError`          ``ValueError``
 :class:`CheckpointError`      ``RuntimeError`` (``torch.load`` on a bad file)
@@ -27,6 +28,10 @@ class PipelineError(ValueError):
 
 class LoadError(PipelineError):
     """A file could not be read into tensors (missing, corrupt, unsupported, invalid values)."""
+
+
+class MissingFileError(LoadError, FileNotFoundError):
+    """A file to read does not exist: ``except LoadError`` and ``except OSError`` (as written for Kaolin) both catch it."""
 
 
 class SaveError(PipelineError, OSError):

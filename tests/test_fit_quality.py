@@ -8,7 +8,7 @@ from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.evaluate import folded_faces
 from kaolin_pipeline.train.fit import load_target_mesh
-from kaolin_pipeline.train.template import smoothing_matrix
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.train.views import render_views
 from kaolin_pipeline.ops.mesh import uniform_laplacian
 

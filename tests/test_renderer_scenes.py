@@ -15,7 +15,8 @@ from kaolin_pipeline.render.camera import generate_perspective_projection, gener
 from kaolin_pipeline.render.host_reads import HostReadCounter
 from kaolin_pipeline.render.lighting import SH_BAND0, DirectionalLight
 from kaolin_pipeline.render.rasterize import prepare_vertices
-from kaolin_pipeline.render.renderer import Cameras, DIBRenderer, look_at_cameras
+from kaolin_pipeline.render.camera import Cameras, look_at_cameras
+from kaolin_pipeline.render.renderer import DIBRenderer
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.views import render_views
 

@@ -264,18 +264,18 @@ class ModelNet(MeshFileDataset):
     Args:
         root: dataset folder.
         variant: 10 or 40.
-        split: ``'train'`` or ``'test'``.
+        split: ``'train'``, ``'test'`` or ``None`` (both: every train shape, then every test shape).
         categories: class names to keep; all of the variant's present classes when ``None``.
         transform, strict, cache_dir: see :class:`MeshFileDataset`.
     """
 
-    def __init__(self, root: PathLike, variant: int = 10, split: str = "train",
+    def __init__(self, root: PathLike, variant: int = 10, split: Optional[str] = "train",
                  categories: Optional[Iterable[str]] = None, transform: Transform = None,
                  strict: bool = False, cache_dir: Optional[PathLike] = None) -> None:
         classes_of = {10: MODELNET10_CLASSES, 40: MODELNET40_CLASSES}
         if variant not in classes_of:
             raise ConfigError(f"ModelNet variant must be 10 or 40, got {variant!r}")
-        _check_split(split, ("train", "test"))
+        _check_split(split, (None, "train", "test"))
         root = _existing_folder(root, "ModelNet")
         self.root = root / f"ModelNet{variant}" if (root / f"ModelNet{variant}").is_dir() else root
         known = classes_of[variant]
@@ -287,7 +287,8 @@ class ModelNet(MeshFileDataset):
             if unknown:
                 raise ConfigError(f"categories: {unknown} are not ModelNet{variant} classes ({', '.join(known)})")
         self.variant, self.split = variant, split
-        entries = [(path, {"category": c}) for c in classes
-                   for path in sorted((self.root / c / split).glob("*.off")) if path.is_file()]
-        super().__init__(_require_entries(entries, self.root, f"<class>/{split}/<class>_0001.off"),
+        splits = ("train", "test") if split is None else (split,)
+        entries = [(path, {"category": c}) for s in splits for c in classes
+                   for path in sorted((self.root / c / s).glob("*.off")) if path.is_file()]
+        super().__init__(_require_entries(entries, self.root, f"<class>/{split or '<split>'}/<class>_0001.off"),
                          transform, strict, cache_dir)

@@ -18,7 +18,6 @@ import torch
 from torch.utils.data import Dataset
 
 from kaolin_pipeline.datasets.collate import mesh_to_item
-from kaolin_pipeline.io.mesh import load_mesh
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError
 
@@ -378,21 +377,6 @@ def make_shape(family: str, generator: Optional[torch.Generator] = None, **param
         vertex_colors=_gradient_colors(vertices, look["colors"]).float(),
         texture=procedural_texture(look["colors"], look["pattern"], look["tiles"]),
     )
-
-
-SYNTHETIC_PREFIX = "synthetic:"
-
-
-def read_shape(spec: str, seed: int = 0) -> Mesh:
-    """The one mesh ``spec`` names, in its own units and place: ``synthetic:<family>`` (drawn with
-    ``seed``) or a mesh file (:func:`kaolin_pipeline.io.mesh.load_mesh`).
-
-    The single-shape case of the shape-source grammar; ``fit`` targets and the run page's fallback
-    for runs saved without ``target/`` read shapes through it.
-    """
-    if spec.startswith(SYNTHETIC_PREFIX):
-        return make_shape(spec[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
-    return load_mesh(spec)
 
 
 def item_generator(seed: int, index: int) -> torch.Generator:

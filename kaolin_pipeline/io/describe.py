@@ -2,26 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 import torch
 
-from kaolin_pipeline.io.mesh import MESH_EXTENSIONS, load_mesh
-from kaolin_pipeline.io.pointcloud import POINTCLOUD_EXTENSIONS, load_pointcloud
-from kaolin_pipeline.io.voxelgrid import VOXELGRID_EXTENSIONS, load_voxelgrid
-from kaolin_pipeline.errors import LoadError, PipelineError
-
-
-def _loaders_for(path: Path) -> list[tuple[str, Callable]]:
-    """``(kind, loader)`` candidates for a file, most likely first."""
-    suffix = path.suffix.lower()
-    candidates = [("mesh", MESH_EXTENSIONS, load_mesh), ("point cloud", POINTCLOUD_EXTENSIONS, load_pointcloud),
-                  ("voxel grid", VOXELGRID_EXTENSIONS, load_voxelgrid)]
-    found = [(kind, loader) for kind, extensions, loader in candidates if suffix in extensions]
-    if not found:
-        known = sorted(set(MESH_EXTENSIONS + POINTCLOUD_EXTENSIONS + VOXELGRID_EXTENSIONS))
-        raise LoadError(f"{path}: unsupported file type '{suffix}' (known: {', '.join(known)})")
-    return found
+from kaolin_pipeline.io.formats import MESH, POINT_CLOUD, load_any
 
 
 def _format_point(values) -> str:
@@ -43,35 +27,26 @@ def describe_file(path: str | Path) -> str:
         LoadError: the file is missing, of an unknown type, or no loader can read it.
     """
     path = Path(path)
-    if not path.exists():
-        raise LoadError(f"{path}: no such file")
-    errors = []
-    for kind, loader in _loaders_for(path):
-        try:
-            data = loader(path)
-        except PipelineError as exc:
-            errors.append(exc)
-            continue
-        lines = [f"{path}: {kind}"]
-        if kind == "mesh":
-            lines += [f"  vertices  {data.num_vertices}", f"  faces     {data.num_faces}",
-                      f"  bbox      {_bbox(data.vertices)}"]
-            fields = ["uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture", "material_assignments"]
-            for index, material in enumerate(data.materials or []):
-                parts = [name for name in material.as_dict() if name not in ("material_name", "is_specular_workflow")]
-                lines.append(f"  material {index} {material.material_name or '(unnamed)'}: "
-                             f"{int((data.material_assignments == index).sum())} faces; {', '.join(parts) or 'no values'}")
-        elif kind == "point cloud":
-            lines += [f"  points    {data.num_points}", f"  bbox      {_bbox(data.points)}"]
-            fields = ["normals", "colors"]
-        else:
-            occupied = int(data.occupancy.sum())
-            lines += [f"  resolution {data.resolution}^3", f"  occupied  {occupied} "
-                      f"({100.0 * occupied / data.occupancy.numel():.2f}%)",
-                      f"  box       origin {[round(v, 4) for v in data.origin.tolist()]}, size {data.size:.4g}"]
-            fields = []
-        present = [f"{name} {tuple(getattr(data, name).shape)}" for name in fields if getattr(data, name) is not None]
-        if fields:
-            lines.append(f"  fields    {', '.join(present) if present else 'none'}")
-        return "\n".join(lines)
-    raise errors[0]
+    kind, data = load_any(path)
+    lines = [f"{path}: {kind}"]
+    if kind == MESH:
+        lines += [f"  vertices  {data.num_vertices}", f"  faces     {data.num_faces}",
+                  f"  bbox      {_bbox(data.vertices)}"]
+        fields = ["uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture", "material_assignments"]
+        for index, material in enumerate(data.materials or []):
+            parts = [name for name in material.as_dict() if name not in ("material_name", "is_specular_workflow")]
+            lines.append(f"  material {index} {material.material_name or '(unnamed)'}: "
+                         f"{int((data.material_assignments == index).sum())} faces; {', '.join(parts) or 'no values'}")
+    elif kind == POINT_CLOUD:
+        lines += [f"  points    {data.num_points}", f"  bbox      {_bbox(data.points)}"]
+        fields = ["normals", "colors"]
+    else:
+        occupied = int(data.occupancy.sum())
+        lines += [f"  resolution {data.resolution}^3", f"  occupied  {occupied} "
+                  f"({100.0 * occupied / data.occupancy.numel():.2f}%)",
+                  f"  box       origin {[round(v, 4) for v in data.origin.tolist()]}, size {data.size:.4g}"]
+        fields = []
+    present = [f"{name} {tuple(getattr(data, name).shape)}" for name in fields if getattr(data, name) is not None]
+    if fields:
+        lines.append(f"  fields    {', '.join(present) if present else 'none'}")
+    return "\n".join(lines)

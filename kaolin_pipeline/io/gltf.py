@@ -37,7 +37,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
+from kaolin_pipeline.io._fileutil import atomic_path, extension, float_tensor, long_tensor, reading, to_numpy, unit_colors
 from kaolin_pipeline.io.textures import (
     from_file_values,
     image_to_texture,
@@ -50,8 +50,9 @@ from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError, SaveError
 
 
-def read_gltf(path: Path, ext: str) -> Mesh:
-    """Mesh from a ``.gltf`` / ``.glb`` file (``ext``): all primitives, each with its material."""
+def read_gltf(path: Path) -> Mesh:
+    """Mesh from a ``.gltf`` / ``.glb`` file: all primitives, each with its material."""
+    ext = extension(path)
     import trimesh
 
     with reading(path, f"{ext[1:].upper()} mesh"):
@@ -155,10 +156,12 @@ def _pbr_material(material) -> PBRMaterial:
     return result
 
 
-def write_gltf(path: Path, ext: str, mesh: Mesh) -> None:
-    """Write ``mesh`` as ``.gltf`` / ``.glb`` (``ext``): one primitive per material, textures embedded, atomically."""
+def write_gltf(path: Path, mesh: Mesh) -> None:
+    """Write ``mesh`` as ``.gltf`` / ``.glb`` (by ``path``'s extension): one primitive per material, textures
+    embedded, atomically."""
+    ext = extension(path)
     if mesh.materials is None:
-        write_with_trimesh(path, ext, mesh)
+        write_with_trimesh(path, mesh)
         return
     import trimesh
 

@@ -389,8 +389,12 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     return materials, assignments
 
 
-def read_obj(path: Path) -> Mesh:
-    """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``)."""
+def read_obj(path: Path, keep_unused: bool = False) -> Mesh:
+    """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``).
+
+    ``keep_unused=False`` (trimesh's default) drops the ``v`` lines no face uses, with their colours and
+    normals, keeping the others in file order; True keeps every vertex (Kaolin's ``import_mesh``).
+    """
     with reading(path, "OBJ mesh"):
         content = _parse_obj(path)
     mesh = Mesh(
@@ -410,7 +414,25 @@ def read_obj(path: Path) -> Mesh:
                       "coordinates; loading without uvs and textures")
     mesh.materials, mesh.material_assignments = _obj_materials(content, path, with_textures=mesh.uvs is not None)
     mesh.texture = shared_diffuse_texture(mesh)
+    if not keep_unused:
+        _drop_unused_vertices(mesh)
     return mesh
+
+
+def _drop_unused_vertices(mesh: Mesh) -> None:
+    """Keep only the vertices ``mesh.faces`` uses (in their order), with their colours and normals; faces renumbered."""
+    count = len(mesh.vertices)
+    if not len(mesh.faces) or int(mesh.faces.min()) < 0 or int(mesh.faces.max()) >= count:
+        return  # nothing to keep, or bad indices the validator reports
+    used = torch.zeros(count, dtype=torch.bool)
+    used[mesh.faces.reshape(-1)] = True
+    if bool(used.all()):
+        return
+    new_index = torch.cumsum(used.long(), 0) - 1
+    mesh.faces = new_index[mesh.faces]
+    for name in ("vertices", "vertex_colors", "vertex_normals"):
+        if getattr(mesh, name) is not None:
+            setattr(mesh, name, getattr(mesh, name)[used].contiguous())
 
 
 def write_obj(path: Path, mesh: Mesh) -> None:

@@ -33,7 +33,8 @@ from ..errors import ConfigError
 from ..resources import shipped_path
 from ..yamlfile import load_yaml
 from .lighting import DirectionalLight
-from .renderer import SHADING_MODES, Cameras, DIBRenderer, look_at_cameras
+from .camera import Cameras, look_at_cameras
+from .renderer import SHADING_MODES, DIBRenderer
 
 #: Folder of the presets shipped with the package (``render/`` at the top of a checkout links to it).
 PRESETS_DIR = shipped_path("render")

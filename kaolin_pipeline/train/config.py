@@ -41,11 +41,45 @@ KEEP_PRESET_KEYS = {"fit": ("views.image_size", "views.sigmainv", "views.num_vie
 RESUME_FIXED_KEYS = {
     "fit": ("target", "views.preset", "views.target_scale", "template.subdivisions", "template.scale",
             "template.color", "template.texture_resolution", "optim.smoothing"),
-    "reconstruct": ("data.source", "data.root", "views.image_size", "template.subdivisions", "template.scale",
+    "reconstruct": ("data.source", "views.image_size", "template.subdivisions", "template.scale",
                     "model.smoothing", "model.channels", "model.hidden", "model.norm"),
 }
 """Per recipe, the keys a resumed run cannot change: they shape the model the checkpoint holds, or
 what it was trained on."""
+
+_OLD_DATA_KEYS = ("data.root", "data.num_train", "data.shapenet_version", "data.modelnet_variant")
+_OLD_SOURCE_WORDS = ("synthetic", "shapenet", "modelnet", "folder")
+
+
+def _upgrade_data_source(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
+    """Flat ``updates`` with the old ``data.source`` word + ``data.root`` / ``data.num_train`` spelled as one
+    ``data.source`` string (:mod:`kaolin_pipeline.datasets.sources`): ``synthetic`` + ``num_train: N`` ->
+    ``synthetic:N``, ``shapenet`` / ``modelnet`` + ``root: R`` -> ``shapenet:R`` / ``modelnet:R``, ``folder`` + ``root: R``
+    -> ``R``. ``data.shapenet_version`` and ``data.modelnet_variant`` are dropped: the files tell them now.
+    Old keys on top of a new-style ``data.source`` in ``current`` (flat) change that string's root or count."""
+    word = updates.get("data.source")
+    old = {key: updates.pop(key) for key in _OLD_DATA_KEYS if key in updates}
+    if "data.source" not in current or (not old and word not in _OLD_SOURCE_WORDS):
+        updates.update(old)  # not a config with a data section: unknown keys are reported as such
+        return updates
+    if word not in _OLD_SOURCE_WORDS:
+        word = updates.get("data.source", current["data.source"])
+        kind, colon, rest = str(word).partition(":")
+        word, count_or_root = (kind, rest) if colon and kind in _OLD_SOURCE_WORDS else ("folder", word)
+        default_count = count_or_root if word == "synthetic" else 512
+        default_root = "" if word == "synthetic" else count_or_root
+    else:
+        default_count, default_root = 512, ""
+    if word == "synthetic":
+        updates["data.source"] = f"synthetic:{old.get('data.num_train', default_count)}"
+        return updates
+    root = str(old.get("data.root", default_root))
+    if not root:
+        raise ConfigError(f"{source}: data.source = {word} needs a data.root (today written as one "
+                          f"data.source: {word}:ROOT)" if word != "folder" else
+                          f"{source}: data.source = folder needs a data.root (today data.source is the folder)")
+    updates["data.source"] = root if word == "folder" else f"{word}:{root}"
+    return updates
 
 
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -107,7 +141,7 @@ def merge(config: Mapping[str, Any], updates: Mapping[str, Any], source: str) ->
     """
     merged = copy.deepcopy(dict(config))
     valid = _flatten(merged)
-    for key, value in _flatten(updates).items():
+    for key, value in _upgrade_data_source(valid, _flatten(updates), source).items():
         if key not in valid:
             if any(name.startswith(key + ".") for name in valid):
                 raise ConfigError(f"{source}: config key '{key}' is a section; set one of its keys instead")
@@ -246,12 +280,14 @@ def upgrade_saved(recipe: str, saved: Mapping[str, Any]) -> dict[str, Any]:
     (:data:`KEEP_PRESET_KEYS`), and a key of :data:`ADDED_KEYS` the config lacks takes the value
     that keeps the run's behaviour, not today's default.
     """
-    renames = RENAMED_KEYS.get(recipe, {})
+    family = _recipe_family(recipe)
+    renames = RENAMED_KEYS.get(family, {})
     flat = {renames.get(key, key): value for key, value in _flatten(saved).items()}
-    for key in KEEP_PRESET_KEYS.get(recipe, ()):
+    flat = _upgrade_data_source(_flatten(default_config(recipe)), flat, "saved config")
+    for key in KEEP_PRESET_KEYS.get(family, ()):
         if flat.get(key) == 0:
             flat[key] = None
-    for key, value in ADDED_KEYS.get(recipe, {}).items():
+    for key, value in ADDED_KEYS.get(family, {}).items():
         flat.setdefault(key, value)
     return flat
 
@@ -262,13 +298,15 @@ def load_run_config(recipe: str, saved: str | Path, overrides: Mapping[str, Any]
     Like :func:`load_config` on top of the recipe's defaults, with the file read through
     :func:`upgrade_saved`, so a run saved by an earlier version keeps its meaning.
     """
-    written = upgrade_saved(recipe, read_yaml_mapping(saved))
-    return load_config(recipe, None, {**written, **(overrides or {})})
+    config = merge(default_config(recipe), upgrade_saved(recipe, read_yaml_mapping(saved)), str(saved))
+    config = merge(config, overrides or {}, "override")
+    check_values(config)
+    return config
 
 
 def resume_conflicts(recipe: str, trained: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
     """The keys of :data:`RESUME_FIXED_KEYS` whose value in ``config`` differs from the config the
     checkpoint was ``trained`` with (read through :func:`upgrade_saved`), as ``"key: old -> new"``."""
     before, now = upgrade_saved(recipe, trained), _flatten(config)
-    return [f"{key}: {before.get(key)!r} -> {now.get(key)!r}" for key in RESUME_FIXED_KEYS.get(recipe, ())
+    return [f"{key}: {before.get(key)!r} -> {now.get(key)!r}" for key in RESUME_FIXED_KEYS.get(_recipe_family(recipe), ())
             if key in before and before[key] != now.get(key)]

@@ -44,7 +44,6 @@ RANGES: dict[str, tuple[float, bool, float]] = {
     "eval.num_points": (1, True, INF),
     "eval.voxel_resolution": (1, True, 1024),
     "eval.input_view": (0, True, INF),
-    "data.num_train": (1, True, INF),
     "data.num_test": (1, True, INF),
     "data.num_workers": (0, True, 256),
 }

@@ -16,18 +16,19 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from kaolin_pipeline.datasets.synthetic import read_shape
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian
+from kaolin_pipeline.ops.mesh import edge_adjacent_faces, fit_in_sphere, mesh_edges, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
 from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.train.distributed import DistContext
 from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
-from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss
+from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, laplacian_loss
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.recipe import run_recipe
-from kaolin_pipeline.train.template import icosphere, smoothing_matrix, sphere_uvs
+from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views
 
 
@@ -53,24 +54,19 @@ class FitTarget:
 def read_target_mesh(target: str, seed: int = 0) -> Mesh:
     """The mesh named by ``target`` (a file or ``synthetic:<family>``) in its own units and place,
     the frame of ``fit``'s exports (final mesh, Timelapse, ``target/``)."""
-    return read_shape(target, seed)
+    return open_source(target).mesh(seed)
 
 
-def _normalised(mesh: Mesh, scale: float) -> Mesh:
-    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
+def _normalised(mesh: Mesh, scale: float) -> tuple[Mesh, torch.Tensor, float]:
+    """``mesh`` fitted into the sphere of radius ``scale``, with the ``centre`` (3,) and ``unit`` of :class:`FitTarget`."""
+    vertices, centre, factor = fit_in_sphere(mesh.vertices, scale)
+    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), centre.reshape(3), 1.0 / float(factor)
 
 
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
     """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
     its farthest vertex is at distance ``scale`` from the origin."""
-    return _normalised(read_target_mesh(target, seed), scale)
-
-
-def _frame(original: torch.Tensor, normalised: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """``(centre, unit)`` with ``original = centre + unit * normalised`` for (V, 3) point sets related that way."""
-    spread = (normalised - normalised.mean(dim=0)).double().norm()
-    unit = float((original - original.mean(dim=0)).double().norm() / spread) if spread > 0 else 1.0
-    return (original.double().mean(dim=0) - unit * normalised.double().mean(dim=0)).float(), unit
+    return _normalised(read_target_mesh(target, seed), scale)[0]
 
 
 def _preset(config: dict) -> dict:
@@ -88,7 +84,8 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     """Render (or read) the target views described by ``config``."""
     views_cfg, target = config["views"], config["target"]
     preset = _preset(config)
-    if Path(target).is_dir():
+    source = open_source(target)
+    if source.kind == "views":
         views = load_view_folder(target)
         every = views_cfg["folder_heldout_every"]
         if every < 2:
@@ -102,9 +99,11 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          renderer.to(device), None, None)
-    original = read_target_mesh(target, config["seed"])
-    mesh = _normalised(original, views_cfg["target_scale"])
-    centre, unit = _frame(original.vertices, mesh.vertices)
+    if not source.single:
+        raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
+                          f"synthetic:<family>) or a folder of <i>_rgb.png views")
+    original = source.mesh(config["seed"])
+    mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     mesh = mesh.to(device)
     renderer = preset_renderer(preset).to(device)
     lights = preset_lights(preset, device=device)

@@ -30,10 +30,11 @@ from kaolin_pipeline.ops.metrics import mask_iou
 from kaolin_pipeline.render import preset_lights, preset_renderer
 from kaolin_pipeline.train.distributed import DistContext, init_distributed, wrap_model
 from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics
-from kaolin_pipeline.train.losses import flatten_loss, laplacian_loss
+from kaolin_pipeline.ops.regularizers import flatten_loss, laplacian_loss
 from kaolin_pipeline.train.models import ReconstructionNet
 from kaolin_pipeline.train.recipe import run_recipe
-from kaolin_pipeline.train.template import icosphere, smoothing_matrix
+from kaolin_pipeline.ops.icosphere import icosphere
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.train.view_data import (batch_loader, build_dataset, item_batches, local_batch_size, preprocess,
                                              render_pictures, rgba_input, unpack_views, view_cameras, view_preset)
 

@@ -1,9 +1,8 @@
 """The Dataset Visualizer: a paged thumbnail grid per category; click a shape to turn it in 3D.
 
-Datasets are named as on the command line: a folder of meshes (:class:`MeshFolder`,
-category = first sub-folder), ``shapenet:ROOT`` (:class:`ShapeNetCore`), ``modelnet:ROOT``
-(:class:`ModelNet`, ModelNet10 train split) or ``synthetic:`` / ``synthetic:N``
-(:class:`SyntheticShapes`, 64 shapes unless N is given).
+Datasets are named as every command names a set of shapes (:mod:`kaolin_pipeline.datasets.sources`):
+a folder of meshes (category = first sub-folder), ``shapenet:ROOT`` (v1 or v2), ``modelnet:ROOT``
+(ModelNet10 or 40, both splits; ``#train`` / ``#test`` for one) or ``synthetic:N`` (N procedural shapes).
 
 Thumbnails are rendered with our own renderer
 (:func:`kaolin_pipeline.render.antialias.render_antialiased`), once: each is cached as a JPEG
@@ -27,19 +26,18 @@ import torch
 from tqdm.auto import tqdm
 
 from kaolin_pipeline.atomic import atomic_open
-from kaolin_pipeline.datasets import MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes
 from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.render import DirectionalLight, look_at_cameras
 from kaolin_pipeline.render.antialias import render_antialiased
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.errors import ConfigError, PipelineError
+from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.visualize.encode import data_uri, image_bytes
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, shape_stats
 
 THUMBNAIL_SIZE = 96
 THUMBNAIL_VERSION = 1  # bump when the thumbnail's look changes: older cache entries are then ignored
-DATASET_PREFIXES = ("shapenet:", "modelnet:", "synthetic:")
-DEFAULT_SYNTHETIC_ITEMS = 64
 UNREADABLE = "(unreadable)"  # category of shapes whose file could not be read
 
 
@@ -50,26 +48,19 @@ def default_cache_dir() -> Path:
 
 
 def open_dataset(spec: str):
-    """The dataset named by ``spec`` (see the module docstring); raises ``LoadError``/``ConfigError``."""
-    if spec.startswith("shapenet:"):
-        return ShapeNetCore(spec[len("shapenet:"):])
-    if spec.startswith("modelnet:"):
-        return ModelNet(spec[len("modelnet:"):])
-    if spec.startswith("synthetic:"):
-        count = spec[len("synthetic:"):] or str(DEFAULT_SYNTHETIC_ITEMS)
-        if not count.isdigit():
-            raise ConfigError(f"{spec}: expected synthetic: or synthetic:<number of shapes>")
-        return SyntheticShapes(int(count))
-    return MeshFolder(spec)
+    """The set of shapes named by ``spec`` (:mod:`kaolin_pipeline.datasets.sources`); raises ``LoadError``/``ConfigError``."""
+    return open_source(spec).dataset()
 
 
 @torch.no_grad()
 def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     """A JPEG of ``mesh`` seen from azimuth 45°, elevation 20°, framed to fill the picture, on the page's grey."""
     vertices = mesh.vertices.to(torch.float32)
-    center = (vertices.min(0).values + vertices.max(0).values) / 2
-    radius = float((vertices - center).norm(dim=1).max()) or 1.0
-    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None)
+    try:
+        vertices = fit_in_sphere(vertices)[0]
+    except PipelineError:  # all vertices at one point: nothing to scale
+        vertices = vertices - vertices[:1]
+    framed = dataclasses.replace(mesh, vertices=vertices, vertex_normals=None)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),

@@ -8,7 +8,7 @@ short note, when its input is missing or unreadable:
 * ``final/mesh.usd`` (or ``.obj``, ``.glb``, ``.ply``) → the final mesh (category ``final``);
 * ``target/mesh.usd`` (written by ``fit`` in the target's own units) → the target, shown beside the
   prediction; a run saved before ``target/`` existed falls back to ``config.yaml``'s ``target``
-  (a mesh file or ``synthetic:<family>``, read with :func:`kaolin_pipeline.datasets.synthetic.read_shape`);
+  (a mesh file or ``synthetic:<family>``, read with :func:`kaolin_pipeline.datasets.sources.open_source`);
 * ``metrics.csv``: column ``step`` plus numeric columns → one curve per column under the view,
   with a marker at the shown iteration;
 * ``metrics.json``: final metrics, whatever their names → a table;
@@ -27,7 +27,7 @@ from typing import Optional, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from kaolin_pipeline.datasets.synthetic import read_shape
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.assets import final_mesh_path
 from kaolin_pipeline.export.rundir import RunDir
@@ -122,7 +122,7 @@ def _target_mesh(run: RunDir) -> tuple[Optional[object], str]:
     if not isinstance(target, str) or Path(target).is_dir():
         return None, ""  # a reconstruction run, or a folder of target images
     seed = config.get("seed", 0)
-    return read_shape(target, seed if isinstance(seed, int) else 0), target
+    return open_source(target).mesh(seed if isinstance(seed, int) else 0), target
 
 
 def _target_item(run: RunDir, textures: TexturePool, notes: list[str]) -> Optional[dict]:

@@ -1,7 +1,7 @@
 """``kaolin-pipeline view PATH``: pick the visualizer for PATH, write its page, open or serve it.
 
 PATH may be a run folder (→ its ``report.html``), a Timelapse log folder, a dataset
-(a folder of meshes, ``shapenet:ROOT``, ``modelnet:ROOT``, ``synthetic:[N]``) or a single
+(a folder of meshes, ``shapenet:ROOT``, ``modelnet:ROOT``, ``synthetic:N``) or a single
 mesh / point-cloud / voxel-grid file.
 """
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Optional
 
 from kaolin_pipeline.atomic import atomic_open
 from kaolin_pipeline.errors import LoadError, SaveError
+from kaolin_pipeline.datasets.sources import PREFIXES
 from kaolin_pipeline.export.rundir import looks_like_run
-from kaolin_pipeline.visualize.dataset import DATASET_PREFIXES, scene_of_dataset
+from kaolin_pipeline.visualize.dataset import scene_of_dataset
 from kaolin_pipeline.visualize.page import render_page
 from kaolin_pipeline.visualize.report import write_report
 from kaolin_pipeline.visualize.sources import is_timelapse_folder, scene_of_file, scene_of_timelapse
@@ -30,7 +31,7 @@ def default_output(name: str) -> Path:
 
 def classify(path: str) -> str:
     """``'dataset'``, ``'run'``, ``'timelapse'`` or ``'file'``; raises ``LoadError`` when ``path`` does not exist."""
-    if path.startswith(DATASET_PREFIXES):
+    if path.startswith(PREFIXES):
         return "dataset"
     location = Path(path)
     if location.is_file():

@@ -43,7 +43,7 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
     path = Path(path)
     if path.suffix.lower() != ".obj":
         raise LoadError(f"{path}: kaolin.io.obj.import_mesh reads .obj files")
-    mesh = load_mesh(path)
+    mesh = load_mesh(path, keep_unused=True)  # Kaolin keeps every v line
     if not triangulate and mesh.num_faces != _face_lines(path):
         raise LoadError(f"{path}: holds faces with more than 3 corners; pass triangulate=True to split them "
                         "into triangles (kaolin-pipeline does not keep polygons)")
