@@ -336,3 +336,21 @@ def test_fit_writes_its_target_once_in_its_own_units_and_the_page_reads_it(tmp_p
     (run / "config.yaml").write_text(yaml.safe_dump(config))
     target = _item(page_scene(write_report(run).read_text()), "target", "mesh")
     assert target["path"] == str(run / "target" / "mesh.usd")
+
+
+def test_view_out_below_a_file_or_on_a_full_disk_gives_one_line(tmp_path, capsys, monkeypatch):
+    import kaolin_pipeline.atomic as atomic
+
+    mesh = tmp_path / "m.obj"
+    mesh.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    assert main(["view", str(mesh), "--out", str(mesh / "page.html"), "--no-browser"]) == 2
+    assert f"--out {mesh / 'page.html'}: cannot write the page" in _one_error_line(capsys)
+
+    def full(path):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic, "_fsync_file", full)
+    page = tmp_path / "pages" / "page.html"
+    assert main(["view", str(mesh), "--out", str(page), "--no-browser"]) == 2
+    assert f"--out {page}: cannot write the page (No space left on device)" in _one_error_line(capsys)
+    assert not page.exists() and _temporary_files(tmp_path) == []

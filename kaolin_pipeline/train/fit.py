@@ -206,6 +206,9 @@ class FitProblem:
             metrics["folded_faces"] = folded_faces(mesh, self.target.mesh)
         return metrics, heldout.images, predictions
 
+    def close(self) -> None:
+        """Nothing to release: the views are tensors held by the target."""
+
     def optimizer(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.StepLR]:
         """Adam with separate learning rates for the offsets and the colour, halved by StepLR."""
         optim_cfg = self.config["optim"]
@@ -243,5 +246,5 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, overwrite: b
         return FitProblem(config, prepare_target(config, context.device), context.device)
 
     _, metrics = run_recipe("fit", config, run_dir, build, resume=resume, overwrite=overwrite, max_steps=max_steps,
-                            progress=progress, finish=finish, target_mesh=lambda problem: problem.target_mesh())
+                            progress=progress, finish=finish)
     return metrics

@@ -45,9 +45,15 @@ class Problem(Protocol):
     def mesh(self) -> Mesh:
         """The current prediction, in the frame the run exports (Timelapse, checkpoints, ``final/``)."""
 
+    def target_mesh(self) -> Optional[Mesh]:
+        """The mesh the run matches, in the same frame (written once to ``target/``), or None."""
+
     def evaluate(self) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
         """Final metrics (``{}`` when the recipe has its own ``eval``), and (N, H, W, 3) target and
         predicted pictures in [0, 1] for ``views/``."""
+
+    def close(self) -> None:
+        """Release what training held (data loader workers); called when training stops."""
 
 
 def save_view_images(run: RunDir, targets: torch.Tensor, predictions: torch.Tensor) -> list[Path]:
@@ -79,14 +85,14 @@ def check_resume(recipe: str, run: RunDir, config: Mapping[str, Any]) -> None:
 
 def run_recipe(recipe: str, config: dict, run_dir: str | Path, build: Callable[[DistContext], Problem], *,
                resume: bool = False, overwrite: bool = False, max_steps: Optional[int] = None,
-               progress: bool = True, finish: bool = True,
-               target_mesh: Optional[Callable[[Problem], Optional[Mesh]]] = None) -> tuple[Trainer, dict[str, float]]:
+               progress: bool = True, finish: bool = True) -> tuple[Trainer, dict[str, float]]:
     """Run the recipe ``build`` makes in the run folder ``run_dir``.
 
     Order: the folder is checked and locked (rank 0), a resume is checked against its checkpoint,
     the problem is built (seeded), and only then is ``config.yaml`` written; training follows.
     When the run reaches its last step: ``metrics.json`` (when the problem has metrics) and ``views/``;
-    with ``finish`` also ``target/mesh.usd`` (``target_mesh``), ``final/`` and ``report.html``.
+    with ``finish`` also ``target/mesh.usd`` (when the problem has a target mesh), ``final/`` and
+    ``report.html``.
 
     Args:
         recipe: the recipe family (``"fit"``, ``"reconstruct"``), for the resume rules.
@@ -95,7 +101,6 @@ def run_recipe(recipe: str, config: dict, run_dir: str | Path, build: Callable[[
         resume: continue the run folder's latest checkpoint; else the folder must hold no run
             unless ``overwrite``, which clears it first.
         max_steps: stop after this step, as an interruption would (no final outputs).
-        target_mesh: the run's target mesh in the exported frame, written once to ``target/``.
 
     Returns:
         The trainer (its ``history`` and ``step``) and the final metrics (``seconds`` of training
@@ -103,8 +108,9 @@ def run_recipe(recipe: str, config: dict, run_dir: str | Path, build: Callable[[
     """
     run = RunDir(run_dir)
     context = init_distributed(config["device"])
-    if not context.is_main:
-        return _train(recipe, config, run, build(context), context, resume, max_steps, progress, finish, target_mesh)
+    if not context.is_main:  # rank 0 guards the folder
+        torch.manual_seed(config["seed"])
+        return _train(config, run, build(context), context, resume, max_steps, progress, finish)
     run.start(resume=resume, overwrite=overwrite)
     with run.locked():
         run.start(resume=resume, overwrite=overwrite)  # again, now that no other writer can start
@@ -113,13 +119,11 @@ def run_recipe(recipe: str, config: dict, run_dir: str | Path, build: Callable[[
         elif overwrite:
             run.clear()
         torch.manual_seed(config["seed"])
-        problem = build(context)
-        return _train(recipe, config, run, problem, context, resume, max_steps, progress, finish, target_mesh)
+        return _train(config, run, build(context), context, resume, max_steps, progress, finish)
 
 
-def _train(recipe: str, config: dict, run: RunDir, problem: Problem, context: DistContext, resume: bool,
-           max_steps: Optional[int], progress: bool, finish: bool,
-           target_mesh: Optional[Callable[[Problem], Optional[Mesh]]]) -> tuple[Trainer, dict[str, float]]:
+def _train(config: dict, run: RunDir, problem: Problem, context: DistContext, resume: bool,
+           max_steps: Optional[int], progress: bool, finish: bool) -> tuple[Trainer, dict[str, float]]:
     if context.is_main:
         run.write_config(config)
     optimizer, scheduler = problem.optimizer()
@@ -136,9 +140,7 @@ def _train(recipe: str, config: dict, run: RunDir, problem: Problem, context: Di
     try:
         trainer.run(resume=resume, max_steps=max_steps)
     finally:
-        close = getattr(problem, "close", None)
-        if close is not None:
-            close()
+        problem.close()
     seconds = time.perf_counter() - start
     if not (context.is_main and trainer.step == config["steps"]):
         return trainer, {}
@@ -148,7 +150,7 @@ def _train(recipe: str, config: dict, run: RunDir, problem: Problem, context: Di
         metrics["seconds"] = seconds
         run.write_json(run.metrics_json, metrics)
     if finish:
-        mesh = target_mesh(problem) if target_mesh is not None else None
+        mesh = problem.target_mesh()
         if mesh is not None:
             export_assets(mesh.to("cpu"), run.target, formats=("usd",))
         export_assets(problem.mesh().to("cpu"), run.final)

@@ -150,6 +150,10 @@ class ReconstructionProblem:
         """The prediction for the first test shape from view ``eval.input_view`` (Timelapse, checkpoints, ``final/``)."""
         return self.predict_meshes([self.test_set[0]], self.config["eval"]["input_view"])[0]
 
+    def target_mesh(self) -> None:
+        """No single target: the run learns from a set of shapes."""
+        return None
+
     @torch.no_grad()
     def evaluate(self) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
         """No metrics (``eval`` scores a run); the first test shapes seen from the camera after the
