@@ -230,6 +230,17 @@ def test_bad_values_are_refused_before_work_starts(tmp_path, capsys, override, k
     assert not run.exists()
 
 
+@pytest.mark.parametrize("override, message", [
+    ("views.supervise=16", "'views.supervise' must be at most views.num_views - 1 = 15"),
+    ("eval.input_view=16", "'eval.input_view' must be below views.num_views = 16"),
+    ("data.num_workers=-1", "'data.num_workers' must be >= 0"),
+])
+def test_bad_train_values_are_refused_before_work_starts(tmp_path, capsys, override, message):
+    assert main(["train", "--out", str(tmp_path / "run"), "--device", "cpu", override]) == 2
+    assert message in _one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
 def test_an_old_key_name_is_refused_with_the_new_one(tmp_path, capsys):
     assert _fit(tmp_path / "run", "views.batch_size=2") == 2
     assert "unknown config key 'views.batch_size'; it is now 'optim.batch_size'" in _one_error_line(capsys)

@@ -89,8 +89,8 @@ def test_modelnet_variant_and_split(modelnet40):
 
 
 def test_train_reads_the_same_string_and_splits_it(modelnet40, tmp_path):
-    config = load_config("reconstruct", overrides={"data.source": f"modelnet:{modelnet40}", "views.num_views": 1,
-                                                   "views.image_size": 8})
+    config = load_config("reconstruct", overrides={"data.source": f"modelnet:{modelnet40}", "views.num_views": 2,
+                                                   "views.supervise": 1, "views.image_size": 8})
     train = build_dataset(config, "train", tmp_path / "cache")
     test = build_dataset(config, "test", tmp_path / "cache")
     assert [p.stem for p in train.paths] == ["airplane_0001", "chair_0001"] and [p.stem for p in test.paths] == [

@@ -109,7 +109,21 @@ def check_values(config: Mapping[str, Any], memory: Optional[int] = None) -> Non
             raise ConfigError(f"config key '{key}' must be a number{keep}, got {value!r}")
         if value < low or (value == low and not inclusive) or value > high:
             raise ConfigError(f"config key '{key}' must be {_range_text(low, inclusive, high)}{keep}, got {value!r}")
+    _check_view_indices(flat)
     _check_smoothing_memory(flat, memory if memory is not None else physical_memory())
+
+
+def _check_view_indices(flat: Mapping[str, Any]) -> None:
+    """``train``: the supervising views and the eval input view are among the ``views.num_views`` rendered."""
+    num_views = flat.get("views.num_views")
+    if num_views is None:
+        return
+    if "views.supervise" in flat and flat["views.supervise"] >= num_views:
+        raise ConfigError(f"config key 'views.supervise' must be at most views.num_views - 1 = {num_views - 1} "
+                          f"(supervising views differ from the input view), got {flat['views.supervise']}")
+    if "eval.input_view" in flat and flat["eval.input_view"] >= num_views:
+        raise ConfigError(f"config key 'eval.input_view' must be below views.num_views = {num_views}, "
+                          f"got {flat['eval.input_view']}")
 
 
 def _check_smoothing_memory(flat: Mapping[str, Any], memory: Optional[int]) -> None:
