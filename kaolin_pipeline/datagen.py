@@ -93,7 +93,7 @@ def normalize_for_views(mesh: Mesh, radius: float = SCENE_RADIUS) -> tuple[Mesh,
     scale = scale.reshape(())
     matrix = torch.eye(4, dtype=torch.float64) * scale
     matrix[3, :3], matrix[3, 3] = -centre.reshape(3) * scale, 1.0
-    return dataclasses.replace(mesh, vertices=vertices.to(mesh.vertices.dtype), vertex_normals=None), matrix
+    return mesh.with_vertices(vertices.to(mesh.vertices.dtype)), matrix
 
 
 def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_size: int = 256,

@@ -62,3 +62,14 @@ def test_reading_an_obj_imports_neither_pxr_nor_open3d(tmp_path):
             "print(sorted(m for m in ('pxr', 'open3d') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_missing_source_or_view_path_is_also_file_not_found(tmp_path):
+    from kaolin_pipeline.datasets.sources import open_source
+    from kaolin_pipeline.visualize.view import classify
+
+    for call in (lambda: open_source(str(tmp_path / "nowhere.obj")), lambda: classify(str(tmp_path / "gone"))):
+        with pytest.raises(FileNotFoundError, match="no such file or folder"):
+            call()
+        with pytest.raises(LoadError):
+            call()

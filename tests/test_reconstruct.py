@@ -73,7 +73,7 @@ def test_a_broken_file_is_skipped_inside_its_own_split(tmp_path):
 
 def test_view_coverage_is_the_projected_area_of_a_sphere():
     """Anti-aliased coverage sums to the area of the sphere's perspective outline (a circle)."""
-    config = load_config("reconstruct", overrides={"views.num_views": 4, "views.image_size": 64})
+    config = load_config("reconstruct", overrides={"views.num_views": 4, "views.supervise": 2, "views.image_size": 64})
     vertices, faces = icosphere(4)
     item = mesh_to_item(Mesh(vertices * 3.0, faces), category="", path="sphere")  # any scale: RenderViews rescales to radius 0.7
     views = RenderViews(config)(item)["views"]
@@ -107,10 +107,25 @@ def test_preprocessing_renders_only_this_process_share_and_resumes(tmp_path):
         preprocess(dataset, DistContext(CPU), num_workers=-1, progress=False)
 
 
-def test_preprocessing_in_worker_processes_fills_the_same_cache(tmp_path):
+def test_preprocessing_in_worker_processes_fills_the_same_cache(tmp_path, monkeypatch):
+    import os
+
+    from kaolin_pipeline.train import view_data
+
+    renders = tmp_path / "render_pids"
+    real_render = view_data.render_pictures
+
+    def render_and_record(*args, **kwargs):  # forked workers inherit the patch and append their pid
+        with open(renders, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(view_data, "render_pictures", render_and_record)
     config = _tiny(**{"data.source": "synthetic:3"})
     dataset = build_dataset(config, "train", tmp_path / "cache")
     assert preprocess(dataset, DistContext(CPU), num_workers=2, progress=False)["shapes"] == 3
+    pids = [int(line) for line in renders.read_text().split()]
+    assert len(pids) == 3 and os.getpid() not in pids  # every shape rendered in a worker, none in the main process
     assert len(list((tmp_path / "cache").rglob("*.pt"))) == 3
     fresh = dataset.dataset[2]
     assert torch.equal(dataset[2]["views"], fresh["views"])

@@ -221,7 +221,7 @@ def test_an_old_layout_fit_run_resumes_and_evaluates_as_trained(tmp_path, capsys
     ("log.every=0", "log.every"), ("views.num_views=-2", "views.num_views"), ("optim.batch_size=0", "optim.batch_size"),
     ("optim.scheduler_step=0", "optim.scheduler_step"), ("eval.num_points=0", "eval.num_points"),
     ("views.target_scale=0", "views.target_scale"), ("template.texture_resolution=0", "template.texture_resolution"),
-    ("views.image_size=0", "views.image_size"), ("loss.mask=-1", "loss.mask"), ("steps=0", "steps"),
+("loss.mask=-1", "loss.mask"), ("steps=0", "steps"),
 ])
 def test_bad_values_are_refused_before_work_starts(tmp_path, capsys, override, key):
     run = tmp_path / "run"

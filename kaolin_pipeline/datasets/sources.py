@@ -28,7 +28,7 @@ from torch.utils.data import Dataset
 from kaolin_pipeline.datasets.folders import SHAPENET_MODEL_FILES, MeshFolder, ModelNet, ShapeNetCore, hash_split
 from kaolin_pipeline.datasets.shapenet_synsets import SYNSET_TO_NAME
 from kaolin_pipeline.datasets.synthetic import FAMILIES, SyntheticShapes, make_shape
-from kaolin_pipeline.errors import ConfigError, LoadError
+from kaolin_pipeline.errors import ConfigError, LoadError, MissingFileError
 from kaolin_pipeline.io.mesh import MESH_EXTENSIONS, load_mesh
 from kaolin_pipeline.structures import Mesh
 
@@ -230,7 +230,7 @@ def open_source(spec: str) -> ShapeSource:
         count = _COUNT.fullmatch(spec[len("synthetic"):])
         written = f"synthetic:{count.group(1)}" if count else "synthetic:<family> or synthetic:N"
         raise ConfigError(f"{spec}: not a source; write {written} (families: {', '.join(FAMILIES)})")
-    raise LoadError(f"{spec}: no such file or folder (a source is {GRAMMAR})")
+    raise MissingFileError(f"{spec}: no such file or folder (a source is {GRAMMAR})")
 
 
 __all__ = ["GRAMMAR", "KINDS", "PREFIXES", "ShapeSource", "is_view_folder", "modelnet_variant", "open_source",

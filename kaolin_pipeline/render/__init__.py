@@ -1,5 +1,5 @@
 """Differentiable rendering: Kaolin-legacy cameras, DIB-R rasterization and soft masks, textures, lighting,
-the :class:`DIBRenderer` module and YAML render presets."""
+the :class:`DIBRenderer` module, :class:`RenderSettings` and YAML render presets."""
 from kaolin_pipeline.render.camera import (
     Cameras,
     generate_perspective_projection,
@@ -25,6 +25,7 @@ from kaolin_pipeline.render.presets import (
 )
 from kaolin_pipeline.render.rasterize import prepare_vertices, rasterize
 from kaolin_pipeline.render.renderer import DIBRenderer
+from kaolin_pipeline.render.settings import RenderSettings
 from kaolin_pipeline.render.soft_mask import dibr_soft_mask
 from kaolin_pipeline.render.texture import texture_mapping
 
@@ -32,6 +33,7 @@ __all__ = [
     "Cameras",
     "DIBRenderer",
     "DirectionalLight",
+    "RenderSettings",
     "dibr_rasterization",
     "dibr_soft_mask",
     "generate_perspective_projection",

@@ -138,16 +138,14 @@ class DIBRenderer(torch.nn.Module):
                 raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
             views = cameras[i] if pairwise else cameras
             mesh_lights = _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise)
-            if mesh.materials is not None:  # each face with its material; texture and vertex colours unused
+            appearance = mesh.appearance  # each face with its material (a single texture is one), else colours
+            if appearance.kind == "materials":
                 outputs.append(self._render(mesh.vertices, mesh.faces, views, None, mesh.uvs, mesh.face_uvs_idx,
                                             None, mesh_lights, False, soft_mask,
-                                            (mesh.materials, mesh.material_assignments)))
-                continue
-            textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
-            outputs.append(self._render(
-                mesh.vertices, mesh.faces, views, mesh.vertex_colors,
-                mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None, mesh_lights, False, soft_mask))
+                                            (appearance.materials, appearance.material_assignments)))
+            else:
+                outputs.append(self._render(mesh.vertices, mesh.faces, views, appearance.vertex_colors, None, None,
+                                            None, mesh_lights, False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
@@ -259,11 +257,15 @@ class DIBRenderer(torch.nn.Module):
         if lights is None:
             return torch.ones_like(normals[..., 0])
         if isinstance(lights, DirectionalLight):
-            direction = lights.direction if isinstance(lights.direction, torch.Tensor) else \
-                torch.tensor(lights.direction).to(normals.device, non_blocking=True)  # no wait for the GPU
-            direction = direction.to(normals.dtype)
+            direction = torch.as_tensor(lights.direction)
+            on_host = direction.device.type == "cpu"  # checked here with tolist(), which dispatches nothing
+            if on_host and (direction.dim() not in (1, 2) or direction.shape[-1] != 3
+                            or not all(direction.reshape(-1, 3).detach().double().norm(dim=-1).tolist())):
+                raise RenderError(f"DIBRenderer: DirectionalLight.direction must be non-zero (3,) or (N, 3) "
+                                  f"vectors, got {lights.direction!r}")  # checked before the device sees it
+            direction = direction.to(normals.device, normals.dtype, non_blocking=True)  # no wait for the GPU
             return lambertian_lighting(normals, _per_view("light direction", direction, 3, cam_index, num_views),
-                                       ambient=lights.ambient, diffuse=lights.diffuse)
+                                       ambient=lights.ambient, diffuse=lights.diffuse, checked_nonzero=on_host)
         if isinstance(lights, torch.Tensor):
             return spherical_harmonic_lighting(normals, _per_view("SH lights", lights.to(normals.dtype), 9, cam_index, num_views))
         raise RenderError(f"DIBRenderer: lights must be None, a DirectionalLight or a tensor of SH coefficients, "

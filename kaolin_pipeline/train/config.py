@@ -35,8 +35,9 @@ RENAMED_KEYS = {
 """Per recipe, old key -> today's key: saved runs are read under today's names; a user who types an
 old name is told the new one."""
 
-KEEP_PRESET_KEYS = {"fit": ("views.image_size", "views.sigmainv", "views.num_views")}
-"""Keys whose ``null`` keeps the render preset's value; runs saved before wrote ``0`` for that."""
+KEEP_PRESET_KEYS = {"fit": ("views.num_views",)}
+"""Per recipe, keys besides :data:`_ZERO_MEANT_KEEP` whose ``null`` keeps the preset's value, where
+runs saved before wrote ``0``."""
 
 RESUME_FIXED_KEYS = {
     "fit": ("target", "views.preset", "views.target_scale", "template.subdivisions", "template.scale",
@@ -47,38 +48,54 @@ RESUME_FIXED_KEYS = {
 """Per recipe, the keys a resumed run cannot change: they shape the model the checkpoint holds, or
 what it was trained on."""
 
+_ZERO_MEANT_KEEP = ("views.image_size", "views.sigmainv")
+"""Render-setting keys whose ``0`` once meant "keep the preset's value", today spelled ``null``."""
+
 _OLD_DATA_KEYS = ("data.root", "data.num_train", "data.shapenet_version", "data.modelnet_variant")
+"""Keys that ``data.source`` (:mod:`kaolin_pipeline.datasets.sources`) replaced."""
 _OLD_SOURCE_WORDS = ("synthetic", "shapenet", "modelnet", "folder")
 
 
-def _upgrade_data_source(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
-    """Flat ``updates`` with the old ``data.source`` word + ``data.root`` / ``data.num_train`` spelled as one
-    ``data.source`` string (:mod:`kaolin_pipeline.datasets.sources`): ``synthetic`` + ``num_train: N`` ->
-    ``synthetic:N``, ``shapenet`` / ``modelnet`` + ``root: R`` -> ``shapenet:R`` / ``modelnet:R``, ``folder`` + ``root: R``
-    -> ``R``. ``data.shapenet_version`` and ``data.modelnet_variant`` are dropped: the files tell them now.
-    Old keys on top of a new-style ``data.source`` in ``current`` (flat) change that string's root or count."""
-    word = updates.get("data.source")
+def _old_source(spec: Any) -> tuple[str, str]:
+    """``(word, count or root)`` of a ``data.source`` in today's grammar, as the old keys spelled it."""
+    kind, colon, rest = str(spec).partition(":")
+    return (kind, rest) if colon and kind in _OLD_SOURCE_WORDS else ("folder", str(spec))
+
+
+def _upgrade_data_source(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> None:
+    """Rewrite (in place) the old ``data.source`` word + ``data.root`` / ``data.num_train`` of flat ``updates`` as
+    one ``data.source`` string: ``synthetic`` + ``num_train: N`` -> ``synthetic:N``; ``shapenet`` / ``modelnet`` +
+    ``root: R`` -> ``shapenet:R`` / ``modelnet:R``; ``folder`` + ``root: R`` -> ``R``. ``data.shapenet_version`` and
+    ``data.modelnet_variant`` are dropped (the files tell them now). Old keys on top of a ``data.source`` of
+    ``current`` (flat) in today's grammar change its root or count."""
     old = {key: updates.pop(key) for key in _OLD_DATA_KEYS if key in updates}
+    word = updates.get("data.source")
     if "data.source" not in current or (not old and word not in _OLD_SOURCE_WORDS):
-        updates.update(old)  # not a config with a data section: unknown keys are reported as such
-        return updates
-    if word not in _OLD_SOURCE_WORDS:
-        word = updates.get("data.source", current["data.source"])
-        kind, colon, rest = str(word).partition(":")
-        word, count_or_root = (kind, rest) if colon and kind in _OLD_SOURCE_WORDS else ("folder", word)
-        default_count = count_or_root if word == "synthetic" else 512
-        default_root = "" if word == "synthetic" else count_or_root
+        updates.update(old)  # a config without a data section: unknown keys are reported as such
+        return
+    if word in _OLD_SOURCE_WORDS:
+        count, root = 512, ""  # the defaults of data.num_train and data.root when they existed
     else:
-        default_count, default_root = 512, ""
+        word, rest = _old_source(updates.get("data.source", current["data.source"]))
+        count, root = (rest, "") if word == "synthetic" else (512, rest)
     if word == "synthetic":
-        updates["data.source"] = f"synthetic:{old.get('data.num_train', default_count)}"
-        return updates
-    root = str(old.get("data.root", default_root))
+        updates["data.source"] = f"synthetic:{old.get('data.num_train', count)}"
+        return
+    root = str(old.get("data.root", root))
     if not root:
-        raise ConfigError(f"{source}: data.source = {word} needs a data.root (today written as one "
-                          f"data.source: {word}:ROOT)" if word != "folder" else
-                          f"{source}: data.source = folder needs a data.root (today data.source is the folder)")
+        raise ConfigError(f"{source}: data.source = {word} needs a data.root (today one string: "
+                          f"data.source: {'ROOT' if word == 'folder' else word + ':ROOT'})")
     updates["data.source"] = root if word == "folder" else f"{word}:{root}"
+
+
+def _upgrade(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
+    """Flat ``updates`` with old spellings rewritten to today's, so old configs and saved runs keep their
+    meaning: a ``0`` of :data:`_ZERO_MEANT_KEEP` becomes ``None``, and the old data keys become one
+    ``data.source`` (:func:`_upgrade_data_source`)."""
+    for key in _ZERO_MEANT_KEEP:
+        if key in updates and updates[key] == 0 and not isinstance(updates[key], bool):
+            updates[key] = None
+    _upgrade_data_source(current, updates, source)
     return updates
 
 
@@ -141,7 +158,7 @@ def merge(config: Mapping[str, Any], updates: Mapping[str, Any], source: str) ->
     """
     merged = copy.deepcopy(dict(config))
     valid = _flatten(merged)
-    for key, value in _upgrade_data_source(valid, _flatten(updates), source).items():
+    for key, value in _upgrade(valid, _flatten(updates), source).items():
         if key not in valid:
             if any(name.startswith(key + ".") for name in valid):
                 raise ConfigError(f"{source}: config key '{key}' is a section; set one of its keys instead")
@@ -276,14 +293,14 @@ def load_config(
 def upgrade_saved(recipe: str, saved: Mapping[str, Any]) -> dict[str, Any]:
     """The dotted keys of a config saved by an earlier version, under today's names and meanings.
 
-    Old names become today's (:data:`RENAMED_KEYS`), ``0`` in a keep-the-preset key becomes ``null``
-    (:data:`KEEP_PRESET_KEYS`), and a key of :data:`ADDED_KEYS` the config lacks takes the value
+    Old names become today's (:data:`RENAMED_KEYS`), old ``data.source`` words one string, ``0`` in a
+    keep-the-preset key ``null`` (:data:`_ZERO_MEANT_KEEP`, :data:`KEEP_PRESET_KEYS`), and a key of :data:`ADDED_KEYS` the config lacks takes the value
     that keeps the run's behaviour, not today's default.
     """
     family = _recipe_family(recipe)
     renames = RENAMED_KEYS.get(family, {})
     flat = {renames.get(key, key): value for key, value in _flatten(saved).items()}
-    flat = _upgrade_data_source(_flatten(default_config(recipe)), flat, "saved config")
+    flat = _upgrade(_flatten(default_config(recipe)), flat, "saved config")
     for key in KEEP_PRESET_KEYS.get(family, ()):
         if flat.get(key) == 0:
             flat[key] = None

@@ -115,9 +115,11 @@ def check_values(config: Mapping[str, Any], memory: Optional[int] = None) -> Non
 
 def _check_view_indices(flat: Mapping[str, Any]) -> None:
     """``train``: the supervising views and the eval input view are among the ``views.num_views`` rendered."""
+    if "views.supervise" not in flat:
+        return  # fit: its views come from the preset's view set
     num_views = flat.get("views.num_views")
     if num_views is None:
-        return
+        raise ConfigError("config key 'views.num_views' must be a number: train renders that many views of each shape")
     if "views.supervise" in flat and flat["views.supervise"] >= num_views:
         raise ConfigError(f"config key 'views.supervise' must be at most views.num_views - 1 = {num_views - 1} "
                           f"(supervising views differ from the input view), got {flat['views.supervise']}")

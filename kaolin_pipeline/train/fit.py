@@ -10,6 +10,7 @@ the large-steps matrix ``(I - λL)⁻¹`` (``optim.smoothing``). Held-out views 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -20,7 +21,7 @@ from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, fit_in_sphere, mesh_edges, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
-from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer
+from kaolin_pipeline.render import DIBRenderer, RenderSettings, preset_cameras, preset_lights
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.train.distributed import DistContext
 from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
@@ -29,13 +30,14 @@ from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.recipe import run_recipe
 from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
 from kaolin_pipeline.ops.smoothing import smoothing_matrix
-from kaolin_pipeline.train.views import Views, load_view_folder, render_views
+from kaolin_pipeline.ops.textures import limit_texture_size
+from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
 
 
 @dataclasses.dataclass
 class FitTarget:
-    """What ``fit`` matches: training and held-out views, the renderer and lights that
-    go with them, and the target mesh when it is known.
+    """What ``fit`` matches: training and held-out views, the render settings, renderer and lights
+    that go with them, and the target mesh when it is known.
 
     The optimisation runs in a normalised frame (a target mesh centred, scaled to
     ``views.target_scale``); ``centre`` (3,) and ``unit`` (the length of one normalised unit in
@@ -44,6 +46,7 @@ class FitTarget:
 
     train: Views
     heldout: Views
+    settings: RenderSettings
     renderer: DIBRenderer
     lights: object
     mesh: Optional[Mesh]
@@ -60,7 +63,7 @@ def read_target_mesh(target: str, seed: int = 0) -> Mesh:
 def _normalised(mesh: Mesh, scale: float) -> tuple[Mesh, torch.Tensor, float]:
     """``mesh`` fitted into the sphere of radius ``scale``, with the ``centre`` (3,) and ``unit`` of :class:`FitTarget`."""
     vertices, centre, factor = fit_in_sphere(mesh.vertices, scale)
-    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), centre.reshape(3), 1.0 / float(factor)
+    return mesh.with_vertices(vertices), centre.reshape(3), 1.0 / float(factor)
 
 
 def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
@@ -69,21 +72,10 @@ def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
     return _normalised(read_target_mesh(target, seed), scale)[0]
 
 
-def _preset(config: dict) -> dict:
-    """The render preset of ``config`` with its ``views.image_size`` and ``views.sigmainv`` overrides."""
-    views_cfg = config["views"]
-    preset = load_preset(views_cfg["preset"])
-    if views_cfg["image_size"] is not None:
-        preset = {**preset, "image_size": [views_cfg["image_size"]] * 2}
-    if views_cfg["sigmainv"] is not None:
-        preset = {**preset, "renderer": {**preset["renderer"], "sigmainv": views_cfg["sigmainv"]}}
-    return preset
-
-
 def prepare_target(config: dict, device: torch.device) -> FitTarget:
     """Render (or read) the target views described by ``config``."""
     views_cfg, target = config["views"], config["target"]
-    preset = _preset(config)
+    preset, settings = view_settings(views_cfg)
     source = open_source(target)
     if source.kind == "views":
         views = load_view_folder(target)
@@ -95,24 +87,25 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
                               f"{every}; render more views or lower it")
         index = torch.arange(len(views))
         heldout_mask = index % every == every - 1
-        height, width = views.images.shape[1:3]
-        renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
+        settings = settings.replace(image_size=tuple(views.images.shape[1:3]))
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
-                         renderer.to(device), None, None)
+                         settings, settings.renderer().to(device), None, None)
     if not source.single:
         raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
                           f"synthetic:<family>) or a folder of <i>_rgb.png views")
-    original = source.mesh(config["seed"])
+    original, notes = limit_texture_size(source.mesh(config["seed"]), 2 * max(settings.image_size))
+    for note in notes:  # a 12000² texture would cost gigabytes in every render for no visible detail
+        warnings.warn(f"{target}: {note}, twice the render size ({max(settings.image_size)} px) is all the "
+                      "target views can show")
     mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     mesh = mesh.to(device)
-    renderer = preset_renderer(preset).to(device)
     lights = preset_lights(preset, device=device)
-    train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device)
+    train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device, image_size=settings.image_size)
     if views_cfg["num_views"] is not None:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
-    heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device)
-    return FitTarget(render_views(renderer, mesh, train_cameras, lights),
-                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh, centre, unit)
+    heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device, image_size=settings.image_size)
+    return FitTarget(render_views(settings, mesh, train_cameras, lights), render_views(settings, mesh, heldout_cameras,
+                     lights), settings, settings.renderer().to(device), lights, mesh, centre, unit)
 
 
 class FitProblem:
@@ -195,7 +188,7 @@ class FitProblem:
         heldout = self.target.heldout
         self.model.eval()
         mesh = self.normalised_mesh()
-        predicted = render_views(self.target.renderer, mesh, heldout.cameras, self.target.lights)
+        predicted = render_views(self.target.settings, mesh, heldout.cameras, self.target.lights)
         predictions = predicted.images
         metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
         if self.target.mesh is not None:

@@ -30,22 +30,16 @@ from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.datasets.transforms import Transform
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.ops.mesh import fit_in_sphere
-from kaolin_pipeline.render import load_preset, preset_cameras, preset_lights
-from kaolin_pipeline.render.antialias import render_antialiased
+from kaolin_pipeline.render import preset_cameras, preset_lights
 from kaolin_pipeline.train.distributed import DistContext
-
-
-def view_preset(config: dict) -> dict:
-    """The render preset of the ``views`` section, at the configured image size."""
-    views_cfg = config["views"]
-    size = views_cfg["image_size"]
-    return {**load_preset(views_cfg["preset"]), "image_size": [size, size]}
+from kaolin_pipeline.train.views import view_settings
 
 
 def view_cameras(config: dict, device=None):
     """The ``views.num_views`` first cameras of the configured view set."""
     views_cfg = config["views"]
-    cameras = preset_cameras(view_preset(config), views_cfg["train_set"], device=device)
+    preset, settings = view_settings(views_cfg)
+    cameras = preset_cameras(preset, views_cfg["train_set"], device=device, image_size=settings.image_size)
     if views_cfg["num_views"] > len(cameras):
         raise ConfigError(f"views.num_views = {views_cfg['num_views']} but view set '{views_cfg['train_set']}' of "
                           f"preset '{views_cfg['preset']}' has {len(cameras)} cameras")
@@ -54,10 +48,8 @@ def view_cameras(config: dict, device=None):
 
 def render_pictures(mesh, cameras, config: dict) -> tuple[torch.Tensor, torch.Tensor]:
     """Anti-aliased images (N, S, S, 3) and coverage (N, S, S) of ``mesh`` as the ``views`` section renders them."""
-    preset, views_cfg = view_preset(config), config["views"]
-    lights = preset_lights(preset, device=mesh.vertices.device)
-    out = render_antialiased(mesh, cameras, views_cfg["image_size"], views_cfg["supersample"], lights=lights,
-                             background=preset["background"], shading=preset["renderer"]["shading"])
+    preset, settings = view_settings(config["views"])
+    out = settings.render_antialiased(mesh, cameras, preset_lights(preset, device=mesh.vertices.device))
     return out["image"].clamp(0, 1), out["alpha"].clamp(0, 1)
 
 

@@ -5,37 +5,46 @@ A folder of views has the layout of the Kaolin App's Data Generator, read and wr
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import numpy as np
 import torch
 
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.io.render import Views, load_view_folder, save_view_folder  # noqa: F401  (re-exported)
-from kaolin_pipeline.render import Cameras, DIBRenderer
-from kaolin_pipeline.render.antialias import render_antialiased
+from kaolin_pipeline.render import Cameras, RenderSettings, load_preset
 from kaolin_pipeline.render.renderer import Lights
 
 
-#: Samples per pixel along each axis of target views rendered from a mesh.
-TARGET_SUPERSAMPLE = 4
+RENDER_KEYS = ("image_size", "sigmainv", "supersample")
+"""Keys of a recipe's ``views`` section that override its preset's :class:`RenderSettings` (``null`` keeps)."""
+
+
+def view_settings(views_cfg: Mapping[str, Any]) -> tuple[dict, RenderSettings]:
+    """The render preset named by a recipe's ``views`` section, and its :class:`RenderSettings` with the
+    section's :data:`RENDER_KEYS` applied (``null`` keeps the preset's value).
+
+    Raises:
+        ConfigError: the preset cannot be read, or an override is invalid (named ``views.<key>``).
+    """
+    preset = load_preset(views_cfg["preset"])
+    overrides = {key: views_cfg[key] for key in RENDER_KEYS if key in views_cfg}
+    return preset, RenderSettings.from_preset(preset).replace(overrides, where="views")
 
 
 @torch.no_grad()
-def render_views(renderer: DIBRenderer, mesh: Mesh, cameras: Cameras, lights: Lights = None,
-                 supersample: int = TARGET_SUPERSAMPLE) -> Views:
+def render_views(settings: RenderSettings, mesh: Mesh, cameras: Cameras, lights: Lights = None) -> Views:
     """Photo-like target views of ``mesh`` (its texture or vertex colours) from every camera.
 
-    The views come from the hard rasteriser at ``supersample``× the resolution per axis,
-    box-filtered (:func:`kaolin_pipeline.render.antialias.render_antialiased`), never from the
-    soft renderer that a recipe optimises. ``renderer`` gives the image size, background,
-    shading and texture mode.
+    The views come from the hard rasteriser at ``settings.supersample``× the resolution per axis,
+    box-filtered (:meth:`RenderSettings.render_antialiased`), never from the soft renderer that a
+    recipe optimises; ``settings`` give the image size, background, shading and texture mode.
 
     Returns:
         Views with images (N, H, W, 3) (anti-aliased over the background) and masks (N, H, W)
         in {0, 1}: pixels at least half covered.
     """
-    out = render_antialiased(mesh, cameras, (renderer.height, renderer.width), supersample=supersample,
-                             lights=lights, background=renderer.background.tolist(), shading=renderer.shading,
-                             texture_mode=renderer.texture_mode)
+    out = settings.render_antialiased(mesh, cameras, lights)
     return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras)
 
 

@@ -14,7 +14,6 @@ pages (``--serve``) load each shape on demand instead.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
@@ -60,7 +59,7 @@ def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
         vertices = fit_in_sphere(vertices)[0]
     except PipelineError:  # all vertices at one point: nothing to scale
         vertices = vertices - vertices[:1]
-    framed = dataclasses.replace(mesh, vertices=vertices, vertex_normals=None)
+    framed = mesh.with_vertices(vertices)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),

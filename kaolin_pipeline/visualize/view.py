@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from kaolin_pipeline.atomic import atomic_open
-from kaolin_pipeline.errors import LoadError, SaveError
+from kaolin_pipeline.errors import MissingFileError, SaveError
 from kaolin_pipeline.datasets.sources import PREFIXES
 from kaolin_pipeline.export.rundir import looks_like_run
 from kaolin_pipeline.visualize.dataset import scene_of_dataset
@@ -37,7 +37,7 @@ def classify(path: str) -> str:
     if location.is_file():
         return "file"
     if not location.is_dir():
-        raise LoadError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
+        raise MissingFileError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
     if looks_like_run(location):
         return "run"
     return "timelapse" if is_timelapse_folder(location) else "dataset"

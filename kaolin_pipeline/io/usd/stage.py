@@ -180,7 +180,10 @@ def find_prim(stage: Usd.Stage, prim_path: Optional[str], accept: Callable[[Usd.
     raise LoadError(f"{source}: no {what} prim in the file")
 
 
-def open_stage(path: PathLike) -> tuple[Usd.Stage, str]:
+def open_stage(path: PathLike | Usd.Stage) -> tuple[Usd.Stage, str]:
+    """``(stage, source name)`` of a USD file, or of an open ``Usd.Stage`` (named by its root layer)."""
+    if isinstance(path, Usd.Stage):
+        return path, path.GetRootLayer().realPath or path.GetRootLayer().identifier
     layer = open_layer(path)
     with reading(path, "USD stage"):
         return Usd.Stage.Open(layer), str(path)
