@@ -110,6 +110,7 @@ def test_a_new_run_refuses_a_folder_holding_a_run(tmp_path, capsys):
     assert [row.split(",")[0] for row in rows] == ["step", "1", "2"]  # no rows of the first run
 
 
+@pytest.mark.slow
 def test_a_run_without_out_gets_a_fresh_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for _ in range(2):
@@ -138,6 +139,7 @@ def test_two_concurrent_fits_into_one_folder_the_second_is_refused(tmp_path, cap
         first.wait()
 
 
+@pytest.mark.slow
 def test_resume_applies_overrides_after_the_run_folder(tmp_path, capsys):
     run = tmp_path / "run"
     assert _fit(run) == 0
@@ -146,6 +148,7 @@ def test_resume_applies_overrides_after_the_run_folder(tmp_path, capsys):
     assert latest_checkpoint(run / "checkpoints").name == "step_000004.pt"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("override, key", [("template.subdivisions=2", "template.subdivisions"),
                                            ("optim.smoothing=0", "optim.smoothing"),
                                            ("target=synthetic:sphere", "target")])
@@ -182,6 +185,7 @@ def _old_layout(config: dict) -> dict:
     return old
 
 
+@pytest.mark.slow
 def test_an_old_layout_fit_run_resumes_and_evaluates_as_trained(tmp_path, capsys):
     """A run of the code before this change: no smoothing (key absent, model without the buffer),
     old key names. Interrupted at step 2, it resumes to the metrics an uninterrupted run reaches."""
@@ -279,6 +283,7 @@ def test_view_out_a_folder_gives_one_line(tmp_path, capsys):
     assert f"--out {tmp_path}: is a folder" in _one_error_line(capsys)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"),
                                    RuntimeError("[enforce fail at inline_container.cc:603] . unexpected pos")])
 def test_a_full_disk_while_checkpointing_gives_one_line_and_no_temporary_files(tmp_path, capsys, monkeypatch, error):
@@ -329,6 +334,7 @@ def test_a_full_disk_while_exporting_leaves_no_empty_textures_folder(tmp_path, c
     assert not (out / "textures").exists() and _temporary_files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_fit_writes_its_target_once_in_its_own_units_and_the_page_reads_it(tmp_path):
     from test_report import _item, page_scene
 
