@@ -131,7 +131,8 @@ def main() -> None:
             target, seed, description = targets[name]
             config = load_config("fit", overrides=[f"target={target}", f"seed={seed}", *args.set])
             start, cpu_start = time.perf_counter(), time.process_time()
-            metrics = fit(config, (args.runs or Path(tmp) / "runs") / name, progress=False, finish=args.runs is not None)
+            metrics = fit(config, (args.runs or Path(tmp) / "runs") / name, overwrite=True, progress=False,
+                          finish=args.runs is not None)
             row = {"target": name, "description": description, **metrics, "train_s": metrics["seconds"],
                    "seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu_start}
             row["pass"] = passes(row)
