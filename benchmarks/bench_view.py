@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 import trimesh
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))
 from chromium_devtools import CHROMIUM, DevTools, open_viewer  # noqa: E402
 
 from kaolin_pipeline.datasets import SyntheticShapes  # noqa: E402

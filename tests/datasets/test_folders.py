@@ -170,7 +170,7 @@ def test_layout_manifests_agree_with_the_code():
     from kaolin_pipeline.datasets.folders import MODELNET10_CLASSES, MODELNET40_CLASSES, SPLIT_FRACTIONS
     from kaolin_pipeline.datasets.synthetic import FAMILIES
 
-    manifests = pathlib.Path(__file__).resolve().parents[1] / "datasets" / "manifests"
+    manifests = pathlib.Path(__file__).resolve().parents[2] / "datasets" / "manifests"
     modelnet = yaml.safe_load((manifests / "modelnet.yaml").read_text())
     assert tuple(modelnet["variants"][10]["classes"]) == MODELNET10_CLASSES
     assert tuple(modelnet["variants"][40]["classes"]) == MODELNET40_CLASSES

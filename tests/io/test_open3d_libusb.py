@@ -15,7 +15,7 @@ from kaolin_pipeline.io import _open3d
 from kaolin_pipeline.io import load_pointcloud, save_pointcloud
 from kaolin_pipeline.structures import PointCloud
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_LIBUSB = "libusb-1.0.so.0"
 
 # A child process in which loading the system libusb by name fails, as on a machine without it.

@@ -7,7 +7,7 @@ import pytest
 
 from kaolin_pipeline.io.render import view_indices
 
-RUNNER = Path(__file__).resolve().parents[1] / "examples" / "run_tutorial.py"
+RUNNER = Path(__file__).resolve().parents[2] / "examples" / "run_tutorial.py"
 
 
 def _runner():

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 import trimesh
+from small_meshes import tetrahedron_faces
 
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops import (
@@ -30,7 +31,7 @@ def _tensors(mesh, dtype=torch.float64):
     return torch.tensor(mesh.vertices, dtype=dtype)[None], torch.tensor(mesh.faces, dtype=torch.long)
 
 
-TETRAHEDRON = torch.tensor([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+TETRAHEDRON = tetrahedron_faces()
 
 
 def test_index_vertices_by_faces_by_hand():

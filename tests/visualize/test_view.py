@@ -31,7 +31,7 @@ from kaolin_pipeline.visualize.serve import make_server
 from kaolin_pipeline.visualize.sources import scene_of_timelapse
 from kaolin_pipeline.visualize import view as view_module
 from kaolin_pipeline.visualize.view import classify, write_view
-from test_report import FACES, VERTICES, make_run, page_scene
+from tests.visualize.test_report import FACES, VERTICES, make_run, page_scene
 
 HAND_TIMES = [0, 5, 10]
 

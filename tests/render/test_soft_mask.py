@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 import torch
 from render_reference import soft_mask_reference
+from small_meshes import half_screen_triangle
 
 from kaolin_pipeline.errors import RenderError
 from kaolin_pipeline.render.rasterize import rasterize
 from kaolin_pipeline.render.soft_mask import dibr_soft_mask
 
-HALF_SCREEN = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]
+HALF_SCREEN = half_screen_triangle()
 
 
 def hard_face_idx(image, valid=None, height=4, width=4):
@@ -161,11 +162,10 @@ def test_bad_arguments_raise_render_error(kwargs, message):
         dibr_soft_mask(**arguments)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_matches_cpu():
+def test_device_matches_cpu(device):
     image, valid = random_scene(2, 200, dtype=torch.float32)
     face_idx = hard_face_idx(image, valid, height=40, width=56)
     expected = dibr_soft_mask(image, face_idx)
-    mask = dibr_soft_mask(image.cuda(), face_idx.cuda())
-    assert mask.device.type == "cuda"
+    mask = dibr_soft_mask(image.to(device), face_idx.to(device))
+    assert mask.device.type == device
     assert torch.allclose(mask.cpu(), expected, atol=1e-5)

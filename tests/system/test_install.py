@@ -11,7 +11,7 @@ import pytest
 
 from kaolin_pipeline.resources import SHIPPED_FOLDERS, shipped_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _files(folder: Path) -> list[str]:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from render_reference import rasterize_reference
+from small_meshes import half_screen_triangle
 
 from kaolin_pipeline.errors import RenderError
 from kaolin_pipeline.render.binning import count_in_boxes, face_grids, pixel_boxes
@@ -17,7 +18,7 @@ rasterize_module = importlib.import_module("kaolin_pipeline.render.rasterize")  
 
 # Lower-left half of the screen: (-1, -1), (1, -1), (-1, 1). At 4 x 4 its hypotenuse x + y = 0
 # passes exactly through the centres of the diagonal pixels (row h, col h).
-HALF_SCREEN = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]
+HALF_SCREEN = half_screen_triangle()
 CORNER_FEATURES = torch.eye(3).reshape(1, 1, 3, 3)
 
 
@@ -255,14 +256,13 @@ def test_prepare_vertices_bad_camera_raises():
                          camera_transform=torch.zeros(1, 4, 3))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_matches_cpu():
+def test_device_matches_cpu(device):
     generator = torch.Generator().manual_seed(11)
     z, image = random_faces(generator, 2, 200, dtype=torch.float32)
     features = torch.rand(2, 200, 3, 3, generator=generator)
     expected, expected_idx = rasterize(40, 56, z, image, features)
-    rendered, face_idx = rasterize(40, 56, z.cuda(), image.cuda(), features.cuda())
-    assert rendered.device.type == "cuda" and face_idx.device.type == "cuda"
+    rendered, face_idx = rasterize(40, 56, z.to(device), image.to(device), features.to(device))
+    assert rendered.device.type == device and face_idx.device.type == device
     assert (face_idx.cpu() != expected_idx).float().mean() < 1e-3
     same = face_idx.cpu() == expected_idx
     assert torch.allclose(rendered.cpu()[same], expected[same], atol=1e-5)

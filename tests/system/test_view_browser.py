@@ -22,9 +22,9 @@ from kaolin_pipeline.export.timelapse import Timelapse
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.visualize.encode import decode, quantization_step
 from kaolin_pipeline.visualize.view import write_view
-from test_report import page_scene
-from test_report_browser import object_fraction
-from test_view import HAND_TIMES, hand_made_log
+from tests.system.test_report_browser import object_fraction
+from tests.visualize.test_report import page_scene
+from tests.visualize.test_view import HAND_TIMES, hand_made_log
 
 pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM), pytest.mark.slow]
 ITERATIONS = [0, 10, 20]
@@ -231,7 +231,7 @@ def test_run_page_screenshot(browser, tmp_path):
     """A fit-like run (prediction morphing into the target blob) shown beside its target, with curves.
 
     Writes the README's picture when ``KAOLIN_PIPELINE_SCREENSHOT`` names a PNG path
-    (``KAOLIN_PIPELINE_SCREENSHOT=docs/viewer.png pytest tests/test_view_browser.py -k screenshot``).
+    (``KAOLIN_PIPELINE_SCREENSHOT=docs/viewer.png pytest tests/system/test_view_browser.py -k screenshot``).
     """
     import os
 

@@ -9,7 +9,7 @@ from kaolin_pipeline.resources import shipped_path
 from kaolin_pipeline.export.rundir import RunDir
 from kaolin_pipeline.train.config import default_config, load_config, load_run_config, parse_overrides, shipped_configs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_overrides_are_parsed_as_yaml_and_typed_like_defaults():

@@ -123,7 +123,7 @@ def test_two_concurrent_fits_into_one_folder_the_second_is_refused(tmp_path, cap
     run = tmp_path / "run"
     first = subprocess.Popen([sys.executable, "-m", "kaolin_pipeline", "fit", "synthetic:cube", "--out", str(run),
                               "--steps", "100000", *TINY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     try:
         deadline = time.time() + 120
         while not (run / "lock").exists() and time.time() < deadline:
@@ -336,7 +336,7 @@ def test_a_full_disk_while_exporting_leaves_no_empty_textures_folder(tmp_path, c
 
 @pytest.mark.slow
 def test_fit_writes_its_target_once_in_its_own_units_and_the_page_reads_it(tmp_path):
-    from test_report import _item, page_scene
+    from tests.visualize.test_report import _item, page_scene
 
     from kaolin_pipeline.datasets.synthetic import make_shape
     from kaolin_pipeline.io.mesh import load_mesh

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 import trimesh
+from small_meshes import tetrahedron_faces
 
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops import index_vertices_by_faces, sample_points
@@ -91,7 +92,7 @@ def test_features_interpolated_like_positions():
 
 def test_gradcheck_vertices_and_features():
     vertices = torch.tensor([[[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [0.2, 0.3, 1.0]]], dtype=torch.float64, requires_grad=True)
-    faces = torch.tensor([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+    faces = tetrahedron_faces()
     features = torch.rand(1, 4, 3, 2, dtype=torch.float64, requires_grad=True)
 
     def sampled(v, feats):

@@ -17,7 +17,7 @@ import kaolin_pipeline.kaolin as kal
 from kaolin_pipeline.errors import LoadError, PipelineError
 from kaolin_pipeline.export.timelapse import Timelapse
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # --- paths ---------------------------------------------------------------------------------------
 

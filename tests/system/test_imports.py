@@ -4,7 +4,7 @@ optional dependency, with its reason on the line (or the line above)."""
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "kaolin_pipeline"
+PACKAGE = Path(__file__).resolve().parents[2] / "kaolin_pipeline"
 #: Modules whose function-level imports are deferred as a whole, with the reason in their docstring.
 DEFERRING_MODULES = {"kaolin_pipeline.cli"}
 #: Modules that exist to wrap a heavy optional dependency: importing them late is the reason itself.

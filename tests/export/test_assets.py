@@ -7,6 +7,7 @@ import torch
 import trimesh
 from PIL import Image
 from pxr import Usd, UsdGeom
+from small_meshes import tetrahedron
 
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import CheckpointError, SaveError
@@ -14,8 +15,7 @@ from kaolin_pipeline.export.assets import export_assets, export_run
 from kaolin_pipeline.export.checkpoint import checkpoint_name, mesh_state, save_checkpoint
 
 # A closed tetrahedron, counter-clockwise seen from outside.
-VERTICES = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-FACES = torch.tensor([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+VERTICES, FACES = tetrahedron()
 
 
 def _textured_mesh() -> Mesh:

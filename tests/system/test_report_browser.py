@@ -10,7 +10,7 @@ import pytest
 
 from chromium_devtools import CHROMIUM, NO_CHROMIUM, DevTools, open_viewer
 from kaolin_pipeline.visualize.report import write_report
-from test_report import ITERATIONS, make_run
+from tests.visualize.test_report import ITERATIONS, make_run
 
 pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM), pytest.mark.slow]
 BACKGROUND = np.array([245, 245, 245])

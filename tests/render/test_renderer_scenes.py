@@ -1,5 +1,6 @@
 """DIBRenderer on scenes users meet: the near plane, perspective-correct interpolation, lights with
 mesh lists, inputs on the wrong device, and the number of host synchronisations per call."""
+import contextlib
 import math
 import warnings
 
@@ -328,31 +329,47 @@ def test_zero_directional_light_is_refused_before_rendering():
                        lights=DirectionalLight(direction=(0.0, 0.0, 0.0)))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_renderer_matches_cpu_and_waits_for_the_device_a_fixed_number_of_times():
+@contextlib.contextmanager
+def count_device_waits(device):
+    """Count the times the host waits for ``device`` in the block (the list yielded holds the count on exit).
+
+    On CUDA, PyTorch's own sync debug mode warns at every operation that makes the host wait for the GPU.
+    Nothing waits on the CPU: there the HostReadCounter counts the operations that would.
+    """
+    waits = []
+    if device == "cuda":
+        torch.cuda.synchronize()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                yield waits
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+        waits.append(sum("synchroniz" in str(warning.message).lower() for warning in caught))
+    else:
+        with HostReadCounter() as counter:
+            yield waits
+        waits.append(counter.total)
+
+
+def test_renderer_on_the_device_matches_cpu_and_waits_for_it_a_fixed_number_of_times(device):
     sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.8)
     vertices, faces = torch.tensor(sphere.vertices, dtype=torch.float32), torch.tensor(sphere.faces)
     colors = torch.rand(len(vertices), 3, generator=torch.Generator().manual_seed(0))
     lights = torch.rand(3, 9, generator=torch.Generator().manual_seed(1))
     cameras = look_at_cameras([0.0, 90.0, 200.0], 20.0, 3.0, 40.0)
     expected = DIBRenderer(48, shading="smooth")(vertices, faces, cameras, vertex_colors=colors, lights=lights)
-    inputs = [t.cuda() for t in (vertices, faces, colors, lights)]
-    cuda_cameras = cameras.to("cuda")
+    inputs = [t.to(device) for t in (vertices, faces, colors, lights)]
+    device_cameras = cameras.to(device)
     waits = []
     for max_pairs in (1 << 20, 64):
-        renderer = DIBRenderer(48, shading="smooth", max_pairs=max_pairs).cuda()
+        renderer = DIBRenderer(48, shading="smooth", max_pairs=max_pairs).to(device)
         moving = inputs[0].clone().requires_grad_(True)
-        torch.cuda.synchronize()
-        # PyTorch's own sync debug mode warns at every operation that makes the host wait for the GPU.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            torch.cuda.set_sync_debug_mode("warn")
-            try:
-                out = renderer(moving, inputs[1], cuda_cameras, vertex_colors=inputs[2], lights=inputs[3])
-                (out["image"].sum() + out["soft_mask"].sum()).backward()
-            finally:
-                torch.cuda.set_sync_debug_mode("default")
-        waits.append(sum("synchroniz" in str(warning.message).lower() for warning in caught))
+        with count_device_waits(device) as count:
+            out = renderer(moving, inputs[1], device_cameras, vertex_colors=inputs[2], lights=inputs[3])
+            (out["image"].sum() + out["soft_mask"].sum()).backward()
+        waits += count
         assert moving.grad.abs().sum() > 0
         same = out["face_idx"].cpu() == expected["face_idx"]
         assert same.float().mean() > 0.999

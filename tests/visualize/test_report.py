@@ -12,6 +12,7 @@ import pytest
 import torch
 import yaml
 from PIL import Image
+from small_meshes import tetrahedron
 
 from kaolin_pipeline.errors import ConfigError, LoadError
 from kaolin_pipeline.visualize import report
@@ -21,8 +22,7 @@ from kaolin_pipeline.export.timelapse import Timelapse
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.visualize.encode import decode, quantization_step
 
-VERTICES = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-FACES = torch.tensor([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+VERTICES, FACES = tetrahedron()
 ITERATIONS = [0, 10, 20]
 TARGET_SCALE = 0.7
 DATA_URI = re.compile(r"data:(image/[a-z]+);base64,([A-Za-z0-9+/=]+)")

@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from small_meshes import tetrahedron_faces
 
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, uniform_laplacian
 from kaolin_pipeline.ops.metrics import psnr, psnr_foreground
@@ -11,7 +12,7 @@ from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, lap
 
 # A unit square split in two triangles, and a tetrahedron.
 SQUARE_FACES = torch.tensor([[0, 1, 2], [0, 2, 3]])
-TETRA_FACES = torch.tensor([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+TETRA_FACES = tetrahedron_faces()
 
 
 def _numpy_laplacian_energy(points: np.ndarray, faces: np.ndarray) -> float:

@@ -1,0 +1,1 @@
+"""Whole-program tests: install, imports, README, tutorial, CLI and doctor, crash recovery, browser pages."""

@@ -1,0 +1,1 @@
+"""Tests of ``kaolin_pipeline.train``: config, recipes, loop, models, and the run folders they write."""

@@ -1,0 +1,1 @@
+"""Tests of ``kaolin_pipeline.visualize``."""
