@@ -14,7 +14,7 @@ from kaolin_pipeline.train.views import load_view_folder, render_views, save_vie
 
 TINY = {
     "target": "synthetic:cylinder", "device": "cpu", "views.image_size": 32, "views.batch_size": 2,
-    "template.subdivisions": 2, "template.scale": 0.35, "template.texture_resolution": 16,
+    "template.init": "sphere", "template.subdivisions": 2, "template.scale": 0.35, "template.texture_resolution": 16,
     "optim.lr_vertices": 0.01, "optim.lr_texture": 0.05, "optim.scheduler_step": 100,
     "log.every": 1, "log.checkpoint_every": 0, "log.timelapse_every": 0, "eval.num_points": 2000,
 }

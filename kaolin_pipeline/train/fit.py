@@ -31,7 +31,10 @@ from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplaci
 from kaolin_pipeline.train.loop import Trainer
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
-from kaolin_pipeline.train.template import icosphere, smoothing_matrix, sphere_uvs
+from kaolin_pipeline.ops.large_steps import LargeSteps
+from kaolin_pipeline.ops.uv_atlas import uv_atlas
+from kaolin_pipeline.render.visual_hull import visual_hull
+from kaolin_pipeline.train.template import icosphere, sphere_uvs
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views
 
 SYNTHETIC_PREFIX = "synthetic:"
@@ -124,20 +127,45 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
                      render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh, centre, unit)
 
 
+TEMPLATE_INITS = ("sphere", "visual_hull")
+
+
+def initial_shape(template_cfg: dict, views: Views) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The mesh ``fit`` starts from and its texture coordinates.
+
+    ``template.init: sphere`` is an icosphere of ``template.subdivisions`` scaled by
+    ``template.scale`` with longitude/latitude UVs; ``visual_hull`` is the visual hull of the
+    training silhouettes (carved on ``template.hull_resolution``³ points in the cube of half-side
+    ``template.hull_radius``), which has the target's genus and thin parts, with an xatlas atlas.
+
+    Returns:
+        vertices (V, 3), faces (F, 3), uvs (T, 2), face_uvs_idx (F, 3), on ``views``' device.
+    """
+    init = template_cfg["init"]
+    if init not in TEMPLATE_INITS:
+        raise ConfigError(f"template.init must be one of {TEMPLATE_INITS}, got {init!r}")
+    device = views.masks.device
+    if init == "sphere":
+        vertices, faces = icosphere(template_cfg["subdivisions"])
+        vertices, faces = vertices.to(device) * template_cfg["scale"], faces.to(device)
+        return (vertices, faces, *sphere_uvs(vertices, faces))
+    hull = visual_hull(views.masks, views.cameras, template_cfg["hull_resolution"], template_cfg["hull_radius"])
+    return (hull.vertices, hull.faces, *uv_atlas(hull.vertices, hull.faces, template_cfg["texture_resolution"]))
+
+
 class FitProblem:
     """The model, its template topology and the loss of one ``fit`` run."""
 
     def __init__(self, config: dict, target: FitTarget, device: torch.device):
         template_cfg = config["template"]
-        vertices, faces = icosphere(template_cfg["subdivisions"])
+        vertices, faces, uvs, face_uvs_idx = initial_shape(template_cfg, target.train)
         self.faces = faces.to(device)
-        uvs, face_uvs_idx = sphere_uvs(vertices, faces)
         self.uvs, self.face_uvs_idx = uvs.to(device), face_uvs_idx.to(device)
-        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
+        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces, sparse=True)
         smoothing = config["optim"]["smoothing"]
-        self.model = MeshFitModel(vertices * template_cfg["scale"], template_cfg["color"],
-                                  template_cfg["texture_resolution"],
-                                  smoothing_matrix(self.laplacian, smoothing) if smoothing > 0 else None).to(device)
+        self.model = MeshFitModel(vertices.to(device), template_cfg["color"], template_cfg["texture_resolution"],
+                                  LargeSteps(vertices.shape[0], self.faces, smoothing) if smoothing > 0 else None
+                                  ).to(device)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
         self.edges = mesh_edges(self.faces)
         self.target, self.config = target, config
