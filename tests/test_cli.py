@@ -83,7 +83,7 @@ def test_tiny_fit_then_view_and_export(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"report:  {run / 'report.html'}" in out
     metrics = json.loads((run / "metrics.json").read_text())
-    assert set(metrics) == {"mask_iou", "psnr", "psnr_foreground", "folded_faces", "chamfer", "f_score_1", "f_score_2", "voxel_iou", "seconds"}
+    assert set(metrics) == {"mask_iou", "psnr", "psnr_foreground", "folded_faces", "chamfer", "f_score_1", "f_score_2", "voxel_iou", "seconds", "train_seconds"}
     for name in ("config.yaml", "metrics.csv", "report.html", "final/mesh.usd", "final/mesh.obj", "final/mesh.glb",
                  "checkpoints/step_000004.pt", "timelapse/fit/mesh_0.usd", "timelapse/fit/pointcloud_0.usd",
                  "timelapse/fit/voxelgrid_0.usd"):

@@ -35,7 +35,7 @@ def test_fit_improves_mask_iou_by_a_wide_margin(tmp_path):
     assert metrics["chamfer"] < before["chamfer"] / 3
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert set(saved) == {"mask_iou", "psnr", "psnr_foreground", "chamfer", "f_score_1", "f_score_2", "voxel_iou",
-                          "folded_faces", "seconds"}
+                          "folded_faces", "seconds", "train_seconds"}
     assert yaml.safe_load((tmp_path / "config.yaml").read_text()) == config
     assert sorted(p.name for p in (tmp_path / "views").iterdir()) == sorted(
         f"{kind}_{i}.png" for kind in ("pred", "target") for i in range(4))

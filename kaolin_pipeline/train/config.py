@@ -22,7 +22,8 @@ from kaolin_pipeline.yamlfile import load_yaml
 CONFIG_DIR = shipped_path("configs")
 
 ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0},
-              "fit": {"template.init": "sphere", "template.hull_resolution": 64, "template.hull_radius": 0.8}}
+              "fit": {"template.init": "sphere", "template.hull_resolution": 64, "template.hull_radius": 0.8,
+                      "loss.chamfer": 0.0}}
 """Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour."""
 
 

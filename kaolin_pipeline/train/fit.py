@@ -17,21 +17,23 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from kaolin_pipeline.io.mesh import load_mesh
 from kaolin_pipeline.datasets.synthetic import make_shape
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian
-from kaolin_pipeline.ops.metrics import mask_iou
+from kaolin_pipeline.ops.metrics import chamfer_distance, mask_iou
+from kaolin_pipeline.ops.sampling import sample_points
 from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.train.config import save_config
 from kaolin_pipeline.train.distributed import resolve_device
 from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
 from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss
+from kaolin_pipeline.train.fit_targets import MAX_SPLATS, TargetShape, read_target_shape, source_metrics
 from kaolin_pipeline.train.loop import Trainer
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
 from kaolin_pipeline.ops.large_steps import LargeSteps
+from kaolin_pipeline.ops.topology import mesh_topology
 from kaolin_pipeline.ops.uv_atlas import uv_atlas
 from kaolin_pipeline.render.visual_hull import visual_hull
 from kaolin_pipeline.train.template import icosphere, sphere_uvs
@@ -48,6 +50,8 @@ class FitTarget:
     The optimisation runs in a normalised frame (a target mesh centred, scaled to
     ``views.target_scale``); ``centre`` (3,) and ``unit`` (the length of one normalised unit in
     the target's units) map it back: ``target_point = centre + unit * normalised_point``.
+    ``summary`` says what the target holds and what will keep it from the quality bars; ``shape``
+    is what the target file holds (``mesh`` is then its drawn form, normalised), None for a folder.
     """
 
     train: Views
@@ -57,14 +61,23 @@ class FitTarget:
     mesh: Optional[Mesh]
     centre: torch.Tensor = dataclasses.field(default_factory=lambda: torch.zeros(3))
     unit: float = 1.0
+    summary: str = ""
+    shape: Optional[TargetShape] = None
+
+
+def read_target(target: str, seed: int = 0) -> TargetShape:
+    """The shape named by ``target`` (a mesh, point-cloud or voxel-grid file, or ``synthetic:<family>``)
+    in its own units and place, the frame of ``fit``'s exports (final mesh, Timelapse)."""
+    if target.startswith(SYNTHETIC_PREFIX):
+        mesh = make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
+        return TargetShape("mesh", mesh, mesh)
+    return read_target_shape(target)
 
 
 def read_target_mesh(target: str, seed: int = 0) -> Mesh:
-    """The mesh named by ``target`` (a file or ``synthetic:<family>``) in its own units and place,
-    the frame of ``fit``'s exports (final mesh, Timelapse)."""
-    if target.startswith(SYNTHETIC_PREFIX):
-        return make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
-    return load_mesh(target)
+    """The mesh drawn for ``target`` (see :func:`read_target`): the mesh itself, a point cloud's
+    splats or a voxel grid's surface, in the target's units and place."""
+    return read_target(target, seed).display
 
 
 def _normalised(mesh: Mesh, scale: float) -> Mesh:
@@ -82,6 +95,31 @@ def _frame(original: torch.Tensor, normalised: torch.Tensor) -> tuple[torch.Tens
     spread = (normalised - normalised.mean(dim=0)).double().norm()
     unit = float((original - original.mean(dim=0)).double().norm() / spread) if spread > 0 else 1.0
     return (original.double().mean(dim=0) - unit * normalised.double().mean(dim=0)).float(), unit
+
+
+def describe_target(shape: TargetShape, unit: float) -> str:
+    """What ``fit`` found in a target (parts, open boundary, genus, extent, the scale it is fitted
+    at) and, where the target cannot meet the quality bars, why."""
+    if shape.kind == "point cloud":
+        cloud = shape.source
+        extent = " x ".join(f"{v:.4g}" for v in (cloud.points.max(dim=0).values - cloud.points.min(dim=0).values).tolist())
+        return (f"target: point cloud of {cloud.num_points} points{' with colours' if cloud.colors is not None else ''}, "
+                f"extent {extent} (file units), drawn as {shape.display.num_faces // 8} splats; fitted at 1/{unit:.4g} "
+                "of its size")
+    if shape.kind == "voxel grid":
+        grid = shape.source
+        return (f"target: voxel grid of {grid.resolution}^3 ({int((grid.occupancy > 0).sum())} occupied), box size "
+                f"{grid.size:.4g} (file units); its surface: {mesh_topology(shape.display.vertices, shape.display.faces).describe()}")
+    mesh = shape.display
+    topology = mesh_topology(mesh.vertices, mesh.faces)
+    lines = [f"target: {topology.describe()}; fitted at 1/{unit:.4g} of its size"]
+    if topology.soup:
+        lines.append("warning: the faces are a triangle soup (most are not joined to a neighbour): fit makes one "
+                     "closed surface, so the folded-face count and the thin walls will not match")
+    elif topology.parts > 1 and topology.largest_part < 0.6:
+        lines.append(f"warning: {topology.parts} separate parts, none with most of the area: if this is a scene of "
+                     "several objects, the gaps between them narrower than a few pixels are not reproduced")
+    return "\n".join(lines)
 
 
 def _preset(config: dict) -> dict:
@@ -113,9 +151,11 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          renderer.to(device), None, None)
-    original = read_target_mesh(target, config["seed"])
+    shape = read_target(target, config["seed"])
+    original = shape.display
     mesh = _normalised(original, views_cfg["target_scale"])
     centre, unit = _frame(original.vertices, mesh.vertices)
+    summary = describe_target(shape, unit)
     mesh = mesh.to(device)
     renderer = preset_renderer(preset).to(device)
     lights = preset_lights(preset, device=device)
@@ -124,7 +164,8 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device)
     return FitTarget(render_views(renderer, mesh, train_cameras, lights),
-                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh, centre, unit)
+                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh, centre, unit,
+                     summary, shape)
 
 
 TEMPLATE_INITS = ("sphere", "visual_hull")
@@ -167,6 +208,12 @@ class FitProblem:
                                   LargeSteps(vertices.shape[0], self.faces, smoothing) if smoothing > 0 else None
                                   ).to(device)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
+        # A point-cloud target's points in the normalised frame (1, N, 3), for the chamfer term.
+        self.points = None
+        if target.shape is not None and target.shape.kind == "point cloud":
+            points = target.shape.source.points.to(device)
+            keep = torch.randperm(points.shape[0], generator=torch.Generator().manual_seed(config["seed"]))[:MAX_SPLATS]
+            self.points = ((points[keep.to(device)] - target.centre.to(points)) / target.unit).unsqueeze(0)
         self.edges = mesh_edges(self.faces)
         self.target, self.config = target, config
 
@@ -206,6 +253,10 @@ class FitProblem:
             "laplacian": laplacian_loss(self.model.displacement().unsqueeze(0), self.laplacian),
         }
         vertices = self.model()[0]
+        if self.points is not None and weights["chamfer"] > 0:
+            generator = torch.Generator(device=vertices.device).manual_seed(self.config["seed"] * 1_000_003 + step)
+            samples = sample_points(vertices, self.faces, self.points.shape[1], generator=generator)[0]
+            terms["chamfer"] = chamfer_distance(samples, self.points)[0]
         if weights["flatten"] > 0:
             terms["flatten"] = flatten_loss(vertices, self.faces, self.adjacent_faces)
         if weights["edge_length"] > 0:
@@ -222,8 +273,13 @@ class FitProblem:
         predicted = render_views(self.target.renderer, mesh, heldout.cameras, self.target.lights)
         predictions = predicted.images
         metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
-        if self.target.mesh is not None:
-            eval_cfg = self.config["eval"]
+        eval_cfg, shape = self.config["eval"], self.target.shape
+        if shape is not None and shape.kind != "mesh":
+            metrics.update(source_metrics(self.mesh_in_target_frame(), shape, eval_cfg["num_points"],
+                                          seed=self.config["seed"]))
+            if shape.kind == "voxel grid":
+                metrics["folded_faces"] = folded_faces(mesh, self.target.mesh)
+        elif self.target.mesh is not None:
             metrics.update(mesh_metrics(mesh, self.target.mesh, eval_cfg["num_points"],
                                         eval_cfg["voxel_resolution"], seed=self.config["seed"]))
             metrics["chamfer"] *= self.target.unit ** 2  # squared distances, in the target's units
@@ -259,13 +315,18 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: O
 
     Returns:
         The held-out metrics (``mask_iou``, ``psnr``, and ``chamfer``, ``f_score_1``,
-        ``f_score_2``, ``voxel_iou`` when the target mesh is known) and ``seconds`` of training;
-        empty when the run stopped before its last step.
+        ``f_score_2``, ``voxel_iou`` when the target mesh is known), ``seconds`` (wall time of the
+        whole call: target, initial shape, training, evaluation, outputs) and ``train_seconds``
+        (the training loop alone); empty when the run stopped before its last step.
     """
+    run_start = time.perf_counter()
     run_dir = Path(run_dir)
     device = resolve_device(config["device"])
     torch.manual_seed(config["seed"])
-    problem = FitProblem(config, prepare_target(config, device), device)
+    target = prepare_target(config, device)
+    if progress and target.summary:
+        print(target.summary, flush=True)
+    problem = FitProblem(config, target, device)
     save_config(run_dir / "config.yaml", config)
     optimizer, scheduler = problem.optimizer()
     log_cfg = config["log"]
@@ -280,13 +341,16 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: O
                       hooks=hooks, mesh_fn=problem.mesh_in_target_frame, progress=progress)
     start = time.perf_counter()
     trainer.run(resume=resume, max_steps=max_steps)
-    seconds = time.perf_counter() - start
+    train_seconds = time.perf_counter() - start
     if trainer.step < config["steps"]:
         return {}
     metrics, predictions = problem.evaluate()
-    metrics["seconds"] = seconds
+    metrics["train_seconds"] = train_seconds
     save_view_images(run_dir, problem.target.heldout.images, predictions)
-    write_metrics(run_dir, metrics)
+    metrics["seconds"] = time.perf_counter() - run_start
     if finish:
+        write_metrics(run_dir, metrics)  # the report's table
         finish_run(run_dir, problem.mesh_in_target_frame())
+        metrics["seconds"] = time.perf_counter() - run_start  # the final assets and the report included
+    write_metrics(run_dir, metrics)
     return metrics
