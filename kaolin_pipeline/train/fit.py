@@ -19,7 +19,9 @@ import torch.nn.functional as F
 
 from kaolin_pipeline.datasets.synthetic import make_shape
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian
+from kaolin_pipeline.ops.mesh import (
+    edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian, vertex_normals,
+)
 from kaolin_pipeline.ops.metrics import chamfer_distance, mask_iou
 from kaolin_pipeline.ops.sampling import sample_points
 from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer
@@ -35,7 +37,7 @@ from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view
 from kaolin_pipeline.ops.large_steps import LargeSteps
 from kaolin_pipeline.ops.topology import mesh_topology
 from kaolin_pipeline.ops.uv_atlas import uv_atlas
-from kaolin_pipeline.render.visual_hull import visual_hull
+from kaolin_pipeline.render.visual_hull import close_masks, visual_hull
 from kaolin_pipeline.train.template import icosphere, sphere_uvs
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views
 
@@ -163,21 +165,25 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     if views_cfg["num_views"] > 0:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device)
-    return FitTarget(render_views(renderer, mesh, train_cameras, lights),
-                     render_views(renderer, mesh, heldout_cameras, lights), renderer, lights, mesh, centre, unit,
-                     summary, shape)
+    train, heldout = render_views(renderer, mesh, train_cameras, lights), render_views(renderer, mesh, heldout_cameras, lights)
+    if shape.kind == "point cloud":  # the silhouette of the object, not of its splats with the gaps between them
+        train.masks, heldout.masks = close_masks(train.masks), close_masks(heldout.masks)
+    return FitTarget(train, heldout, renderer, lights, mesh, centre, unit, summary, shape)
 
 
 TEMPLATE_INITS = ("sphere", "visual_hull")
 
 
-def initial_shape(template_cfg: dict, views: Views) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def initial_shape(template_cfg: dict, views: Views,
+                  inset: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The mesh ``fit`` starts from and its texture coordinates.
 
     ``template.init: sphere`` is an icosphere of ``template.subdivisions`` scaled by
     ``template.scale`` with longitude/latitude UVs; ``visual_hull`` is the visual hull of the
     training silhouettes (carved on ``template.hull_resolution``³ points in the cube of half-side
-    ``template.hull_radius``), which has the target's genus and thin parts, with an xatlas atlas.
+    ``template.hull_radius``), which has the target's genus and thin parts, with an xatlas atlas;
+    its vertices are moved ``inset`` inwards along their normals (the views show a point cloud's
+    splats, which reach that far past the points).
 
     Returns:
         vertices (V, 3), faces (F, 3), uvs (T, 2), face_uvs_idx (F, 3), on ``views``' device.
@@ -191,7 +197,8 @@ def initial_shape(template_cfg: dict, views: Views) -> tuple[torch.Tensor, torch
         vertices, faces = vertices.to(device) * template_cfg["scale"], faces.to(device)
         return (vertices, faces, *sphere_uvs(vertices, faces))
     hull = visual_hull(views.masks, views.cameras, template_cfg["hull_resolution"], template_cfg["hull_radius"])
-    return (hull.vertices, hull.faces, *uv_atlas(hull.vertices, hull.faces, template_cfg["texture_resolution"]))
+    vertices = hull.vertices - inset * vertex_normals(hull.vertices.unsqueeze(0), hull.faces)[0]
+    return (vertices, hull.faces, *uv_atlas(vertices, hull.faces, template_cfg["texture_resolution"]))
 
 
 class FitProblem:
@@ -199,7 +206,8 @@ class FitProblem:
 
     def __init__(self, config: dict, target: FitTarget, device: torch.device):
         template_cfg = config["template"]
-        vertices, faces, uvs, face_uvs_idx = initial_shape(template_cfg, target.train)
+        inset = target.shape.inflation / target.unit if target.shape is not None else 0.0
+        vertices, faces, uvs, face_uvs_idx = initial_shape(template_cfg, target.train, inset)
         self.faces = faces.to(device)
         self.uvs, self.face_uvs_idx = uvs.to(device), face_uvs_idx.to(device)
         self.laplacian = uniform_laplacian(vertices.shape[0], self.faces, sparse=True)

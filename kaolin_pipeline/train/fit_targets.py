@@ -49,11 +49,14 @@ class TargetShape:
         kind: ``"mesh"``, ``"point cloud"`` or ``"voxel grid"``.
         display: the mesh drawn into the target views, in the file's units.
         source: what the file holds (the mesh itself, the :class:`PointCloud` or the :class:`VoxelGrid`).
+        inflation: how far the drawn shape reaches past the true surface, in the file's units (the
+            splat radius of a point cloud; 0 otherwise): the visual hull of its views is that much too big.
     """
 
     kind: str
     display: Mesh
     source: Union[Mesh, PointCloud, VoxelGrid]
+    inflation: float = 0.0
 
 
 def splat_mesh(cloud: PointCloud, max_points: int = MAX_SPLATS, seed: int = 0) -> Mesh:
@@ -105,7 +108,8 @@ def read_target_shape(path: Union[str, Path]) -> TargetShape:
     if kind == "mesh":
         return TargetShape(kind, data, data)
     if kind == "point cloud":
-        return TargetShape(kind, splat_mesh(data), data)
+        splats = splat_mesh(data)
+        return TargetShape(kind, splats, data, float((splats.vertices[0] - splats.vertices[1]).norm()) / 2)
     return TargetShape(kind, grid_surface(data), data)
 
 
