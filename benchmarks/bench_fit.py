@@ -41,7 +41,7 @@ from kaolin_pipeline.io import save_mesh
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.fit import fit
-from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.ops.icosphere import icosphere
 
 #: The bars of issue 10 for closed genus-0 targets.
 BARS = {"mask_iou": 0.95, "f_score_2": 0.95, "psnr_foreground": 25.0}

@@ -13,7 +13,7 @@ over a few iterations after one warm-up, on the device ``--device`` (default: au
 
 The scale section writes N small procedural meshes (``save_mesh``, OBJ, one folder per
 family) to a temporary folder, then, in a fresh process per N, runs ``train`` with
-``data.source=folder`` for a few steps: every shape rendered once into the cache by
+``data.source=<that folder>`` for a few steps: every shape rendered once into the cache by
 DataLoader workers, then training reads one batch at a time. It reports the
 preprocessing throughput (shapes/s) and the peak resident memory of the main process
 and of the largest worker, which must not grow with N.
@@ -42,7 +42,7 @@ from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.reconstruct import ReconstructionProblem, prepare_splits, train
 from kaolin_pipeline.train.view_data import build_dataset
 
-SCALE_OVERRIDES = {"device": "cpu", "data.source": "folder", "views.image_size": 32, "views.num_views": 8,
+SCALE_OVERRIDES = {"device": "cpu", "views.image_size": 32, "views.num_views": 8,
                    "views.supersample": 2, "data.num_workers": 2, "optim.batch_size": 16, "steps": 5,
                    "log.checkpoint_every": 0, "log.timelapse_every": 0}
 
@@ -78,7 +78,7 @@ def bench_fit(sizes, batches, iterations, device) -> list[dict]:
 def bench_train(sizes, batches, iterations, device, cache_dir: Path) -> list[dict]:
     rows = []
     for size in sizes:
-        overrides = {"views.image_size": size, "views.num_views": 8, "data.num_train": 8, "device": str(device)}
+        overrides = {"views.image_size": size, "views.num_views": 8, "data.source": "synthetic:8", "device": str(device)}
         for batch in batches:
             config = load_config("reconstruct", overrides={**overrides, "optim.batch_size": batch})
             problem = ReconstructionProblem(config, DistContext(device))
@@ -128,7 +128,7 @@ def _peak_rss_mib(who: int) -> float:
 
 def scale_worker(root: Path, run_dir: Path) -> dict:
     """(Run in a fresh process) preprocess the folder, then train a few steps; timings and peak memory."""
-    config = load_config("reconstruct", overrides={**SCALE_OVERRIDES, "data.root": str(root)})
+    config = load_config("reconstruct", overrides={**SCALE_OVERRIDES, "data.source": str(root)})
     context = DistContext(torch.device("cpu"))
     start = time.perf_counter()
     train_set, test_set, _ = prepare_splits(config, run_dir, context, progress=False)

@@ -209,8 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.set_defaults(run=_cmd_fit)
 
     train = verbs.add_parser("train", help="train single-image mesh reconstruction")
-    train.add_argument("--dataset", choices=["synthetic", "shapenet", "modelnet", "folder"], help="data.source")
-    train.add_argument("--root", help="dataset folder (data.root)")
+    train.add_argument("--dataset", metavar="SOURCE",
+                       help="data.source: synthetic:N, a folder of meshes, shapenet:ROOT or modelnet:ROOT")
+    train.add_argument("--root", help=argparse.SUPPRESS)  # before data.source held it: --dataset shapenet --root R
     _run_options(train)
     train.set_defaults(run=_cmd_train)
 
@@ -227,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     view = verbs.add_parser("view", help="inspect a run, Timelapse log, dataset or shape file in 3D (one HTML page)")
     view.add_argument("path", metavar="PATH",
-                      help="run folder, Timelapse folder, dataset (folder, shapenet:ROOT, modelnet:ROOT, synthetic:[N]) "
+                      help="run folder, Timelapse folder, dataset (folder, shapenet:ROOT, modelnet:ROOT[#split], synthetic:N) "
                            "or mesh / point-cloud / voxel file")
     view.add_argument("--no-browser", action="store_true", help="only print the page's path")
     view.add_argument("--out", metavar="HTML", help="where to write the page (a run's is always RUN/report.html)")

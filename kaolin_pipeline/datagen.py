@@ -12,11 +12,12 @@ colours), over a transparent black background; depth, normals and the semantic /
 at pixel centres. Attributes are interpolated perspective-correctly, so textures and depth are exact
 inside large faces (DIB-R's screen-space rule is not).
 
-Output layout: a mesh file or ``synthetic:<family>`` is one shape, written straight into ``out``; a folder,
+Output layout (SOURCE as :mod:`kaolin_pipeline.datasets.sources` reads it): a mesh file or
+``synthetic:<family>`` is one shape, written straight into ``out``; a folder, ``synthetic:N``,
 ``shapenet:ROOT`` or ``modelnet:ROOT`` gives one subfolder per shape: the file's path under the folder
 without its extension (``chairs/a.obj`` → ``out/chairs/a/``; files that differ only by extension keep it as
-a suffix: ``chairs/a_obj/``, ``chairs/a_usd/``), ``<synset>/<model_id>`` for ShapeNetCore,
-``<class>/<split>/<name>`` for ModelNet. A shape folder is complete once its ``generator.json`` (the
+a suffix: ``chairs/a_obj/``, ``chairs/a_usd/``), ``<family>/<index>`` for synthetic shapes,
+``<synset>/<model_id>`` for ShapeNetCore, ``<class>/<split>/<name>`` for ModelNet. A shape folder is complete once its ``generator.json`` (the
 settings it was rendered with, written last) exists; a later run with the same settings skips it.
 """
 from __future__ import annotations
@@ -33,14 +34,16 @@ import torch
 from tqdm import tqdm
 
 from kaolin_pipeline import atomic
-from kaolin_pipeline.datasets.folders import MeshFolder, ModelNet, ShapeNetCore
-from kaolin_pipeline.datasets.synthetic import FAMILIES, make_shape
+from kaolin_pipeline.datasets.collate import item_to_mesh
+from kaolin_pipeline.datasets.sources import open_source
+from kaolin_pipeline.datasets.synthetic import SyntheticShapes
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
-from kaolin_pipeline.io import MESH_EXTENSIONS, load_mesh
+from kaolin_pipeline.io import load_mesh
 from kaolin_pipeline.io.render import VIEW_SUFFIXES, export_synthetic_view, transform_from_camera
-from kaolin_pipeline.ops.mesh import normalization
+from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.render.antialias import render_antialiased
-from kaolin_pipeline.render.renderer import Cameras, Lights, look_at_cameras
+from kaolin_pipeline.render.camera import Cameras, look_at_cameras
+from kaolin_pipeline.render.renderer import Lights
 from kaolin_pipeline.structures import Mesh
 
 RIGS = ("sphere", "hemisphere", "turntable")
@@ -86,12 +89,11 @@ def rig_cameras(rig: str, num_views: int, seed: int = 0, distance: float = CAMER
 def normalize_for_views(mesh: Mesh, radius: float = SCENE_RADIUS) -> tuple[Mesh, torch.Tensor]:
     """``mesh`` centred and scaled so its farthest vertex is at ``radius``, and the (4, 4) row-vector
     matrix ``M`` of that map (``[p, 1] @ M``), as the metadata's ``asset_transforms`` stores it."""
-    centre, extent = normalization(mesh.vertices.double())
-    scale = radius / extent.reshape(())
+    vertices, centre, scale = fit_in_sphere(mesh.vertices.double(), radius)
+    scale = scale.reshape(())
     matrix = torch.eye(4, dtype=torch.float64) * scale
     matrix[3, :3], matrix[3, 3] = -centre.reshape(3) * scale, 1.0
-    vertices = ((mesh.vertices.double() - centre) * scale).to(mesh.vertices.dtype)
-    return dataclasses.replace(mesh, vertices=vertices, vertex_normals=None), matrix
+    return mesh.with_vertices(vertices.to(mesh.vertices.dtype)), matrix
 
 
 def render_shape(mesh: Mesh, folder: Union[str, Path], cameras: Cameras, image_size: int = 256,
@@ -159,58 +161,38 @@ def _dataset_entries(dataset, name_of: Callable[[Path], str]) -> list[ShapeEntry
     return [_file_entry(path, name_of(path)) for path, _ in dataset.entries]
 
 
-def _modelnet_variant(root: Path) -> int:
-    return 40 if (root / "ModelNet40").is_dir() or root.name == "ModelNet40" else 10
+def _synthetic_entries(dataset: SyntheticShapes) -> list[ShapeEntry]:
+    """``<family>/<index>`` per shape of a synthetic set (its category is its family)."""
+    width = len(str(len(dataset) - 1))
+    return [ShapeEntry(f"{dataset.family(i)}/{i:0{width}d}", f"synthetic shape {i}",
+                       lambda i=i: item_to_mesh(dataset[i])) for i in range(len(dataset))]
 
 
 def shape_entries(source: str, seed: int = 0) -> list[ShapeEntry]:
-    """The shapes of ``source``: a mesh file, a folder of mesh files, ``synthetic:<family>``,
-    ``shapenet:ROOT`` (ShapeNetCore v1 or v2) or ``modelnet:ROOT`` (ModelNet10/40, train and test splits).
+    """The shapes of ``source`` (see :mod:`kaolin_pipeline.datasets.sources`): a mesh file or
+    ``synthetic:<family>`` (one shape), a folder of mesh files, ``synthetic:N``, ``shapenet:ROOT`` or
+    ``modelnet:ROOT[#split]`` (both splits unless one is named).
 
     Raises:
         ConfigError / LoadError: the source is not one of these, or names no shape.
     """
-    kind, _, rest = source.partition(":")
-    if kind == "synthetic" and rest:
-        if rest not in FAMILIES:
-            raise ConfigError(f"{source}: unknown synthetic family {rest!r}; expected one of {', '.join(FAMILIES)}")
-        return [ShapeEntry("", source, lambda: make_shape(rest, torch.Generator().manual_seed(seed)))]
-    if kind == "shapenet" and rest:
-        try:
-            dataset = ShapeNetCore(rest, version=1)
-        except LoadError:
-            dataset = ShapeNetCore(rest, version=2)
-        return _dataset_entries(dataset, lambda p: p.relative_to(dataset.root).parts[0] + "/" +
-                                p.relative_to(dataset.root).parts[1])
-    if kind == "modelnet" and rest:
-        root = Path(rest)
-        variant = _modelnet_variant(root)
-        entries = []
-        for split in ("train", "test"):
-            try:
-                dataset = ModelNet(root, variant=variant, split=split)
-            except LoadError:
-                continue
-            entries += _dataset_entries(dataset, lambda p, d=dataset: p.relative_to(d.root).with_suffix("").as_posix())
-        if not entries:
-            raise LoadError(f"{source}: no ModelNet{variant} <class>/<split>/<name>.off files found")
-        return entries
-    path = Path(source)
-    if path.is_dir():
-        folder = MeshFolder(path)
-        stems = Counter(p.relative_to(folder.root).with_suffix("").as_posix() for p in folder.paths)
+    parsed = open_source(source)
+    if parsed.single:
+        return [ShapeEntry("", parsed.name, lambda: parsed.mesh(seed))]
+    dataset = parsed.dataset(seed=seed)
+    if parsed.kind == "synthetic_set":
+        return _synthetic_entries(dataset)
+    if parsed.kind == "shapenet":
+        return _dataset_entries(dataset, lambda p: "/".join(p.relative_to(dataset.root).parts[:2]))
+    if parsed.kind == "modelnet":
+        return _dataset_entries(dataset, lambda p: p.relative_to(dataset.root).with_suffix("").as_posix())
+    stems = Counter(p.relative_to(dataset.root).with_suffix("").as_posix() for p in dataset.paths)
 
-        def subfolder(p: Path) -> str:  # 'chairs/a.obj' -> 'chairs/a', or 'chairs/a_obj' when a.usd is there too
-            stem = p.relative_to(folder.root).with_suffix("").as_posix()
-            return stem if stems[stem] == 1 else f"{stem}_{p.suffix.lower().lstrip('.')}"
+    def subfolder(p: Path) -> str:  # 'chairs/a.obj' -> 'chairs/a', or 'chairs/a_obj' when a.usd is there too
+        stem = p.relative_to(dataset.root).with_suffix("").as_posix()
+        return stem if stems[stem] == 1 else f"{stem}_{p.suffix.lower().lstrip('.')}"
 
-        return _dataset_entries(folder, subfolder)
-    if path.is_file():
-        if path.suffix.lower() not in MESH_EXTENSIONS:
-            raise LoadError(f"{path}: not a mesh file (expected one of {', '.join(MESH_EXTENSIONS)})")
-        return [_file_entry(path, "")]
-    raise LoadError(f"{source}: no such file or folder (SOURCE is a mesh file, a folder of meshes, "
-                    f"synthetic:<family>, shapenet:ROOT or modelnet:ROOT)")
+    return _dataset_entries(dataset, subfolder)
 
 
 def _settings(num_views: int, image_size: int, rig: str, seed: int, supersample: int) -> dict:

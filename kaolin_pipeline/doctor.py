@@ -5,23 +5,6 @@ import importlib
 import platform
 from typing import Optional
 
-#: Each file format's backend: (kind, extensions, reader / writer, module it needs or None).
-#: ``tests/test_doctor.py`` checks that the extensions are exactly those the io loaders accept.
-FORMAT_BACKENDS = [
-    ("mesh", (".obj",), "our OBJ + MTL parser (kaolin_pipeline.io.obj)", None),
-    ("mesh", (".off", ".ply", ".stl"), "trimesh", "trimesh"),
-    ("mesh", (".gltf", ".glb"), "trimesh's glTF parser + our materials (kaolin_pipeline.io.gltf)", "trimesh"),
-    ("mesh", (".usd", ".usda", ".usdc"), "pxr (usd-core)", "pxr.Usd"),
-    ("point cloud", (".ply",), "trimesh reads, open3d writes", "open3d"),
-    ("point cloud", (".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts"), "open3d", "open3d"),
-    ("point cloud", (".npy", ".npz"), "NumPy", None),
-    ("point cloud", (".usd", ".usda", ".usdc"), "pxr (usd-core)", "pxr.Usd"),
-    ("voxel grid", (".binvox",), "our header parser + trimesh's run-length helpers", "trimesh"),
-    ("voxel grid", (".npy", ".npz"), "NumPy", None),
-    ("voxel grid", (".usd", ".usda", ".usdc"), "pxr (usd-core)", "pxr.Usd"),
-]
-
-
 def _probe(module: str, attr: str = "__version__"):
     """Return (version or None, error message or None) for an importable module."""
     try:
@@ -45,9 +28,24 @@ def _libusb_row() -> tuple[str, str]:
     return "libusb-1.0", f"{where}  [needed by open3d]"
 
 
+def format_backends() -> list[tuple[str, tuple[str, ...], str, Optional[str]]]:
+    """``(kind, extensions, backend, module it needs)`` from ``io.formats.FORMATS``, adjacent rows of one
+    kind with the same backend grouped (``mesh .off .ply .stl: trimesh``)."""
+    from kaolin_pipeline.io.formats import FORMATS
+
+    groups: list[tuple[str, tuple[str, ...], str, Optional[str]]] = []
+    for row in FORMATS:
+        if groups and groups[-1][0] == row.kind and groups[-1][2:] == (row.backend, row.needs):
+            kind, extensions, backend, needs = groups[-1]
+            groups[-1] = (kind, extensions + (row.extension,), backend, needs)
+        else:
+            groups.append((row.kind, (row.extension,), row.backend, row.needs))
+    return groups
+
+
 def _format_rows(errors: dict[str, Optional[str]]) -> list[tuple[str, str]]:
     rows = []
-    for kind, extensions, backend, module in FORMAT_BACKENDS:
+    for kind, extensions, backend, module in format_backends():
         error = errors.get(module) if module else None
         status = backend if error is None else f"{backend}: UNAVAILABLE ({error})"
         rows.append((f"{kind} {' '.join(extensions)}", status))
@@ -70,7 +68,7 @@ def collect() -> list[tuple[str, str]]:
     for name, module, purpose in [
         ("numpy", "numpy", "arrays"),
         ("trimesh", "trimesh", "OFF/PLY/STL/glTF meshes, binvox"),
-        ("open3d", "open3d", "PCD/XYZ point clouds, PLY writing"),
+        ("open3d", "open3d", "PCD/XYZN/PTS point clouds, point cloud writing"),
         ("pxr (usd-core)", "pxr.Usd", "USD read/write, Timelapse"),
         ("Pillow", "PIL", "images, textures"),
         ("matplotlib", "matplotlib", "report plots"),

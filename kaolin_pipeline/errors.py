@@ -11,12 +11,16 @@ situation, so ``except`` clauses written for Kaolin keep working here:
 class                         also a
 ============================  ==========================================================
 :class:`PipelineError`        ``ValueError`` (a bad argument: Kaolin's ops raise it)
+:class:`ArgumentTypeError`    ``TypeError`` (an argument of the wrong type or dtype, as Kaolin's ops check)
 :class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
+:class:`MissingFileError`     a :class:`LoadError` and ``FileNotFoundError`` (Kaolin's readers on a missing file)
 :class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
 :class:`ConfigError`          ``ValueError``
 :class:`CheckpointError`      ``RuntimeError`` (``torch.load`` on a bad file)
 :class:`RenderError`          ``ValueError`` (Kaolin's rasterizers: bad backend, shapes)
 :class:`TrainingError`        ``RuntimeError``
+:class:`MaterialError`        ``LoadError`` and ``UserWarning``: ``MaterialFileError``, ``MaterialNotFoundError``,
+                              ``MaterialLoadError`` (Kaolin's OBJ material errors; loaders warn with them)
 ============================  ==========================================================
 """
 
@@ -25,8 +29,16 @@ class PipelineError(ValueError):
     """Base class of every error a user of the pipeline can cause; raised itself for a bad argument."""
 
 
+class ArgumentTypeError(PipelineError, TypeError):
+    """An argument has the wrong Python type or tensor dtype."""
+
+
 class LoadError(PipelineError):
     """A file could not be read into tensors (missing, corrupt, unsupported, invalid values)."""
+
+
+class MissingFileError(LoadError, FileNotFoundError):
+    """A file to read does not exist: ``except LoadError`` and ``except OSError`` (as written for Kaolin) both catch it."""
 
 
 class SaveError(PipelineError, OSError):
@@ -47,3 +59,28 @@ class RenderError(PipelineError):
 
 class TrainingError(PipelineError, RuntimeError):
     """Training cannot go on (for example a non-finite loss)."""
+
+
+class MaterialError(LoadError, UserWarning):
+    """A mesh's material cannot be read. Loaders go on without it and emit this class as a warning
+    category; Kaolin's OBJ error handlers receive it as an error (``default_error_handler`` raises it)."""
+
+
+class MaterialFileError(MaterialError):
+    """A material library (MTL file) named by a mesh is missing or unreadable."""
+
+
+class MaterialNotFoundError(MaterialError):
+    """Faces use a material that no material library defines."""
+
+
+class MaterialLoadError(MaterialError):
+    """A material's texture image is missing or unreadable."""
+
+
+class NonHomogeneousMeshError(LoadError):
+    """A mesh mixes faces of different corner counts and no handler was given to make them uniform."""
+
+
+class OutputExistsError(SaveError, FileExistsError):
+    """The output file exists and overwriting was not asked for (Kaolin raises ``FileExistsError``)."""

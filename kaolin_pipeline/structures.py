@@ -37,7 +37,7 @@ def _vector(value, size: int) -> Optional[torch.Tensor]:
     return tensor.expand(size).clone() if tensor.numel() == 1 and size > 1 else tensor
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class PBRMaterial:
     """A physically based surface material, with the field names of Kaolin's ``kaolin.render.materials.PBRMaterial``.
 
@@ -55,6 +55,10 @@ class PBRMaterial:
         normals_texture: (3, H, W) tangent-space normal map in [-1, 1].
         is_specular_workflow: True when ``specular_color`` is meant instead of ``metallic_value``.
         material_name: the material's name in the file ('' when it has none).
+        wrap_mode: how the textures are sampled outside UV [0, 1]: ``"repeat"``, ``"mirror"`` or
+            ``"clamp"``, or a ``(u, v)`` pair of them (glTF's ``wrapS``/``wrapT``); None means
+            ``"repeat"``, the default of glTF and OBJ/MTL. :class:`~kaolin_pipeline.render.DIBRenderer`
+            applies it; Kaolin's own ``texture_mapping`` (the Kaolin layer) always clamps.
     """
 
     diffuse_color: Optional[torch.Tensor] = None
@@ -70,6 +74,7 @@ class PBRMaterial:
     normals_texture: Optional[torch.Tensor] = None
     is_specular_workflow: bool = False
     material_name: str = ""
+    wrap_mode: Optional[str | tuple[str, str]] = None
 
     VALUE_SIZES = {"diffuse_color": 3, "specular_color": 3, "roughness_value": 1, "metallic_value": 1,
                    "opacity_value": 1}
@@ -81,6 +86,21 @@ class PBRMaterial:
     def __post_init__(self) -> None:
         for name, size in self.VALUE_SIZES.items():
             setattr(self, name, _vector(getattr(self, name), size))
+
+    def __eq__(self, other) -> bool:
+        """Same type and every field equal (tensors by value, shape and dtype included)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        def same(a, b):
+            if torch.is_tensor(a) or torch.is_tensor(b):
+                return torch.is_tensor(a) and torch.is_tensor(b) and a.dtype == b.dtype and torch.equal(a, b.to(a.device))
+            return a == b
+        return all(same(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self))
+
+    def get_attributes(self, only_tensors: bool = False) -> list[str]:
+        """Names of the fields that are set (only the tensor ones with ``only_tensors``), as Kaolin's."""
+        return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None
+                and (not only_tensors or torch.is_tensor(getattr(self, f.name)))]
 
     def to(self, device=None, dtype=None) -> "PBRMaterial":
         """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""
@@ -98,6 +118,41 @@ class PBRMaterial:
         return cls(**fields)
 
 
+@dataclasses.dataclass(frozen=True)
+class Appearance:
+    """How a mesh's surface is coloured, in one normal form (:attr:`Mesh.appearance`).
+
+    Either ``materials`` with ``material_assignments`` colour the faces (a mesh's single ``texture`` is one
+    material with that diffuse texture, assigned to every face), or ``vertex_colors`` do, or nothing does
+    (white). ``kind`` names the case, so renderers, writers and viewers ask one question.
+
+    Attributes:
+        materials: M :class:`PBRMaterial`, or None.
+        material_assignments: (F,) long index into ``materials`` per face (-1: none), with ``materials``.
+        vertex_colors: (V, 3) in [0, 1], or None; they colour the surface when ``materials`` is None
+            (writers that store both keep them next to materials).
+        single_texture: True when ``materials`` is the one material made of the mesh's ``texture``
+            (no ``materials`` of its own): formats with a plain "one texture" form write that form.
+    """
+
+    materials: Optional[List[PBRMaterial]] = None
+    material_assignments: Optional[torch.Tensor] = None
+    vertex_colors: Optional[torch.Tensor] = None
+    single_texture: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``'materials'``, ``'vertex_colors'`` or ``'none'``."""
+        if self.materials is not None:
+            return "materials"
+        return "vertex_colors" if self.vertex_colors is not None else "none"
+
+    @property
+    def texture(self) -> Optional[torch.Tensor]:
+        """The (3, H, W) texture of the single-texture case, else None."""
+        return self.materials[0].diffuse_texture if self.single_texture else None
+
+
 @dataclasses.dataclass
 class Mesh:
     """A triangle mesh.
@@ -109,6 +164,9 @@ class Mesh:
         face_uvs_idx: optional (F, 3) int64 indices into ``uvs``.
         vertex_colors: optional (V, 3) float32 in [0, 1].
         vertex_normals: optional (V, 3) float32 unit normals.
+        normals: optional (N, 3) float32 normals as a file indexes them per corner (OBJ ``vn``), with
+        face_normals_idx: (F, 3) int64 index into ``normals`` per face corner (Kaolin's layout). Loaders fill
+            both only from files that give every corner a normal; code that moves vertices drops them.
         texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image:
             the single-texture case (one texture over the whole mesh).
         materials: optional list of M :class:`PBRMaterial` (Kaolin's ``SurfaceMesh.materials``).
@@ -119,7 +177,8 @@ class Mesh:
     materials this way and, when every face uses one material that has a diffuse texture, also
     set ``texture`` to that same tensor, so code written for one texture keeps working. A mesh
     without ``materials`` is the single-texture case: ``texture`` (or ``vertex_colors``) colours
-    every face, and writers store it as one material.
+    every face, and writers store it as one material. :attr:`appearance` gives this rule's answer in one
+    normal form; the renderer, the writers and the viewer ask it rather than the fields.
     """
 
     vertices: torch.Tensor
@@ -131,6 +190,8 @@ class Mesh:
     texture: Optional[torch.Tensor] = None
     materials: Optional[List[PBRMaterial]] = None
     material_assignments: Optional[torch.Tensor] = None
+    normals: Optional[torch.Tensor] = None
+    face_normals_idx: Optional[torch.Tensor] = None
 
     @property
     def num_vertices(self) -> int:
@@ -139,6 +200,27 @@ class Mesh:
     @property
     def num_faces(self) -> int:
         return int(self.faces.shape[0])
+
+    @property
+    def appearance(self) -> Appearance:
+        """The mesh's colouring in its normal form (see :class:`Appearance`): its ``materials`` when set;
+        else its ``texture`` (with ``uvs`` and ``face_uvs_idx``) as one material over every face; else its
+        ``vertex_colors``; else none."""
+        if self.materials is not None:
+            assignments = self.material_assignments
+            if assignments is None:
+                assignments = torch.zeros(self.num_faces, dtype=torch.long, device=self.faces.device)
+            return Appearance(list(self.materials), assignments, self.vertex_colors)
+        if self.texture is not None and self.uvs is not None and self.face_uvs_idx is not None:
+            return Appearance([PBRMaterial(diffuse_texture=self.texture)],
+                              torch.zeros(self.num_faces, dtype=torch.long, device=self.faces.device),
+                              self.vertex_colors, single_texture=True)
+        return Appearance(vertex_colors=self.vertex_colors)
+
+    def with_vertices(self, vertices: torch.Tensor) -> "Mesh":
+        """Copy with ``vertices`` (V, 3) moved, and the normals they invalidate (``vertex_normals``,
+        ``normals``/``face_normals_idx``) dropped; faces, UVs, colours and materials are kept."""
+        return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None)
 
     def to(self, device=None, dtype=None) -> "Mesh":
         """Copy with every tensor on ``device`` (floating fields cast to ``dtype`` if given)."""

@@ -1,6 +1,7 @@
 """The Data Generator: camera rigs, sources, resumable runs, a bad mesh skipped, `kaolin-pipeline render`."""
 import json
 import math
+from pathlib import Path
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
+from kaolin_pipeline import datagen
 from kaolin_pipeline.cli import main
 from kaolin_pipeline.datagen import (
     MANIFEST, generate_views, normalize_for_views, rig_cameras, shape_entries,
@@ -106,17 +108,57 @@ def test_folder_run_skips_a_bad_mesh_with_a_report_and_resumes(tmp_path, capsys)
     assert {p: p.stat().st_mtime_ns for p in (out / "ring").iterdir()} == stamps
 
 
-def test_an_unfinished_shape_folder_is_rendered_again(tmp_path):
+def test_an_unfinished_shape_folder_is_rendered_again(tmp_path, monkeypatch):
     root, out = _mesh_folder(tmp_path), tmp_path / "out"
-    generate_views(str(root), out, **FAST)
-    # A run killed mid-shape leaves views but no manifest (it is written last): that shape is redone.
-    (out / "ring" / MANIFEST).unlink()
-    (out / "ring" / "2_metadata.json").unlink()
+    real_export = datagen.export_synthetic_view
+
+    def export_then_die(folder, index, *args, **kwargs):  # the run dies after the second view of "ring"
+        if Path(folder).name == "ring" and index == 2:
+            raise KeyboardInterrupt
+        return real_export(folder, index, *args, **kwargs)
+
+    monkeypatch.setattr(datagen, "export_synthetic_view", export_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        generate_views(str(root), out, **FAST)
+    assert (out / "ring" / "1_rgb.png").is_file() and not (out / "ring" / "2_rgb.png").exists()
+    assert not (out / "ring" / MANIFEST).exists()  # a manifest written before the views would claim them
     (out / "ring" / ".2_metadata.tmp-0123456789abcdef.json").write_text("{")  # a killed atomic write
+    monkeypatch.setattr(datagen, "export_synthetic_view", real_export)
     report = generate_views(str(root), out, **FAST)
-    assert report["rendered"] == ["ring"] and report["skipped"] == ["round/ball"]
+    assert "ring" in report["rendered"]
     assert (out / "ring" / "2_metadata.json").is_file()
     assert not [p for p in (out / "ring").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.slow
+def test_a_killed_render_process_leaves_only_complete_shapes_claimed(tmp_path):
+    """SIGKILL a real ``kaolin-pipeline render`` as soon as it has written a view; every folder with a
+    manifest must hold all its views, and a second run finishes the rest."""
+    import os
+    import signal
+    import time
+
+    root, out = tmp_path / "meshes", tmp_path / "out"
+    for index, family in enumerate(["sphere", "torus", "cube"]):
+        save_mesh(root / f"{family}.obj", make_shape(family, torch.Generator().manual_seed(index)))
+    command = [sys.executable, "-m", "kaolin_pipeline", "render", str(root), "--out", str(out), "--views", "8",
+               "--size", "32", "--supersample", "1"]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/*_rgb.png")) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    folders = [folder for folder in out.iterdir() if folder.is_dir()]
+    assert folders, "the process was killed before it wrote anything"
+    for folder in folders:
+        if (folder / MANIFEST).exists():
+            assert view_indices(folder) == list(range(8)), folder
+    unfinished = [folder.name for folder in folders if not (folder / MANIFEST).exists()]
+    assert unfinished, "the kill came after every shape was complete; nothing was tested"
+    report = generate_views(str(root), out, num_views=8, image_size=32, supersample=1, progress=False)
+    assert set(unfinished) <= set(report["rendered"])
+    assert all(load_view_folder(out / family).images.shape[0] == 8 for family in ("sphere", "torus", "cube"))
 
 
 def test_other_settings_rerender_and_drop_stale_views(tmp_path):

@@ -15,10 +15,10 @@ from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.distributed import DistContext, sync_batchnorm_supported, wrap_model
 from kaolin_pipeline.train.models import ReconstructionNet
 from kaolin_pipeline.train.reconstruct import train
-from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.ops.icosphere import icosphere
 
 TINY = {
-    "device": "cpu", "steps": 3, "data.num_train": 4, "data.num_test": 1, "data.families": ["sphere", "cube"],
+    "device": "cpu", "steps": 3, "data.source": "synthetic:4", "data.num_test": 1, "data.families": ["sphere", "cube"],
     "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "views.supersample": 1,
     "model.subdivisions": 1, "model.channels": [4, 8, 8], "model.hidden": 32, "model.norm": "group",
     "optim.batch_size": 4, "optim.lr": 1e-3, "log.checkpoint_every": 0, "log.timelapse_every": 0,

@@ -1,5 +1,6 @@
 """dibr_rasterization: culling, agreement with the brute-force reference, sphere silhouettes, gradients."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -155,7 +156,13 @@ def test_kaolin_rast_backend_keyword():
     expected = dibr_rasterization(*args)
     for got, want in zip(dibr_rasterization(*args, 7000, 0.02, 30, None, None, "cuda"), expected):
         assert torch.equal(got, want)
-    with pytest.raises(RenderError, match="rast_backend='nvdiffrast'"):
-        dibr_rasterization(*args, rast_backend="nvdiffrast")
+    for backend in ("cpu", "nvdiffrast", "nvdiffrast_fwd"):  # all served by this rasterizer
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = dibr_rasterization(*args, rast_backend=backend)
+        for got_i, want in zip(got, expected):
+            assert torch.equal(got_i, want)
+    with pytest.raises(RenderError, match="rast_backend"):
+        dibr_rasterization(*args, rast_backend="opengl")
     with pytest.raises(RenderError, match="valid_faces"):
         dibr_rasterization(*args, valid_faces=torch.ones(1, 2, dtype=torch.bool))

@@ -9,7 +9,7 @@ from kaolin_pipeline.io import _open3d
 @pytest.mark.parametrize("kind, extensions", [("mesh", MESH_EXTENSIONS), ("point cloud", POINTCLOUD_EXTENSIONS),
                                               ("voxel grid", VOXELGRID_EXTENSIONS)])
 def test_every_extension_the_loaders_accept_has_exactly_one_backend(kind, extensions):
-    listed = [ext for row_kind, exts, _, _ in doctor.FORMAT_BACKENDS if row_kind == kind for ext in exts]
+    listed = [ext for row_kind, exts, _, _ in doctor.format_backends() if row_kind == kind for ext in exts]
     assert sorted(listed) == sorted(extensions)
 
 
@@ -20,7 +20,9 @@ def test_report_names_the_backend_of_each_format(monkeypatch):
     assert rows["mesh .obj"].startswith("our OBJ + MTL parser")
     assert rows["mesh .off .ply .stl"] == "trimesh"
     assert rows["point cloud .ply"] == "trimesh reads, open3d writes"
-    assert rows["point cloud .pcd .xyz .xyzn .xyzrgb .pts"] == "open3d"
+    assert rows["point cloud .pcd .xyzn .pts"] == "open3d"
+    assert rows["point cloud .xyz .xyzrgb"] == "our text parser reads, open3d writes"
+    assert rows["mesh .usdz"] == "pxr (usd-core), read only"
     assert rows["voxel grid .npy .npz"] == "NumPy"
     assert rows["voxel grid .usd .usda .usdc"] == "pxr (usd-core)"
     assert rows["libusb-1.0"].startswith("the system library")
@@ -36,11 +38,11 @@ def test_a_missing_dependency_marks_its_formats_unavailable_and_no_other(monkeyp
     monkeypatch.setattr(doctor, "_probe", probe)
     monkeypatch.setattr(_open3d, "libusb_source", lambda: "missing")
     rows = dict(doctor.collect())
-    assert "UNAVAILABLE (ImportError: libusb-1.0.so.0" in rows["point cloud .pcd .xyz .xyzn .xyzrgb .pts"]
+    assert "UNAVAILABLE (ImportError: libusb-1.0.so.0" in rows["point cloud .pcd .xyzn .pts"]
     assert "UNAVAILABLE" in rows["point cloud .ply"]
     unaffected = [name for name in rows if name.startswith(("mesh ", "voxel grid ", "point cloud .npy",
                                                              "point cloud .usd"))]
-    assert len(unaffected) == 9 and all("UNAVAILABLE" not in rows[name] for name in unaffected)
+    assert len(unaffected) == 12 and all("UNAVAILABLE" not in rows[name] for name in unaffected)
     assert rows["libusb-1.0"].startswith("MISSING")
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import yaml
 
-from kaolin_pipeline.render import generate_transformation_matrix, load_preset, preset_cameras, preset_renderer
+from kaolin_pipeline.render import RenderSettings, generate_transformation_matrix, load_preset, preset_cameras
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.fit import FitProblem, fit, load_target_mesh, prepare_target
 from kaolin_pipeline.train.metrics_log import read_metrics
@@ -67,24 +67,22 @@ def test_camera_from_transform_matches_look_at_cameras():
 
 
 def test_view_folder_round_trip_rerenders_the_same_images(tmp_path):
-    preset = {**load_preset("default"), "image_size": [32, 32]}
-    renderer, cameras = preset_renderer(preset), preset_cameras(preset, "heldout")
+    settings, cameras = RenderSettings(32), preset_cameras(load_preset("default"), "heldout")
     mesh = load_target_mesh("synthetic:cube", 0.7)
-    views = render_views(renderer, mesh, cameras)
+    views = render_views(settings, mesh, cameras)
     save_view_folder(tmp_path, views)
     loaded = load_view_folder(tmp_path)
     assert loaded.images.shape == (4, 32, 32, 3)
     assert torch.equal(loaded.masks, views.masks)
     # The loader blacks out pixels outside the semantic mask (anti-aliased edge pixels less than half covered).
     assert (loaded.images - views.images * views.masks.unsqueeze(-1)).abs().max() <= 0.5 / 255 + 1e-6
-    again = render_views(renderer, mesh, loaded.cameras)
+    again = render_views(settings, mesh, loaded.cameras)
     assert torch.equal(again.masks, views.masks)
 
 
 def test_fit_on_a_view_folder_holds_out_every_kth_view(tmp_path):
-    preset = {**load_preset("default"), "image_size": [32, 32]}
-    views = render_views(preset_renderer(preset), load_target_mesh("synthetic:sphere", 0.7),
-                         preset_cameras(preset, "train"))
+    views = render_views(RenderSettings(32), load_target_mesh("synthetic:sphere", 0.7),
+                         preset_cameras(load_preset("default"), "train"))
     save_view_folder(tmp_path / "views", views)
     config = _tiny(target=str(tmp_path / "views"), **{"views.folder_heldout_every": 4})
     target = prepare_target(config, torch.device("cpu"))
@@ -95,9 +93,8 @@ def test_fit_on_a_view_folder_holds_out_every_kth_view(tmp_path):
 def test_missing_view_metadata_is_a_load_error(tmp_path):
     from kaolin_pipeline.errors import LoadError
 
-    preset = {**load_preset("default"), "image_size": [16, 16]}
-    views = render_views(preset_renderer(preset), load_target_mesh("synthetic:sphere", 0.7),
-                         preset_cameras(preset, "heldout"))
+    views = render_views(RenderSettings(16), load_target_mesh("synthetic:sphere", 0.7),
+                         preset_cameras(load_preset("default"), "heldout"))
     save_view_folder(tmp_path, views)
     (tmp_path / "2_metadata.json").unlink()
     with pytest.raises(LoadError, match="2_metadata.json"):

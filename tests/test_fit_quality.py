@@ -3,12 +3,12 @@ Timelapse from iteration 0 to the last, named configs."""
 import torch
 import trimesh
 
-from kaolin_pipeline.render import load_preset, preset_cameras, preset_lights, preset_renderer
+from kaolin_pipeline.render import RenderSettings, load_preset, preset_cameras, preset_lights
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.evaluate import folded_faces
 from kaolin_pipeline.train.fit import load_target_mesh
-from kaolin_pipeline.train.template import smoothing_matrix
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.train.views import render_views
 from kaolin_pipeline.ops.mesh import uniform_laplacian
 
@@ -105,11 +105,12 @@ def test_smoothing_matrix_keeps_translations_and_smooths_a_spike():
 
 
 def test_targets_are_the_hard_raster_supersampled_and_box_filtered():
-    preset = {**load_preset("default"), "image_size": [16, 16]}
-    renderer, cameras = preset_renderer(preset), preset_cameras(preset, "heldout")[[0, 1]]
+    preset = load_preset("default")
+    settings = RenderSettings.from_preset(preset).replace(image_size=16)
+    renderer, cameras = settings.renderer(), preset_cameras(preset, "heldout", image_size=(16, 16))[[0, 1]]
     lights = preset_lights(preset)
     mesh = load_target_mesh("synthetic:cone", 0.7)
-    views = render_views(renderer, mesh, cameras, lights)
+    views = render_views(settings, mesh, cameras, lights)
     # By hand: the hard raster at 4x the size, each 4x4 block averaged.
     fine = type(renderer)((64, 64), background=renderer.background.tolist(), shading=renderer.shading,
                           texture_mode=renderer.texture_mode)

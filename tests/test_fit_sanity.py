@@ -3,7 +3,8 @@ import pytest
 import torch
 import trimesh
 
-from kaolin_pipeline.render.renderer import DIBRenderer, look_at_cameras
+from kaolin_pipeline.render.camera import look_at_cameras
+from kaolin_pipeline.render.renderer import DIBRenderer
 
 
 def soft_iou_loss(soft_mask: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -31,10 +31,33 @@ def test_arrays_equal_trimesh_reading(tmp_path, ext):
     _sample_trimesh().export(str(path))
     flags = {"maintain_order": True} if ext == "obj" else {}
     reference = _trimesh_reading(path, **flags)
-    mesh = load_mesh(path)
+    mesh = load_mesh(path, merge_vertices=False)
     assert mesh.vertices.dtype == torch.float32 and mesh.faces.dtype == torch.int64
     np.testing.assert_array_equal(mesh.vertices.numpy(), reference.vertices.astype(np.float32))
     np.testing.assert_array_equal(mesh.faces.numpy(), reference.faces)
+
+
+def test_stl_corners_merged_as_trimesh_does_by_default(tmp_path):
+    path = tmp_path / "shape.stl"
+    _sample_trimesh().export(str(path))
+    merged = trimesh.load(str(path))  # trimesh's defaults: process=True merges the corners
+    mesh = load_mesh(path)
+    assert len(merged.vertices) == 42 and mesh.num_vertices == 42 and mesh.num_faces == 80
+    # same triangles corner for corner (vertex order may differ: trimesh orders by hash, we by first use)
+    np.testing.assert_array_equal(mesh.vertices[mesh.faces].numpy(), merged.vertices[merged.faces].astype(np.float32))
+    assert mesh.faces[0].tolist() == [0, 1, 2]
+    assert load_mesh(path, merge_vertices=False).num_vertices == 240
+
+
+def test_obj_unused_vertices_dropped_like_trimesh_or_kept(tmp_path):
+    path = tmp_path / "unused.obj"
+    path.write_text("v 9 9 9 1 0 0\nv 0 0 0 0 1 0\nv 1 0 0 0 1 0\nv 7 7 7 1 0 0\nv 0 1 0 0 0 1\nf 2 3 5\n")
+    reference = trimesh.load(str(path))  # trimesh's defaults
+    mesh = load_mesh(path)
+    np.testing.assert_array_equal(mesh.vertices.numpy(), reference.vertices.astype(np.float32))
+    assert mesh.faces.tolist() == [[0, 1, 2]] and mesh.vertex_colors.tolist() == [[0, 1, 0], [0, 1, 0], [0, 0, 1]]
+    kept = load_mesh(path, keep_unused=True)
+    assert kept.num_vertices == 5 and kept.faces.tolist() == [[1, 2, 4]] and kept.vertex_colors.shape == (5, 3)
 
 
 def test_ply_vertex_colors_in_unit_range(tmp_path):

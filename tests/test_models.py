@@ -6,7 +6,8 @@ import torch
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.ops.mesh import mesh_edges, uniform_laplacian
 from kaolin_pipeline.train.models import MeshFitModel, ReconstructionNet
-from kaolin_pipeline.train.template import icosphere, smoothing_matrix, sphere_uvs
+from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
 
 
 def test_icosphere_has_kaolins_642_vertices_on_the_unit_sphere():

@@ -10,6 +10,7 @@ from kaolin_pipeline.ops import (
     edge_lengths,
     face_areas,
     face_normals,
+    fit_in_sphere,
     index_vertices_by_faces,
     mesh_edges,
     normalize_vertices,
@@ -144,6 +145,24 @@ def test_normalize_vertices_by_hand_and_batched():
     out = normalize_vertices(batch)
     assert out.shape == batch.shape
     assert torch.allclose(out[0], expected) and torch.allclose(out[1], expected, atol=1e-6)
+
+
+def test_fit_in_sphere_by_hand_returns_the_map_it_applied():
+    vertices = torch.tensor([[1.0, 1, 1], [3, 1, 1], [1, 5, 1]], dtype=torch.float64)
+    fitted, centre, scale = fit_in_sphere(vertices, 0.7)
+    # bbox centre (2, 3, 1); farthest offset sqrt(5), so scale 0.7 / sqrt(5)
+    assert torch.equal(centre, torch.tensor([[2.0, 3, 1]], dtype=torch.float64))
+    assert scale.shape == (1, 1) and abs(float(scale) - 0.7 / 5 ** 0.5) < 1e-15
+    expected = torch.tensor([[-1.0, -2, 0], [1, -2, 0], [-1, 2, 0]], dtype=torch.float64) * 0.7 / 5 ** 0.5
+    assert torch.allclose(fitted, expected, rtol=0, atol=1e-15)
+    assert torch.allclose(centre + fitted / scale, vertices, rtol=0, atol=1e-14)  # the inverse map
+    batch = torch.stack([vertices, 10 * vertices + 7]).float()
+    fitted, centre, scale = fit_in_sphere(batch, 2.0)
+    assert fitted.shape == batch.shape and centre.shape == (2, 1, 3) and scale.shape == (2, 1, 1)
+    assert torch.allclose(fitted[1], expected.float() * 2.0 / 0.7, atol=1e-6)
+    assert torch.allclose(scale[:, 0, 0], torch.tensor([2.0, 0.2]) / 5 ** 0.5)
+    with pytest.raises(PipelineError, match="coincide"):
+        fit_in_sphere(torch.ones(4, 3), 1.0)
 
 
 def test_bad_arguments_raise_pipeline_errors():

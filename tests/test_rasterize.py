@@ -1,5 +1,7 @@
 """Hard rasterization and prepare_vertices: hand-computed cases, the NumPy brute-force reference, gradcheck."""
+import importlib
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -10,6 +12,8 @@ from kaolin_pipeline.errors import RenderError
 from kaolin_pipeline.render.binning import count_in_boxes, face_grids, pixel_boxes
 from kaolin_pipeline.render.camera import generate_perspective_projection, generate_transformation_matrix
 from kaolin_pipeline.render.rasterize import prepare_vertices, rasterize
+
+rasterize_module = importlib.import_module("kaolin_pipeline.render.rasterize")  # the package exports the function
 
 # Lower-left half of the screen: (-1, -1), (1, -1), (-1, 1). At 4 x 4 its hypotenuse x + y = 0
 # passes exactly through the centres of the diagonal pixels (row h, col h).
@@ -402,6 +406,35 @@ def test_kaolin_backend_keyword():
     expected, expected_idx = rasterize(4, 4, z, image, CORNER_FEATURES)
     rendered, face_idx = rasterize(4, 4, z, image, CORNER_FEATURES, None, None, None, "cuda")  # Kaolin's order
     assert torch.equal(rendered, expected) and torch.equal(face_idx, expected_idx)
-    for backend in ("nvdiffrast", "nvdiffrast_fwd", "opengl"):
-        with pytest.raises(RenderError, match=f"backend.*{backend}"):
-            rasterize(4, 4, z, image, CORNER_FEATURES, backend=backend)
+    rendered, face_idx = rasterize(4, 4, z, image, CORNER_FEATURES, backend="cpu")  # a user's cuda -> cpu edit
+    assert torch.equal(rendered, expected) and torch.equal(face_idx, expected_idx)
+    for backend in ("nvdiffrast", "nvdiffrast_fwd"):  # served by this rasterizer, with a one-time warning
+        rasterize_module._warned_backends.discard(backend)
+        with pytest.warns(UserWarning, match=f"{backend}.*own"):
+            rendered, face_idx = rasterize(4, 4, z, image, CORNER_FEATURES, backend=backend)
+        assert torch.equal(rendered, expected) and torch.equal(face_idx, expected_idx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            rasterize(4, 4, z, image, CORNER_FEATURES, backend=backend)  # no second warning
+    with pytest.raises(RenderError, match="backend.*opengl"):
+        rasterize(4, 4, z, image, CORNER_FEATURES, backend="opengl")
+
+
+def test_prepare_vertices_takes_kaolin_unbatched_camera_forms():
+    """The bbox tutorial's call: one (4, 3) camera_transform and a (3, 1) camera_proj for a batch of 2."""
+    torch.manual_seed(0)
+    vertices = torch.randn(2, 5, 3, dtype=torch.float64)
+    faces = torch.tensor([[0, 1, 2], [2, 3, 4]])
+    transform = generate_transformation_matrix(torch.tensor([[1.0, 2.0, 4.0]], dtype=torch.float64),
+                                               torch.zeros(1, 3, dtype=torch.float64),
+                                               torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64))
+    proj = generate_perspective_projection(0.8, dtype=torch.float64)
+    batched = prepare_vertices(vertices, faces, proj.expand(2, 3, 1), camera_transform=transform.expand(2, 4, 3))
+    unbatched = prepare_vertices(vertices, faces, proj, camera_transform=transform[0])
+    for got, want in zip(unbatched, batched):
+        torch.testing.assert_close(got, want)
+    # and by hand: camera space is [p, 1] @ T for each vertex
+    expected = torch.cat([vertices, torch.ones(2, 5, 1, dtype=torch.float64)], dim=-1) @ transform[0]
+    torch.testing.assert_close(unbatched[0][:, 1, 2], expected[:, 4])  # face 1, corner 2 = vertex 4
+    with pytest.raises(RenderError, match="camera_transform"):
+        prepare_vertices(vertices, faces, proj, camera_transform=transform.expand(3, 4, 3))

@@ -113,7 +113,7 @@ def check_names(code: str, where: str) -> None:
 
 @pytest.fixture
 def checkout_like_cwd(tmp_path, monkeypatch):
-    for folder in ("configs", "render", "datasets"):
+    for folder in ("configs", "presets", "datasets"):
         (tmp_path / folder).symlink_to(ROOT / folder)
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -13,12 +13,12 @@ from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.distributed import DistContext
 from kaolin_pipeline.train.metrics_log import read_metrics
 from kaolin_pipeline.train.reconstruct import ReconstructionProblem, draw_views, evaluate, format_eval_table, train
-from kaolin_pipeline.train.template import icosphere
+from kaolin_pipeline.ops.icosphere import icosphere
 from kaolin_pipeline.train.view_data import (RenderViews, StepSampler, build_dataset, preprocess, share_sampler,
                                              unpack_views)
 
 TINY = {
-    "device": "cpu", "data.num_train": 4, "data.num_test": 3, "data.families": ["sphere", "cube", "cylinder"],
+    "device": "cpu", "data.source": "synthetic:4", "data.num_test": 3, "data.families": ["sphere", "cube", "cylinder"],
     "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "model.subdivisions": 2,
     "model.channels": [8, 16, 32], "model.hidden": 64, "model.norm": "group", "optim.batch_size": 2,
     "optim.lr": 1e-3, "log.every": 1, "log.checkpoint_every": 0, "log.timelapse_every": 0,
@@ -64,7 +64,7 @@ def test_view_coverage_is_the_projected_area_of_a_sphere():
 
 
 def test_preprocessing_renders_only_this_process_share_and_resumes(tmp_path):
-    config = _tiny(**{"data.num_train": 6})
+    config = _tiny(**{"data.source": "synthetic:6"})
     dataset = build_dataset(config, "train", tmp_path / "cache")
     cache, transform = ItemCache(tmp_path / "cache"), dataset.dataset.transform
     paths = [cache.path(cache.key(dataset.source_key(i), transform)) for i in range(6)]
@@ -83,10 +83,25 @@ def test_preprocessing_renders_only_this_process_share_and_resumes(tmp_path):
         preprocess(dataset, DistContext(CPU), num_workers=-1, progress=False)
 
 
-def test_preprocessing_in_worker_processes_fills_the_same_cache(tmp_path):
-    config = _tiny(**{"data.num_train": 3})
+def test_preprocessing_in_worker_processes_fills_the_same_cache(tmp_path, monkeypatch):
+    import os
+
+    from kaolin_pipeline.train import view_data
+
+    renders = tmp_path / "render_pids"
+    real_render = view_data.render_pictures
+
+    def render_and_record(*args, **kwargs):  # forked workers inherit the patch and append their pid
+        with open(renders, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(view_data, "render_pictures", render_and_record)
+    config = _tiny(**{"data.source": "synthetic:3"})
     dataset = build_dataset(config, "train", tmp_path / "cache")
     assert preprocess(dataset, DistContext(CPU), num_workers=2, progress=False)["shapes"] == 3
+    pids = [int(line) for line in renders.read_text().split()]
+    assert len(pids) == 3 and os.getpid() not in pids  # every shape rendered in a worker, none in the main process
     assert len(list((tmp_path / "cache").rglob("*.pt"))) == 3
     fresh = dataset.dataset[2]
     assert torch.equal(dataset[2]["views"], fresh["views"])
@@ -119,7 +134,7 @@ def test_step_batches_of_processes_add_up_to_the_single_process_batch():
 
 
 def test_a_step_holds_only_its_batch_and_repeats_after_resume(tmp_path):
-    config = _tiny(**{"data.num_train": 5})
+    config = _tiny(**{"data.source": "synthetic:5"})
     problem = ReconstructionProblem(config, DistContext(CPU))
     problem.train_set = build_dataset(config, "train", tmp_path / "cache")
     batches = [problem.batch(step) for step in (1, 2, 3)]

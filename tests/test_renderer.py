@@ -10,7 +10,8 @@ from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, RenderError
 from kaolin_pipeline.render.lighting import DirectionalLight
 from kaolin_pipeline.render.presets import load_preset, preset_cameras, preset_lights, preset_renderer
-from kaolin_pipeline.render.renderer import Cameras, DIBRenderer, look_at_cameras
+from kaolin_pipeline.render.camera import Cameras, look_at_cameras
+from kaolin_pipeline.render.renderer import DIBRenderer
 
 SIZE = 32
 FOVY = 40.0

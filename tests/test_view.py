@@ -218,7 +218,7 @@ def test_view_cli_on_files_and_errors(tmp_path, capsys, monkeypatch):
         error = capsys.readouterr().err
         assert words in error and str(path) in error and error.count("\n") == 1
     assert main(["view", "synthetic:x", "--no-browser"]) == 2
-    assert "synthetic:<number of shapes>" in capsys.readouterr().err
+    assert "synthetic:N" in capsys.readouterr().err
 
 
 def test_dataset_thumbnails_are_cached_and_inlining_has_a_budget(tmp_path):

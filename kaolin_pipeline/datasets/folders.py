@@ -191,6 +191,35 @@ def _check_split(split: Optional[str], allowed: Sequence[Optional[str]]) -> None
         raise ConfigError(f"split must be one of {list(allowed)}, got {split!r}")
 
 
+def shapenet_models_by_fraction(root: PathLike, version: int, categories: Optional[Iterable[str]], train: bool,
+                                fraction: float) -> List[Tuple[Path, str]]:
+    """``(model folder, synset id)`` of a ShapeNetCore folder split as Kaolin's ``ShapeNetV1``/``V2`` split it:
+    per synset, the model folders sorted by name, the first ``int(n * fraction)`` for ``train`` and the rest
+    otherwise; synsets in ``categories`` order (names or ids), or every known synset folder sorted by id.
+
+    Raises:
+        ConfigError: bad ``version`` or ``fraction``. LoadError: missing root or synset folder.
+    """
+    root = _existing_folder(root, "ShapeNet")
+    if version not in SHAPENET_MODEL_FILES:
+        raise ConfigError(f"ShapeNet version must be 1 or 2, got {version!r}")
+    if not 0.0 <= fraction <= 1.0:
+        raise ConfigError(f"ShapeNet split must be a fraction in [0, 1], got {fraction!r}")
+    if categories is None:
+        synsets = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name in SYNSET_TO_NAME)
+    else:
+        synsets = [synset_id(c) for c in ([categories] if isinstance(categories, str) else categories)]
+    models = []
+    for synset in synsets:
+        folder = root / synset
+        if not folder.is_dir():
+            raise LoadError(f"{root}: no folder for synset {synset} ({SYNSET_TO_NAME[synset]})")
+        found = sorted(p for p in folder.iterdir() if (p / SHAPENET_MODEL_FILES[version]).is_file())
+        stop = int(len(found) * fraction)
+        models += [(p, synset) for p in (found[:stop] if train else found[stop:])]
+    return models
+
+
 class ShapeNetCore(MeshFileDataset):
     """ShapeNetCore v1 (``<synset>/<model>/model.obj``) or v2 (``<synset>/<model>/models/model_normalized.obj``).
 
@@ -256,18 +285,18 @@ class ModelNet(MeshFileDataset):
     Args:
         root: dataset folder.
         variant: 10 or 40.
-        split: ``'train'`` or ``'test'``.
+        split: ``'train'``, ``'test'`` or ``None`` (both: every train shape, then every test shape).
         categories: class names to keep; all of the variant's present classes when ``None``.
         transform, strict, cache_dir: see :class:`MeshFileDataset`.
     """
 
-    def __init__(self, root: PathLike, variant: int = 10, split: str = "train",
+    def __init__(self, root: PathLike, variant: int = 10, split: Optional[str] = "train",
                  categories: Optional[Iterable[str]] = None, transform: Transform = None,
                  strict: bool = False, cache_dir: Optional[PathLike] = None) -> None:
         classes_of = {10: MODELNET10_CLASSES, 40: MODELNET40_CLASSES}
         if variant not in classes_of:
             raise ConfigError(f"ModelNet variant must be 10 or 40, got {variant!r}")
-        _check_split(split, ("train", "test"))
+        _check_split(split, (None, "train", "test"))
         root = _existing_folder(root, "ModelNet")
         self.root = root / f"ModelNet{variant}" if (root / f"ModelNet{variant}").is_dir() else root
         known = classes_of[variant]
@@ -279,7 +308,8 @@ class ModelNet(MeshFileDataset):
             if unknown:
                 raise ConfigError(f"categories: {unknown} are not ModelNet{variant} classes ({', '.join(known)})")
         self.variant, self.split = variant, split
-        entries = [(path, {"category": c}) for c in classes
-                   for path in sorted((self.root / c / split).glob("*.off")) if path.is_file()]
-        super().__init__(_require_entries(entries, self.root, f"<class>/{split}/<class>_0001.off"),
+        splits = ("train", "test") if split is None else (split,)
+        entries = [(path, {"category": c}) for s in splits for c in classes
+                   for path in sorted((self.root / c / s).glob("*.off")) if path.is_file()]
+        super().__init__(_require_entries(entries, self.root, f"<class>/{split or '<split>'}/<class>_0001.off"),
                          transform, strict, cache_dir)

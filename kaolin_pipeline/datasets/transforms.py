@@ -14,7 +14,7 @@ import torch
 
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
-from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces, normalize_vertices
+from kaolin_pipeline.ops.mesh import face_normals, fit_in_sphere, index_vertices_by_faces
 from kaolin_pipeline.ops.sampling import sample_points
 
 
@@ -52,7 +52,7 @@ class Normalize(Transform):
         return {"name": "Normalize"}
 
     def __call__(self, item: Dict[str, Any]) -> Dict[str, Any]:
-        return {**item, "vertices": normalize_vertices(item["vertices"])}
+        return {**item, "vertices": fit_in_sphere(item["vertices"])[0]}
 
 
 class SamplePoints(Transform):

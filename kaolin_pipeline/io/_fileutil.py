@@ -15,11 +15,13 @@ import numpy as np
 import torch
 
 from kaolin_pipeline import atomic
-from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
+from kaolin_pipeline.errors import LoadError, MissingFileError, PipelineError, SaveError
 
 PathLike = atomic.PathLike
 
 USD_EXTENSIONS = (".usd", ".usda", ".usdc")
+#: USD files that can be read: also ``.usdz`` packages (read only).
+USD_READ_EXTENSIONS = USD_EXTENSIONS + (".usdz",)
 
 
 def extension(path: PathLike) -> str:
@@ -37,10 +39,13 @@ def check_extension(path: PathLike, supported: Iterable[str], error: type[Pipeli
 
 
 def check_readable(path: PathLike) -> Path:
-    """Return ``path`` as a :class:`Path` if it names a non-empty regular file, else raise :class:`LoadError`."""
+    """Return ``path`` as a :class:`Path` if it names a non-empty regular file, else raise :class:`LoadError`.
+
+    A missing file raises :class:`MissingFileError`, which is also a ``FileNotFoundError``.
+    """
     path = Path(path)
     if not path.exists():
-        raise LoadError(f"{path}: file does not exist")
+        raise MissingFileError(f"{path}: file does not exist")
     if path.is_dir():
         raise LoadError(f"{path}: is a directory, expected a file")
     if path.stat().st_size == 0:

@@ -16,7 +16,8 @@ the part's winding so faces stay counter-clockwise = front, as glTF specifies). 
   stores it), ``baseColorTexture`` → ``diffuse_texture (3, H, W)``, ``metallicFactor`` /
   ``roughnessFactor`` → ``metallic_value`` / ``roughness_value``, ``metallicRoughnessTexture``
   (blue / green channels) → ``metallic_texture`` / ``roughness_texture (1, H, W)``,
-  ``normalTexture`` → ``normals_texture (3, H, W)`` in [-1, 1]. No texture atlas is built;
+  ``normalTexture`` → ``normals_texture (3, H, W)`` in [-1, 1]; the base-colour texture's sampler
+  (``wrapS``/``wrapT``: REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE) → ``wrap_mode``. No texture atlas is built;
 * ``texture``: the one diffuse texture when every face uses it (see :class:`~kaolin_pipeline.structures.Mesh`);
 * ``vertex_normals (V, 3)`` when every part stores normals (moved with the node transforms);
   ``vertex_colors (V, 3)`` when every part stores ``COLOR_0`` and none has a material.
@@ -31,13 +32,14 @@ Textures are embedded (``.gltf``: base64 buffers, one self-contained file).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import torch
 
-from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
+from kaolin_pipeline.io._fileutil import atomic_path, extension, float_tensor, long_tensor, reading, to_numpy, unit_colors
 from kaolin_pipeline.io.textures import (
     from_file_values,
     image_to_texture,
@@ -50,14 +52,62 @@ from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError, SaveError
 
 
-def read_gltf(path: Path, ext: str) -> Mesh:
-    """Mesh from a ``.gltf`` / ``.glb`` file (``ext``): all primitives, each with its material."""
+def read_gltf(path: Path) -> Mesh:
+    """Mesh from a ``.gltf`` / ``.glb`` file: all primitives, each with its material."""
+    ext = extension(path)
     import trimesh
 
     with reading(path, f"{ext[1:].upper()} mesh"):
-        scene = trimesh.load(str(path), file_type=ext[1:], process=False, force="scene")
+        # resolved, so external buffers next to a symlinked file are found relative to the real file
+        scene = trimesh.load(str(Path(path).resolve()), file_type=ext[1:], process=False, force="scene")
         parts = _scene_parts(scene, path)
-        return _merge_parts(parts, path)
+        mesh = _merge_parts(parts, path)
+        wraps = _sampler_wraps(path)
+        for material in mesh.materials or []:
+            material.wrap_mode = wraps.get(material.material_name, "repeat")
+        return mesh
+
+
+# glTF sampler wrap codes (OpenGL enums) -> PBRMaterial.wrap_mode
+_WRAP_CODES = {10497: "repeat", 33648: "mirror", 33071: "clamp"}
+
+
+def _sampler_wraps(path: Path) -> dict[str, object]:
+    """Material name -> ``wrap_mode`` of its base-colour texture's sampler (``(u, v)`` when wrapS != wrapT).
+
+    trimesh's parser drops samplers, so the file's JSON is read here. Unnamed materials, or names
+    used twice with different samplers, are left out (they get glTF's default, repeat).
+    """
+    data = path.read_bytes()
+    if data[:4] == b"glTF":  # GLB: 12-byte header, then the JSON chunk (length, type, bytes)
+        document = json.loads(data[20:20 + int.from_bytes(data[12:16], "little")])
+    else:
+        document = json.loads(data)
+    textures, samplers = document.get("textures", []), document.get("samplers", [])
+    wraps: dict[str, object] = {}
+    for material in document.get("materials", []):
+        texture = material.get("pbrMetallicRoughness", {}).get("baseColorTexture", {}).get("index")
+        sampler = textures[texture].get("sampler") if texture is not None and texture < len(textures) else None
+        sampler = samplers[sampler] if sampler is not None and sampler < len(samplers) else {}
+        u, v = (_WRAP_CODES.get(sampler.get(key, 10497), "repeat") for key in ("wrapS", "wrapT"))
+        name = material.get("name")
+        wrap = u if u == v else (u, v)
+        if name:
+            wraps[name] = wrap if wraps.get(name, wrap) == wrap else "repeat"
+    return wraps
+
+
+def read_gltf_meshes(path: Path) -> list[Mesh]:
+    """Every triangle geometry of a ``.gltf`` / ``.glb`` file as its own :class:`Mesh`, in the file's order,
+    in its local coordinates (no node transform applied), each with its own materials."""
+    import trimesh
+
+    with reading(path, f"{path.suffix[1:].upper()} mesh"):
+        scene = trimesh.load(str(path.resolve()), file_type=path.suffix[1:].lower(), process=False, force="scene")
+        geometries = [g for g in scene.geometry.values() if isinstance(g, trimesh.Trimesh)]
+        if not geometries:
+            raise LoadError(f"{path}: file contains no triangle mesh")
+        return [_merge_parts([(geometry, np.eye(4))], path) for geometry in geometries]
 
 
 def _scene_parts(scene, path: Path) -> list:
@@ -155,21 +205,24 @@ def _pbr_material(material) -> PBRMaterial:
     return result
 
 
-def write_gltf(path: Path, ext: str, mesh: Mesh) -> None:
-    """Write ``mesh`` as ``.gltf`` / ``.glb`` (``ext``): one primitive per material, textures embedded, atomically."""
-    if mesh.materials is None:
-        write_with_trimesh(path, ext, mesh)
+def write_gltf(path: Path, mesh: Mesh) -> None:
+    """Write ``mesh`` as ``.gltf`` / ``.glb`` (by ``path``'s extension): one primitive per material, textures
+    embedded, atomically."""
+    ext = extension(path)
+    appearance = mesh.appearance
+    if appearance.kind != "materials" or appearance.single_texture:  # trimesh writes colours or one texture
+        write_with_trimesh(path, mesh)
         return
     import trimesh
 
     scene = trimesh.Scene()
-    assignments = to_numpy(mesh.material_assignments, "material_assignments", path, np.int64)
-    groups = list(range(len(mesh.materials))) + [-1]
+    assignments = to_numpy(appearance.material_assignments, "material_assignments", path, np.int64)
+    groups = list(range(len(appearance.materials))) + [-1]
     for index in groups:
         selected = np.flatnonzero(assignments == index)
         if not len(selected):
             continue
-        part = _part(mesh, selected, path, None if index < 0 else mesh.materials[index])
+        part = _part(mesh, selected, path, None if index < 0 else appearance.materials[index])
         name = f"primitive_{len(scene.geometry)}"
         scene.add_geometry(part, node_name=name, geom_name=name)
     has_normals = mesh.vertex_normals is not None

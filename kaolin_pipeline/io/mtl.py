@@ -1,7 +1,9 @@
 """Wavefront MTL material libraries (the ``mtllib`` of an OBJ file) <-> :class:`PBRMaterial`.
 
-Statements read (keys are case-insensitive; texture options before the file name are skipped;
-file names are relative to the MTL file):
+Statements read (keys are case-insensitive; file names are relative to the MTL file and may hold
+spaces: ``map_Kd fuze uv.jpg``; the texture options before the file name (``-s 1 1 1 -o 0 0 -bm 1
+-clamp on`` ...) are parsed by their argument counts, and ``-clamp on`` sets the material's
+``wrap_mode`` to ``"clamp"``, else it is ``"repeat"``, MTL's default; the other options are ignored):
 
 =================  ==========================================
 MTL                :class:`~kaolin_pipeline.structures.PBRMaterial`
@@ -19,24 +21,33 @@ MTL                :class:`~kaolin_pipeline.structures.PBRMaterial`
 ``norm`` / ``bump`` / ``map_bump``  ``normals_texture`` (3, H, W) in [-1, 1]
 =================  ==========================================
 
-Other statements (``Ka``, ``Ns``, ``illum``...) are ignored. Textures are row 0 = top of the
+Other statements (``Ka``, ``Ns``, ``illum``...) are ignored; a library with no statement read at all
+(garbage, or an empty file) gives a warning naming it. Textures are row 0 = top of the
 image, addressed by the OBJ's ``vt`` coordinates as stored (origin bottom-left). An image
 file used by several materials is read once and shared. A missing image is skipped with a
 warning; an unreadable one raises :class:`LoadError` naming it.
 """
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Optional
 
 import torch
 
+from kaolin_pipeline.errors import MaterialLoadError
 from kaolin_pipeline.io._fileutil import atomic_path, reading
 from kaolin_pipeline.io.textures import from_file_values, read_texture_png, to_file_values, write_texture_png
 from kaolin_pipeline.structures import PBRMaterial
 
 _COLORS = {"kd": "diffuse_color", "ks": "specular_color"}
+# Texture map options and their argument counts (MTL spec); -o/-s/-t take 1 to 3 numbers.
+_MAP_OPTIONS = {"-blendu": 1, "-blendv": 1, "-bm": 1, "-boost": 1, "-cc": 1, "-clamp": 1, "-imfchan": 1,
+                "-mm": 2, "-texres": 1, "-type": 1, "-o": 3, "-s": 3, "-t": 3}
+_NUMBERS_UP_TO_THREE = ("-o", "-s", "-t")
+_KNOWN_KEYS = {"newmtl", "ka", "ke", "ns", "ni", "illum", "tf", "map_ka", "map_ns", "disp", "decal", "refl", "pe",
+               "ps", "pc", "pcr", "aniso", "anisor", "map_ke"}
 _SCALARS = {"pr": "roughness_value", "pm": "metallic_value", "d": "opacity_value"}
 _MAPS = {"map_kd": "diffuse_texture", "map_ks": "specular_texture", "map_pr": "roughness_texture",
          "map_pm": "metallic_texture", "map_d": "opacity_texture", "norm": "normals_texture",
@@ -50,9 +61,11 @@ _WRITTEN_VALUES = {"diffuse_color": "Kd", "specular_color": "Ks", "roughness_val
 
 
 def read_mtl(path: Path) -> dict[str, dict[str, object]]:
-    """Material name -> ``{PBRMaterial field: value}``: colours and numbers as float lists, maps as Paths."""
+    """Material name -> ``{PBRMaterial field: value}``: colours and numbers as float lists, maps as Paths,
+    ``wrap_mode`` as a string when the material has a map."""
     materials: dict[str, dict[str, object]] = {}
     current: Optional[dict[str, object]] = None
+    understood = 0
     with reading(path, "MTL material library"):
         text = path.read_text(encoding="utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
@@ -60,12 +73,19 @@ def read_mtl(path: Path) -> dict[str, dict[str, object]]:
         if len(parts) < 2 or parts[0].startswith("#"):
             continue
         key = parts[0].lower()
+        understood += key in _MAPS or key in _COLORS or key in _SCALARS or key in _KNOWN_KEYS or key == "tr"
         if key == "newmtl":
             current = materials.setdefault(line.split(None, 1)[1].strip(), {})
         elif current is None:
             continue
         elif key in _MAPS:
-            current[_MAPS[key]] = path.parent / parts[-1].replace("\\", "/")
+            file, clamp = _map_file(line)
+            if file is None:
+                warnings.warn(f"{path}: line {number}: no file name in {parts[0]!r} statement: {line.strip()!r}")
+                continue
+            current[_MAPS[key]] = path.parent / file.replace("\\", "/")
+            if key == "map_kd" or "wrap_mode" not in current:
+                current["wrap_mode"] = "clamp" if clamp else "repeat"
         elif key in _COLORS or key in _SCALARS or key == "tr":
             try:
                 values = [float(x) for x in parts[1:4 if key in _COLORS else 2]]
@@ -78,7 +98,38 @@ def read_mtl(path: Path) -> dict[str, dict[str, object]]:
                 current["opacity_value"] = [1.0 - values[0]]
             else:
                 current[_SCALARS[key]] = values
+    if not understood:
+        warnings.warn(f"{path}: no MTL statement could be read (expected newmtl, Kd, map_Kd...); "
+                      "the materials it should define are left empty")
     return materials
+
+
+def _map_file(line: str) -> tuple[Optional[str], bool]:
+    """``(file name, clamp)`` of a texture map statement: options skipped by their argument counts, the
+    rest of the line (spaces included) is the file name; ``clamp`` is True for ``-clamp on``."""
+    tokens = [(match.group(), match.start()) for match in re.finditer(r"\S+", line)][1:]
+    position, clamp = 0, False
+    while position < len(tokens) and tokens[position][0].lower() in _MAP_OPTIONS:
+        option = tokens[position][0].lower()
+        count = _MAP_OPTIONS[option]
+        arguments = tokens[position + 1:position + 1 + count]
+        if option in _NUMBERS_UP_TO_THREE:  # 1 to 3 numbers
+            arguments = arguments[:next((i for i, (word, _) in enumerate(arguments) if not _is_number(word)),
+                                        len(arguments))]
+        if option == "-clamp" and arguments:
+            clamp = arguments[0][0].lower() == "on"
+        position += 1 + len(arguments)
+    if position >= len(tokens):
+        return None, clamp
+    return line[tokens[position][1]:].strip(), clamp
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def to_pbr_material(name: str, fields: dict[str, object], source: Path, with_textures: bool,
@@ -88,6 +139,8 @@ def to_pbr_material(name: str, fields: dict[str, object], source: Path, with_tex
     ``images`` caches textures by (file, field) across materials, so shared images are one tensor.
     """
     values = {field: value for field, value in fields.items() if not isinstance(value, Path)}
+    if not with_textures:
+        values.pop("wrap_mode", None)
     material = PBRMaterial(material_name=name, **values)
     for field, file in fields.items():
         if not isinstance(file, Path) or not with_textures:
@@ -100,7 +153,7 @@ def to_pbr_material(name: str, fields: dict[str, object], source: Path, with_tex
 
 def _read_map(file: Path, field: str, source: Path) -> Optional[torch.Tensor]:
     if not file.is_file():
-        warnings.warn(f"{source}: texture image {file} not found; loading without it")
+        warnings.warn(f"{source}: texture image {file} not found; loading without it", MaterialLoadError)
         return None
     return from_file_values(field, read_texture_png(file, str(source), PBRMaterial.TEXTURE_CHANNELS[field]))
 
@@ -134,6 +187,7 @@ def write_mtl(path: Path, materials: list[PBRMaterial], names: list[str]) -> Non
                 if file_key not in written:
                     written[file_key] = f"{path.stem}_{index}_{kind}.png"
                     write_texture_png(to_file_values(field, texture.detach()), path.parent / written[file_key])
-                lines.append(f"{key} {written[file_key]}")
+                clamp = "-clamp on " if material.wrap_mode == "clamp" else ""  # MTL has no mirror
+                lines.append(f"{key} {clamp}{written[file_key]}")
     with atomic_path(path) as temp:
         temp.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -5,8 +5,9 @@ order and never split; texture coordinates are the ``vt`` lines as ``uvs (T, 2)`
 stored** (origin at the bottom-left of the image, v up; Kaolin's importer returns ``1 - v``),
 indexed per corner by ``face_uvs_idx (F, 3)``. Polygons are fan-triangulated from their first corner, keeping
 the file's winding (counter-clockwise seen from outside). ``v x y z r g b`` lines give
-``vertex_colors (V, 3)``; ``vn`` normals become ``vertex_normals (V, 3)`` when every vertex
-has one normal throughout. Materials (when faces use ``usemtl``): every material of the ``mtllib``
+``vertex_colors (V, 3)``; ``vn`` normals are kept as the file indexes them, ``normals (N, 3)`` with
+``face_normals_idx (F, 3)``, when every corner has one, and also become ``vertex_normals (V, 3)`` when
+every vertex has one normal throughout. Materials (when faces use ``usemtl``): every material of the ``mtllib``
 files (read by :mod:`.mtl`; texture maps only when the faces have UVs) sorted by name, as Kaolin
 lists them, and ``material_assignments (F,)`` (-1 before any ``usemtl``); when
 every face uses one diffuse texture it is also ``texture (3, H, W)`` (row 0 = top of the image).
@@ -23,10 +24,11 @@ line (``_parse_obj_lines``), which is also the path that reports every malformed
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 import torch
@@ -35,7 +37,7 @@ from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor,
 from kaolin_pipeline.io.mtl import material_names, read_mtl, to_pbr_material, write_mtl
 from kaolin_pipeline.io.textures import shared_diffuse_texture, write_texture_png
 from kaolin_pipeline.structures import Mesh, PBRMaterial
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import LoadError, MaterialError, MaterialFileError, MaterialNotFoundError
 
 
 
@@ -372,14 +374,17 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     for name in content.material_libraries:
         library_path = path.parent / name.replace("\\", "/")
         if not library_path.is_file():
-            warnings.warn(f"{path}: material library {library_path} not found; loading without its materials")
+            warnings.warn(f"{path}: material library {library_path} not found; loading without its materials",
+                          MaterialFileError)
             continue
         library.update(read_mtl(library_path))
     missing = [name for name in used if name not in library]
     if missing and library:
-        warnings.warn(f"{path}: material(s) {', '.join(missing)} not defined in its material libraries")
+        warnings.warn(f"{path}: material(s) {', '.join(missing)} not defined in its material libraries",
+                      MaterialNotFoundError)
     elif missing and not content.material_libraries:
-        warnings.warn(f"{path}: faces use material(s) {', '.join(missing)} but the file names no mtllib")
+        warnings.warn(f"{path}: faces use material(s) {', '.join(missing)} but the file names no mtllib",
+                      MaterialNotFoundError)
     names = sorted(set(library) | set(used))
     images: dict = {}
     materials = [to_pbr_material(name, library.get(name, {}), path, with_textures, images) for name in names]
@@ -389,8 +394,12 @@ def _obj_materials(content: _ObjContent, path: Path, with_textures: bool
     return materials, assignments
 
 
-def read_obj(path: Path) -> Mesh:
-    """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``)."""
+def read_obj(path: Path, keep_unused: bool = False) -> Mesh:
+    """Mesh from an OBJ file in Kaolin's layout (unsplit vertices, separate ``uvs``/``face_uvs_idx``).
+
+    ``keep_unused=False`` (trimesh's default) drops the ``v`` lines no face uses, with their colours and
+    normals, keeping the others in file order; True keeps every vertex (Kaolin's ``import_mesh``).
+    """
     with reading(path, "OBJ mesh"):
         content = _parse_obj(path)
     mesh = Mesh(
@@ -402,6 +411,9 @@ def read_obj(path: Path) -> Mesh:
     normals = _obj_vertex_normals(content, path)
     if normals is not None:
         mesh.vertex_normals = float_tensor(normals)
+    if len(content.normals) and content.face_normals is not None and len(content.faces):
+        mesh.normals = float_tensor(content.normals)
+        mesh.face_normals_idx = long_tensor(content.face_normals)
     if len(content.uvs) and content.face_uvs is not None:
         mesh.uvs = float_tensor(content.uvs)
         mesh.face_uvs_idx = long_tensor(content.face_uvs)
@@ -410,7 +422,25 @@ def read_obj(path: Path) -> Mesh:
                       "coordinates; loading without uvs and textures")
     mesh.materials, mesh.material_assignments = _obj_materials(content, path, with_textures=mesh.uvs is not None)
     mesh.texture = shared_diffuse_texture(mesh)
+    if not keep_unused:
+        _drop_unused_vertices(mesh)
     return mesh
+
+
+def _drop_unused_vertices(mesh: Mesh) -> None:
+    """Keep only the vertices ``mesh.faces`` uses (in their order), with their colours and normals; faces renumbered."""
+    count = len(mesh.vertices)
+    if not len(mesh.faces) or int(mesh.faces.min()) < 0 or int(mesh.faces.max()) >= count:
+        return  # nothing to keep, or bad indices the validator reports
+    used = torch.zeros(count, dtype=torch.bool)
+    used[mesh.faces.reshape(-1)] = True
+    if bool(used.all()):
+        return
+    new_index = torch.cumsum(used.long(), 0) - 1
+    mesh.faces = new_index[mesh.faces]
+    for name in ("vertices", "vertex_colors", "vertex_normals"):
+        if getattr(mesh, name) is not None:
+            setattr(mesh, name, getattr(mesh, name)[used].contiguous())
 
 
 def write_obj(path: Path, mesh: Mesh) -> None:
@@ -429,14 +459,15 @@ def write_obj(path: Path, mesh: Mesh) -> None:
     lines = io.StringIO()
     lines.write("# written by kaolin_pipeline\n")
     names: Optional[list[str]] = None
-    if mesh.materials is not None:
-        names = material_names(mesh.materials)
-        write_mtl(path.with_suffix(".mtl"), mesh.materials, names)
-        lines.write(f"mtllib {path.stem}.mtl\n")
-    elif mesh.texture is not None and mesh.uvs is not None:
-        _write_texture_material(path, mesh.texture)
+    appearance = mesh.appearance
+    if appearance.single_texture:
+        _write_texture_material(path, appearance.texture)
         lines.write(f"mtllib {path.stem}.mtl\n")
         names = ["material_0"]
+    elif appearance.materials is not None:
+        names = material_names(appearance.materials)
+        write_mtl(path.with_suffix(".mtl"), appearance.materials, names)
+        lines.write(f"mtllib {path.stem}.mtl\n")
     if mesh.vertex_colors is not None:
         colors = to_numpy(mesh.vertex_colors, "vertex_colors", path, np.float64)
         np.savetxt(lines, np.concatenate([vertices, colors], axis=1), fmt="v %.9g %.9g %.9g %.9g %.9g %.9g")
@@ -452,10 +483,8 @@ def write_obj(path: Path, mesh: Mesh) -> None:
         columns.append(faces)
         face_format += "/%d" if mesh.uvs is not None else "//%d"
     corners = np.stack(columns, axis=2).reshape(len(faces), -1)
-    assignments = np.zeros(len(faces), dtype=np.int64) if mesh.materials is None else \
-        to_numpy(mesh.material_assignments, "material_assignments", path, np.int64)
-    if names is None:
-        assignments = np.full(len(faces), -1, dtype=np.int64)
+    assignments = np.full(len(faces), -1, dtype=np.int64) if names is None else \
+        to_numpy(appearance.material_assignments, "material_assignments", path, np.int64)
     starts = [0] + (np.flatnonzero(assignments[1:] != assignments[:-1]) + 1).tolist()
     for start, end in zip(starts, starts[1:] + [len(faces)]):
         material = int(assignments[start])
@@ -474,3 +503,40 @@ def _write_texture_material(path: Path, texture: torch.Tensor) -> None:
     material = f"newmtl material_0\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nmap_Kd {path.stem}.png\n"
     with atomic_path(path.with_suffix(".mtl")) as temp:
         temp.write_text(material, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- material problems (Kaolin's handlers)
+
+def default_error_handler(error: MaterialError, **kwargs) -> None:
+    """Raise the material error (Kaolin's default)."""
+    raise error
+
+
+def skip_error_handler(error: MaterialError, **kwargs) -> None:
+    """Warn (``UserWarning``) and load without the material."""
+    warnings.warn(str(error), UserWarning)
+
+
+def ignore_error_handler(error: MaterialError, **kwargs) -> None:
+    """Load without the material, silently."""
+
+
+def create_missing_materials_error_handler(error: MaterialError, **kwargs) -> None:
+    """Warn about every material problem; an undefined material is kept as a material with only its name
+    (what the reader does anyway), so faces keep their assignment."""
+    suffix = ", creating a material with only its name" if isinstance(error, MaterialNotFoundError) else ""
+    warnings.warn(f"{error}{suffix}", UserWarning)
+
+
+@contextlib.contextmanager
+def material_errors_to(error_handler: Callable[..., None]) -> Iterator[None]:
+    """Within the block, each material problem a loader would warn about (:class:`MaterialError`) is passed
+    to ``error_handler(error)`` instead, after the block ends; other warnings are re-emitted unchanged."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for record in caught:
+        if issubclass(record.category, MaterialError):
+            error_handler(record.category(str(record.message)))
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)

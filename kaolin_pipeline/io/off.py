@@ -22,4 +22,4 @@ def read_off(path: Path) -> Mesh:
 
 def write_off(path: Path, mesh: Mesh) -> None:
     """Write the positions and faces of ``mesh`` as OFF, atomically."""
-    write_with_trimesh(path, ".off", mesh)
+    write_with_trimesh(path, mesh)

@@ -19,25 +19,13 @@ from typing import Optional
 
 import numpy as np
 
+from kaolin_pipeline.io import formats
 from kaolin_pipeline.io._open3d import import_open3d
-from kaolin_pipeline.io._fileutil import (
-    USD_EXTENSIONS,
-    PathLike,
-    atomic_path,
-    check_extension,
-    check_readable,
-    float_tensor,
-    reading,
-    to_numpy,
-    unit_colors,
-)
+from kaolin_pipeline.io._fileutil import PathLike, atomic_path, extension, float_tensor, reading, to_numpy, unit_colors
 from kaolin_pipeline.structures import PointCloud
-from kaolin_pipeline.io.validate import validate_pointcloud, validate_for_saving
 from kaolin_pipeline.errors import LoadError, SaveError
 
-OPEN3D_POINTCLOUD_EXTENSIONS = (".pcd", ".xyz", ".xyzn", ".xyzrgb", ".pts")
-NUMPY_POINTCLOUD_EXTENSIONS = (".npy", ".npz")
-POINTCLOUD_EXTENSIONS = (".ply",) + OPEN3D_POINTCLOUD_EXTENSIONS + NUMPY_POINTCLOUD_EXTENSIONS + USD_EXTENSIONS
+POINTCLOUD_EXTENSIONS = formats.extensions(formats.POINT_CLOUD)
 
 _NPY_LAYOUTS = {3: ("points",), 6: ("points", "normals"), 9: ("points", "normals", "colors")}
 
@@ -50,24 +38,11 @@ def load_pointcloud(path: PathLike) -> PointCloud:
         ``normals (N, 3)`` and ``colors (N, 3)`` float32 in [0, 1].
 
     Raises:
-        LoadError: missing, empty, corrupt or unsupported file, or invalid values
-            (NaN/Inf points, colours outside [0, 1], wrong array shapes).
+        LoadError: missing (:class:`~kaolin_pipeline.errors.MissingFileError`), empty, corrupt or
+            unsupported file, or invalid values (NaN/Inf points, colours outside [0, 1], wrong array
+            shapes, a line of an ``.xyz`` file that is not numbers).
     """
-    ext = check_extension(path, POINTCLOUD_EXTENSIONS, LoadError)
-    path = check_readable(path)
-    if ext in USD_EXTENSIONS:
-        from kaolin_pipeline.io import usd
-
-        cloud = usd.import_pointcloud(str(path))
-    elif ext == ".npy":
-        cloud = _read_npy(path)
-    elif ext == ".npz":
-        cloud = _read_npz(path)
-    elif ext == ".ply":
-        cloud = _read_ply(path)
-    else:
-        cloud = _read_open3d(path, ext)
-    return validate_pointcloud(cloud, str(path))
+    return formats.read(path, formats.POINT_CLOUD)
 
 
 def save_pointcloud(path: PathLike, cloud: PointCloud) -> None:
@@ -77,23 +52,19 @@ def save_pointcloud(path: PathLike, cloud: PointCloud) -> None:
         SaveError: unsupported extension, invalid cloud, a ``.npy`` file asked to hold
             colours without normals (use ``.npz``), or the file cannot be written.
     """
-    ext = check_extension(path, POINTCLOUD_EXTENSIONS, SaveError)
-    path = Path(path)
-    if ext in USD_EXTENSIONS:  # the USD exporter validates the point cloud itself
-        from kaolin_pipeline.io import usd
+    formats.write(path, formats.POINT_CLOUD, cloud)
 
-        usd.export_pointcloud(str(path), cloud)
-        return
-    validate_for_saving(cloud, PointCloud, path)
-    arrays = _cloud_arrays(cloud, path)
+
+def write_npy(path: Path, cloud: PointCloud) -> None:
+    columns = _npy_columns(_cloud_arrays(cloud, path), path)
     with atomic_path(path) as temp:
-        if ext == ".npy":
-            np.save(temp, _npy_columns(arrays, path), allow_pickle=False)
-        elif ext == ".npz":
-            with open(temp, "wb") as handle:
-                np.savez(handle, **arrays)
-        else:
-            _write_open3d(temp, arrays)
+        np.save(temp, columns, allow_pickle=False)
+
+
+def write_npz(path: Path, cloud: PointCloud) -> None:
+    arrays = _cloud_arrays(cloud, path)
+    with atomic_path(path) as temp, open(temp, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def _cloud_arrays(cloud: PointCloud, path: Path) -> dict[str, np.ndarray]:
@@ -134,7 +105,7 @@ def _npy_columns(arrays: dict[str, np.ndarray], path: Path) -> np.ndarray:
     raise SaveError(f"{path}: a .npy point cloud holds colours only together with normals; save to .npz instead")
 
 
-def _read_npy(path: Path) -> PointCloud:
+def read_npy(path: Path) -> PointCloud:
     with reading(path, "NPY array"):
         array = np.load(path, allow_pickle=False)
     if array.ndim != 2 or array.shape[1] not in _NPY_LAYOUTS:
@@ -143,7 +114,7 @@ def _read_npy(path: Path) -> PointCloud:
     return _cloud_from_arrays({name: array[:, 3 * i:3 * i + 3] for i, name in enumerate(layout)}, path)
 
 
-def _read_npz(path: Path) -> PointCloud:
+def read_npz(path: Path) -> PointCloud:
     with reading(path, "NPZ archive"), np.load(path, allow_pickle=False) as archive:
         if "points" not in archive.files:
             raise LoadError(f"{path}: missing key 'points' (keys found: {', '.join(archive.files) or 'none'})")
@@ -151,7 +122,7 @@ def _read_npz(path: Path) -> PointCloud:
     return _cloud_from_arrays(arrays, path)
 
 
-def _read_ply(path: Path) -> PointCloud:
+def read_ply(path: Path) -> PointCloud:
     """Vertices (and their normals / colours) of any PLY file, mesh or point cloud."""
     from trimesh.exchange.ply import load_ply
 
@@ -166,7 +137,8 @@ def _read_ply(path: Path) -> PointCloud:
     return _cloud_from_arrays(arrays, path)
 
 
-def _read_open3d(path: Path, ext: str) -> PointCloud:
+def read_open3d(path: Path) -> PointCloud:
+    ext = extension(path)
     what = f"{ext[1:].upper()} point cloud"
     with reading(path, what):  # open3d failing to import is named with the file
         o3d = import_open3d()
@@ -185,7 +157,8 @@ def _read_open3d(path: Path, ext: str) -> PointCloud:
     return _cloud_from_arrays(arrays, path)
 
 
-def _write_open3d(temp: Path, arrays: dict[str, np.ndarray]) -> None:
+def write_open3d(path: Path, cloud: PointCloud) -> None:
+    arrays = _cloud_arrays(cloud, path)
     o3d = import_open3d()
 
     pcd = o3d.geometry.PointCloud()
@@ -194,7 +167,55 @@ def _write_open3d(temp: Path, arrays: dict[str, np.ndarray]) -> None:
         pcd.normals = o3d.utility.Vector3dVector(arrays["normals"].astype(np.float64))
     if "colors" in arrays:
         pcd.colors = o3d.utility.Vector3dVector(np.clip(arrays["colors"], 0.0, 1.0).astype(np.float64))
-    with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
+    with atomic_path(path) as temp, o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
         written = o3d.io.write_point_cloud(str(temp), pcd, write_ascii=False)
-    if not written:
-        raise SaveError(f"{temp}: open3d could not write the point cloud")
+        if not written:
+            raise SaveError(f"{path}: open3d could not write the point cloud")
+
+
+def read_xyz(path: Path) -> PointCloud:
+    """Point cloud from an ``.xyz`` / ``.xyzrgb`` text file: one point per line, numbers split by spaces.
+
+    Columns: ``x y z`` (3), ``x y z r g b`` (6; for ``.xyz`` these three are read as normals when
+    any of them is negative), ``x y z nx ny nz r g b`` (9). Colours are 0-255 when any exceeds 1,
+    else 0-1. Blank lines and lines starting with ``#`` are skipped.
+
+    Raises:
+        LoadError: a line that is not numbers (its number and text), lines of differing column
+            counts, or a column count other than 3, 6 or 9.
+    """
+    try:
+        with open(path, "rb") as handle:  # NumPy's C parser; a file it refuses is scanned for the culprit
+            array = np.loadtxt(handle, dtype=np.float64, comments="#", ndmin=2, encoding="utf-8")
+    except ValueError:
+        raise LoadError(_first_bad_line(path)) from None
+    if not array.size:
+        raise LoadError(f"{path}: no points in the file")
+    if array.shape[1] not in (3, 6, 9):
+        raise LoadError(f"{path}: expected 3 (xyz), 6 (xyz + rgb or normals) or 9 (xyz + normals + rgb) "
+                        f"columns, got {array.shape[1]}")
+    arrays = {"points": array[:, :3]}
+    rest = array[:, 3:]
+    if rest.shape[1] == 6 or (rest.shape[1] == 3 and extension(path) == ".xyz" and (rest < 0).any()):
+        arrays["normals"], rest = rest[:, :3], rest[:, 3:]
+    if rest.shape[1]:
+        arrays["colors"] = rest / 255.0 if rest.max() > 1.0 else rest
+    return _cloud_from_arrays(arrays, path)
+
+
+def _first_bad_line(path: Path) -> str:
+    """Why NumPy refused a text point cloud: the first line that is not numbers or has another column count."""
+    width = None
+    with reading(path, "point cloud text"), open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            text = line.split("#")[0].strip()
+            if not text:
+                continue
+            try:
+                count = len([float(value) for value in text.split()])
+            except ValueError:
+                return f"{path}: line {number} is not numbers: {text[:60]!r}"
+            if width is not None and count != width:
+                return f"{path}: line {number} has {count} columns, the lines before it {width}"
+            width = count
+    return f"{path}: not a text point cloud"

@@ -25,6 +25,7 @@ treats the aperture's angle as the vertical field of view.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -37,8 +38,7 @@ from PIL import Image
 
 from kaolin_pipeline import atomic
 from kaolin_pipeline.errors import LoadError, SaveError
-from kaolin_pipeline.render.camera import generate_perspective_projection
-from kaolin_pipeline.render.renderer import Cameras
+from kaolin_pipeline.render.camera import Cameras, generate_perspective_projection
 
 PathLike = Union[str, Path]
 
@@ -380,3 +380,55 @@ def export_synthetic_view(root_dir: PathLike, idx: int, rgb: torch.Tensor, cam_t
     with atomic.atomic_open(metadata_path, "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=1)
     return metadata_path
+
+
+# --------------------------------------------------------------------------- view folders
+
+
+@dataclasses.dataclass
+class Views:
+    """Images of one object and the cameras that saw them.
+
+    Attributes:
+        images: (N, H, W, 3) RGB in [0, 1].
+        masks: (N, H, W) silhouettes in {0, 1}.
+        cameras: N cameras.
+    """
+
+    images: torch.Tensor
+    masks: torch.Tensor
+    cameras: Cameras
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def select(self, index: torch.Tensor) -> "Views":
+        """The views at ``index`` (a (K,) long tensor)."""
+        return Views(self.images[index], self.masks[index], self.cameras[index])
+
+    def to(self, device) -> "Views":
+        return Views(self.images.to(device), self.masks.to(device), self.cameras.to(device))
+
+
+def load_view_folder(folder: Union[str, Path]) -> Views:
+    """All views of a Data Generator folder (see this module), in index order.
+
+    Colours are over a black background; masks are the silhouettes (``semantic > 0``, or alpha).
+
+    Raises:
+        LoadError: naming the folder or file (see :func:`load_synthetic_views`).
+    """
+    loaded = load_synthetic_views(folder)
+    return Views(loaded["images"], loaded["masks"], camera_from_transform(loaded["cam_transform"], loaded["cam_proj"]))
+
+
+def save_view_folder(folder: Union[str, Path], views: Views) -> Path:
+    """Write ``views`` as a Data Generator folder (the inverse of :func:`load_view_folder`): the mask is
+    the alpha channel and the semantic map."""
+    folder = Path(folder)
+    transforms = transform_from_camera(views.cameras)
+    for i in range(len(views)):
+        mask = views.masks[i] > 0.5
+        export_synthetic_view(folder, i, views.images[i], transforms[i], views.cameras.projection,
+                              semantic=mask.to(torch.int32))
+    return folder

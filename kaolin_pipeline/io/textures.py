@@ -59,13 +59,14 @@ def write_texture_png(texture: torch.Tensor, path: PathLike, atomic: Callable = 
         image.save(temporary, format="PNG")
 
 
-def read_texture_png(path: PathLike, source: str, channels: int = 3) -> torch.Tensor:
-    """(channels, H, W) float32 texture in [0, 1] from an image file; ``source`` is the file that uses it."""
+def read_texture_png(path, source: str, channels: int = 3, name: str | None = None) -> torch.Tensor:
+    """(channels, H, W) float32 texture in [0, 1] from an image file, or an open binary file named ``name``
+    (an image inside a package); ``source`` is the file that uses it."""
     from PIL import Image
 
-    if not Path(path).is_file():
+    if name is None and not Path(path).is_file():
         raise LoadError(f"{source}: texture file {path} does not exist")
-    with reading(path, f"texture image used by {source}"), Image.open(path) as image:
+    with reading(name or path, f"texture image used by {source}"), Image.open(path) as image:
         return image_to_texture(image, channels)
 
 

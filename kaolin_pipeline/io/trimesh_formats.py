@@ -1,11 +1,14 @@
 """PLY and STL meshes through trimesh, and the trimesh conversions OFF and glTF share.
 
 Files are read with ``process=False``: vertices keep the file's order and are never
-merged or split. PLY gives ``vertices (V, 3)``, ``faces (F, 3)`` (polygons fan-triangulated
+split. PLY gives ``vertices (V, 3)``, ``faces (F, 3)`` (polygons fan-triangulated
 by trimesh), and when stored ``vertex_normals (V, 3)``, ``vertex_colors (V, 3)`` in [0, 1]
 (from 8-bit or float colours) and per-vertex ``uvs (V, 2)`` with ``face_uvs_idx == faces``
-(UV origin at the bottom-left, as stored). STL stores triangles only, each with its own
-three corners, so its ``V == 3 F``; it carries no normals, colours or UVs. Winding is the
+(UV origin at the bottom-left, as stored); a PLY of triangle strips (``element tristrips``,
+``-1`` restarting a strip) is unrolled into triangles with alternating winding, degenerate ones
+dropped. STL stores triangles only, each with its own three corners: :func:`read_stl` merges corners
+at exactly the same position into one vertex (trimesh's default), or keeps ``V == 3 F`` with
+``merge_vertices=False``; it carries no normals, colours or UVs. Winding is the
 file's (counter-clockwise seen from outside for well-formed files). No units are stored;
 coordinates are returned as written.
 
@@ -23,6 +26,7 @@ import torch
 from kaolin_pipeline.io._fileutil import (
     PathLike,
     atomic_path,
+    extension,
     float_tensor,
     long_tensor,
     reading,
@@ -36,8 +40,76 @@ from kaolin_pipeline.errors import LoadError
 TRIMESH_MESH_EXTENSIONS = (".off", ".ply", ".stl", ".glb", ".gltf")
 
 
+def read_ply(path: Path) -> Mesh:
+    """Mesh from a PLY file of faces or of triangle strips."""
+    strips = _ply_triangle_strips(path)
+    if strips is None:
+        return read_with_trimesh(path, ".ply")
+    with reading(path, "PLY mesh"):
+        from trimesh.exchange.ply import load_ply
+
+        with open(path, "rb") as handle:
+            fields = load_ply(handle)
+        faces = strip_triangles(strips)
+        mesh = Mesh(vertices=float_tensor(np.asarray(fields["vertices"]).reshape(-1, 3)), faces=long_tensor(faces))
+        if fields.get("vertex_colors") is not None:
+            mesh.vertex_colors = torch.from_numpy(unit_colors(fields["vertex_colors"], "vertex colors", path))
+    return mesh
+
+
+def _ply_triangle_strips(path: Path) -> Optional[np.ndarray]:
+    """The ``tristrips`` element's vertex indices as one sequence (``-1`` between strips), or None."""
+    with open(path, "rb") as handle:
+        header = handle.read(4096).split(b"end_header")[0]
+    if b"element tristrips" not in header:
+        return None
+    from trimesh.exchange.ply import load_ply
+
+    with reading(path, "PLY triangle strips"), open(path, "rb") as handle:
+        raw = load_ply(handle)["metadata"]["_ply_raw"]
+        rows = next(iter(raw["tristrips"]["data"].values()))
+        sequence = [np.append(np.asarray(row, dtype=np.int64).reshape(-1), -1) for row in rows]
+    return np.concatenate(sequence) if sequence else np.zeros(0, dtype=np.int64)
+
+
+def strip_triangles(sequence: np.ndarray) -> np.ndarray:
+    """``(F, 3)`` triangles of triangle strips: ``sequence (N,)`` vertex indices, ``-1`` restarting a strip.
+
+    Triangle ``k`` of a strip ``v0 v1 v2 ...`` is ``(v_k, v_k+1, v_k+2)`` for even ``k`` and
+    ``(v_k+1, v_k, v_k+2)`` for odd ``k``, so every triangle keeps the first one's winding;
+    triangles repeating a vertex (the swaps strips use) are dropped.
+    """
+    sequence = np.asarray(sequence, dtype=np.int64)
+    if len(sequence) < 3:
+        return np.zeros((0, 3), dtype=np.int64)
+    positions = np.arange(len(sequence))
+    strip_start = np.maximum.accumulate(np.where(sequence < 0, positions + 1, 0))
+    first = positions[:-2]
+    corners = np.stack([sequence[first], sequence[first + 1], sequence[first + 2]], axis=1)
+    odd = (first - strip_start[first]) % 2 == 1
+    corners[odd] = corners[odd][:, [1, 0, 2]]
+    keep = (corners >= 0).all(axis=1)
+    keep &= (corners[:, 0] != corners[:, 1]) & (corners[:, 1] != corners[:, 2]) & (corners[:, 0] != corners[:, 2])
+    return corners[keep]
+
+
+def read_stl(path: Path, merge_vertices: bool = True) -> Mesh:
+    """Mesh from an STL file; corners at the same position become one vertex when ``merge_vertices``."""
+    mesh = read_with_trimesh(path, ".stl")
+    if merge_vertices:
+        unique, inverse = torch.unique(mesh.vertices, dim=0, return_inverse=True)
+        first = torch.full((len(unique),), len(inverse), dtype=torch.long).scatter_reduce(
+            0, inverse, torch.arange(len(inverse)), "amin")
+        order = torch.argsort(first)  # merged vertices in the order of their first corner in the file
+        rank = torch.empty_like(order)
+        rank[order] = torch.arange(len(order))
+        mesh.vertices = unique[order].contiguous()
+        mesh.faces = rank[inverse][mesh.faces]
+    return mesh
+
+
 def read_with_trimesh(path: Path, ext: str) -> Mesh:
-    """Mesh from a PLY / STL / OFF file (``ext``)."""
+    """Mesh from a PLY / STL / OFF file (``ext``), as stored."""
     import trimesh
 
     with reading(path, f"{ext[1:].upper()} mesh"):
@@ -106,10 +178,11 @@ def split_by_uv(mesh: Mesh, source: PathLike) -> tuple[np.ndarray, np.ndarray, n
     return unique_pairs[:, 0], vertices, uvs, inverse.reshape(-1, 3)
 
 
-def write_with_trimesh(path: Path, ext: str, mesh: Mesh) -> None:
-    """Write OFF / PLY / STL / GLB / glTF through trimesh."""
+def write_with_trimesh(path: Path, mesh: Mesh) -> None:
+    """Write OFF / PLY / STL / GLB / glTF through trimesh (the format of ``path``'s extension)."""
     import trimesh
 
+    ext = extension(path)
     tm = _trimesh_from_mesh(mesh, path, keep_texture=ext in (".glb", ".gltf"))
     has_normals = mesh.vertex_normals is not None
     with atomic_path(path) as temp:

@@ -66,6 +66,16 @@ def validate_mesh(mesh: Mesh, source: str) -> Mesh:
             raise LoadError(f"{source}: face_uvs_idx has {mesh.face_uvs_idx.shape[0]} rows for {mesh.num_faces} faces")
         _check_indices("face uv", mesh.face_uvs_idx, mesh.uvs.shape[0], "uvs", source)
     _check_per_item_fields(mesh, ("vertex_colors", "vertex_normals"), mesh.num_vertices, "vertices", source)
+    if (mesh.normals is None) != (mesh.face_normals_idx is None):
+        raise LoadError(f"{source}: normals and face_normals_idx must be given together")
+    if mesh.normals is not None:
+        _check_rows("normals", mesh.normals, 3, source)
+        _check_finite("normals", mesh.normals, source)
+        _check_rows("face_normals_idx", mesh.face_normals_idx, 3, source)
+        if mesh.face_normals_idx.shape[0] != mesh.num_faces:
+            raise LoadError(f"{source}: face_normals_idx has {mesh.face_normals_idx.shape[0]} rows for "
+                            f"{mesh.num_faces} faces")
+        _check_indices("face normal", mesh.face_normals_idx, mesh.normals.shape[0], "normals", source)
     if mesh.texture is not None and (mesh.texture.dim() != 3 or mesh.texture.shape[0] != 3):
         raise LoadError(f"{source}: texture must have shape (3, H, W), got {tuple(mesh.texture.shape)}")
     _check_materials(mesh, source)

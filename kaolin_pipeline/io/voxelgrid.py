@@ -19,21 +19,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from kaolin_pipeline.io._fileutil import (
-    USD_EXTENSIONS,
-    PathLike,
-    atomic_path,
-    check_extension,
-    check_readable,
-    float_tensor,
-    reading,
-    to_numpy,
-)
+from kaolin_pipeline.io import formats
+from kaolin_pipeline.io._fileutil import PathLike, atomic_path, float_tensor, reading, to_numpy
 from kaolin_pipeline.structures import VoxelGrid
-from kaolin_pipeline.io.validate import validate_voxelgrid, validate_for_saving
 from kaolin_pipeline.errors import LoadError, SaveError
 
-VOXELGRID_EXTENSIONS = (".binvox", ".npy", ".npz") + USD_EXTENSIONS
+VOXELGRID_EXTENSIONS = formats.extensions(formats.VOXEL_GRID)
 
 # binvox stores (x, z, y) with y fastest; this permutation maps it to and from [x, y, z].
 _BINVOX_AXES = (0, 2, 1)
@@ -47,24 +38,11 @@ def load_voxelgrid(path: PathLike) -> VoxelGrid:
         ``origin (3,)`` float32 and ``size`` (edge of the world box).
 
     Raises:
-        LoadError: missing, empty, truncated, corrupt or unsupported file, a non-cubic
-            grid, values other than 0/1, or a non-finite / non-positive box.
+        LoadError: missing (:class:`~kaolin_pipeline.errors.MissingFileError`), empty, truncated,
+            corrupt or unsupported file, a non-cubic grid, values other than 0/1, or a non-finite /
+            non-positive box.
     """
-    ext = check_extension(path, VOXELGRID_EXTENSIONS, LoadError)
-    path = check_readable(path)
-    if ext in USD_EXTENSIONS:
-        from kaolin_pipeline.io import usd
-
-        grid = usd.import_voxelgrid(str(path))
-    elif ext == ".binvox":
-        grid = _read_binvox(path)
-    elif ext == ".npy":
-        with reading(path, "NPY array"):
-            occupancy = np.load(path, allow_pickle=False)
-        grid = VoxelGrid(occupancy=_occupancy_tensor(occupancy, "array", path))
-    else:
-        grid = _read_npz(path)
-    return validate_voxelgrid(grid, str(path))
+    return formats.read(path, formats.VOXEL_GRID)
 
 
 def save_voxelgrid(path: PathLike, grid: VoxelGrid) -> None:
@@ -75,30 +53,42 @@ def save_voxelgrid(path: PathLike, grid: VoxelGrid) -> None:
             box other than the unit cube at the origin (use ``.npz`` or ``.binvox``), or
             the file cannot be written.
     """
-    ext = check_extension(path, VOXELGRID_EXTENSIONS, SaveError)
-    path = Path(path)
-    if ext in USD_EXTENSIONS:  # the USD exporter validates the voxel grid itself
-        from kaolin_pipeline.io import usd
+    formats.write(path, formats.VOXEL_GRID, grid)
 
-        usd.export_voxelgrid(str(path), grid)
-        return
-    validate_for_saving(grid, VoxelGrid, path)
+
+def _grid_arrays(grid: VoxelGrid, path: Path) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(occupancy (R, R, R) bool, origin (3,) float64, size)`` of ``grid`` for a writer."""
     occupancy = to_numpy(grid.occupancy != 0, "occupancy", path, bool)
-    origin = to_numpy(grid.origin, "origin", path, np.float64).reshape(3)
-    size = float(grid.size)
-    if ext == ".npy" and (origin.any() or size != 1.0):
+    return occupancy, to_numpy(grid.origin, "origin", path, np.float64).reshape(3), float(grid.size)
+
+
+def write_binvox(path: Path, grid: VoxelGrid) -> None:
+    occupancy, origin, size = _grid_arrays(grid, path)
+    with atomic_path(path) as temp:
+        temp.write_bytes(_binvox_bytes(occupancy, origin, size))
+
+
+def write_npy(path: Path, grid: VoxelGrid) -> None:
+    occupancy, origin, size = _grid_arrays(grid, path)
+    if origin.any() or size != 1.0:
         raise SaveError(
             f"{path}: a .npy voxel grid covers the unit cube at the origin; this grid has origin "
             f"{origin.tolist()} and size {size}, save to .npz or .binvox instead"
         )
     with atomic_path(path) as temp:
-        if ext == ".binvox":
-            temp.write_bytes(_binvox_bytes(occupancy, origin, size))
-        elif ext == ".npy":
-            np.save(temp, occupancy, allow_pickle=False)
-        else:
-            with open(temp, "wb") as handle:
-                np.savez(handle, occupancy=occupancy, origin=origin.astype(np.float32), size=np.float64(size))
+        np.save(temp, occupancy, allow_pickle=False)
+
+
+def write_npz(path: Path, grid: VoxelGrid) -> None:
+    occupancy, origin, size = _grid_arrays(grid, path)
+    with atomic_path(path) as temp, open(temp, "wb") as handle:
+        np.savez(handle, occupancy=occupancy, origin=origin.astype(np.float32), size=np.float64(size))
+
+
+def read_npy(path: Path) -> VoxelGrid:
+    with reading(path, "NPY array"):
+        occupancy = np.load(path, allow_pickle=False)
+    return VoxelGrid(occupancy=_occupancy_tensor(occupancy, "array", path))
 
 
 def _occupancy_tensor(array: np.ndarray, name: str, path: Path) -> torch.Tensor:
@@ -111,7 +101,7 @@ def _occupancy_tensor(array: np.ndarray, name: str, path: Path) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array != 0))
 
 
-def _read_npz(path: Path) -> VoxelGrid:
+def read_npz(path: Path) -> VoxelGrid:
     with reading(path, "NPZ archive"), np.load(path, allow_pickle=False) as archive:
         if "occupancy" not in archive.files:
             raise LoadError(f"{path}: missing key 'occupancy' (keys found: {', '.join(archive.files) or 'none'})")
@@ -129,7 +119,7 @@ def _read_npz(path: Path) -> VoxelGrid:
     return grid
 
 
-def _read_binvox(path: Path) -> VoxelGrid:
+def read_binvox(path: Path) -> VoxelGrid:
     from trimesh.exchange.binvox import parse_binvox
 
     with reading(path, "binvox voxel grid"), open(path, "rb") as handle:

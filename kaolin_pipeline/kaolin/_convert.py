@@ -76,17 +76,19 @@ def surface_mesh(mesh: Mesh, with_uvs: bool, with_normals: bool, with_materials:
                  raw_materials: bool = False) -> SurfaceMesh:
     """The unbatched :class:`SurfaceMesh` of a loaded :class:`Mesh`, with Kaolin's UV convention.
 
-    Normals become ``normals`` with ``face_normals_idx = faces`` (our loaders keep one normal per vertex);
+    Normals: the file's indexed ``normals``/``face_normals_idx`` where the loader kept them, else
+    ``vertex_normals`` with ``face_normals_idx = faces``;
     materials (with ``with_materials``) are sorted by name, as raw dicts with ``raw_materials``.
     """
     keep_uvs = with_uvs and mesh.uvs is not None
-    keep_normals = with_normals and mesh.vertex_normals is not None
+    indexed_normals = with_normals and mesh.normals is not None
+    keep_normals = indexed_normals or (with_normals and mesh.vertex_normals is not None)
     materials, assignments = kaolin_materials(mesh, raw_materials) if with_materials else (None, None)
     return SurfaceMesh(
         vertices=mesh.vertices, faces=mesh.faces,
         uvs=flip_v(mesh.uvs) if keep_uvs else None,
         face_uvs_idx=mesh.face_uvs_idx if keep_uvs else None,
-        normals=mesh.vertex_normals if keep_normals else None,
-        face_normals_idx=mesh.faces if keep_normals else None,
+        normals=(mesh.normals if indexed_normals else mesh.vertex_normals) if keep_normals else None,
+        face_normals_idx=(mesh.face_normals_idx if indexed_normals else mesh.faces) if keep_normals else None,
         materials=materials, material_assignments=assignments,
     )

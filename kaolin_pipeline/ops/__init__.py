@@ -1,4 +1,5 @@
-"""Geometry on tensors: mesh gathers and normals, Laplacian, sampling, subdivision, conversions, metrics."""
+"""Geometry on tensors: mesh gathers and normals, Laplacian, smoothing, icosphere, sampling, subdivision,
+conversions, regularisers, metrics."""
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid, pointcloud_to_voxelgrid, voxelgrid_to_mesh
 from kaolin_pipeline.ops.mesh import (
     adjacency_matrix,
@@ -9,6 +10,7 @@ from kaolin_pipeline.ops.mesh import (
     edge_lengths,
     face_areas,
     face_normals,
+    fit_in_sphere,
     index_vertices_by_faces,
     mesh_edges,
     normalize_vertices,
@@ -19,6 +21,7 @@ from kaolin_pipeline.ops.mesh import (
     vertex_normals,
     vertex_tangents,
 )
+from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
 from kaolin_pipeline.ops.mesh_distance import point_to_mesh_distance
 from kaolin_pipeline.ops.pointcloud import center_points
 from kaolin_pipeline.ops.metrics import (
@@ -28,10 +31,14 @@ from kaolin_pipeline.ops.metrics import (
     mask_iou,
     mask_iou_score,
     nearest_distances,
+    psnr,
+    psnr_foreground,
     sided_distance,
     voxel_iou,
 )
+from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, laplacian_loss
 from kaolin_pipeline.ops.sampling import packed_sample_points, sample_points
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.ops.subdivide import subdivide_trianglemesh
 
 __all__ = [
@@ -42,12 +49,17 @@ __all__ = [
     "chamfer_distance",
     "compute_vertex_normals",
     "edge_adjacent_faces",
+    "edge_length_loss",
     "edge_lengths",
     "f_score",
     "face_areas",
     "face_normals",
+    "fit_in_sphere",
+    "flatten_loss",
+    "icosphere",
     "index_vertices_by_faces",
     "iou",
+    "laplacian_loss",
     "mask_iou",
     "mask_iou_score",
     "mesh_edges",
@@ -58,12 +70,16 @@ __all__ = [
     "packed_sample_points",
     "point_to_mesh_distance",
     "pointcloud_to_voxelgrid",
+    "psnr",
+    "psnr_foreground",
     "sample_points",
     "sided_distance",
+    "smoothing_matrix",
+    "sphere_uvs",
     "subdivide_trianglemesh",
-    "unindex_vertices_by_faces",
     "uniform_laplacian",
     "uniform_laplacian_smoothing",
+    "unindex_vertices_by_faces",
     "vertex_normals",
     "vertex_tangents",
     "voxel_iou",

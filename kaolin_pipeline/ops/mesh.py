@@ -21,6 +21,7 @@ __all__ = [
     "edge_adjacent_faces",
     "uniform_laplacian",
     "normalize_vertices",
+    "fit_in_sphere",
     "unindex_vertices_by_faces",
     "adjacency_matrix",
     "average_face_vertex_features",
@@ -265,8 +266,28 @@ def normalize_vertices(vertices: torch.Tensor) -> torch.Tensor:
     Raises:
         PipelineError: on a wrong shape, or if all vertices of an item coincide.
     """
-    centre, radius = normalization(vertices)
-    return (vertices - centre) / radius
+    return fit_in_sphere(vertices)[0]
+
+
+def fit_in_sphere(vertices: torch.Tensor, radius: float = 1.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Centre the bounding box at the origin and scale so the farthest vertex is at distance ``radius``.
+
+    The one "normalise into a sphere" of the project (recipes, data generator, viewer, transforms).
+
+    Args:
+        vertices: (V, 3) or (B, V, 3) positions; batched inputs are fitted per item.
+        radius: the distance of the farthest vertex afterwards.
+
+    Returns:
+        ``(fitted, centre, scale)``: ``fitted`` of the shape and dtype of ``vertices``, ``centre`` (1, 3)
+        or (B, 1, 3) the bounding-box centre and ``scale`` (1, 1) or (B, 1, 1), with
+        ``fitted = (vertices - centre) * scale`` (up to rounding) and ``vertices = centre + fitted / scale``.
+
+    Raises:
+        PipelineError: on a wrong shape, or if all vertices of an item coincide.
+    """
+    centre, extent = normalization(vertices)
+    return (vertices - centre) / extent * radius, centre, radius / extent
 
 
 def _check_num_vertices(num_vertices) -> None:

@@ -2,7 +2,7 @@
 
 Names and semantics follow ``kaolin.metrics.pointcloud`` (``sided_distance``,
 ``chamfer_distance``, ``f_score``), ``kaolin.metrics.voxelgrid`` (``iou``) and
-``kaolin.metrics.render`` (``mask_iou``, which is a loss).
+``kaolin.metrics.render`` (``mask_iou``, which is a loss); ``psnr`` and ``psnr_foreground`` measure images.
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ __all__ = [
     "voxel_iou",
     "mask_iou",
     "mask_iou_score",
+    "psnr",
+    "psnr_foreground",
 ]
 
 _PAIRWISE_BUDGET = 16 * 1024 * 1024  # elements of the (B, chunk, M) temporary: 64 MB in float32
@@ -215,3 +217,36 @@ def mask_iou(lhs_mask: torch.Tensor, rhs_mask: torch.Tensor) -> torch.Tensor:
         () scalar loss; use :func:`mask_iou_score` for the IoU values themselves.
     """
     return 1.0 - mask_iou_score(lhs_mask, rhs_mask).mean()
+
+
+def psnr(prediction: torch.Tensor, target: torch.Tensor, max_value: float = 1.0) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB of each image of a batch.
+
+    Args:
+        prediction, target: (B, ...) images with values in ``[0, max_value]``.
+
+    Returns:
+        (B,) ``10 * log10(max_value ** 2 / MSE)``; ``inf`` where the images are identical.
+    """
+    mse = (prediction - target).pow(2).flatten(1).mean(dim=1)
+    return 10.0 * torch.log10(max_value ** 2 / mse)
+
+
+def psnr_foreground(prediction: torch.Tensor, target: torch.Tensor, pred_mask: torch.Tensor,
+                    target_mask: torch.Tensor, max_value: float = 1.0) -> torch.Tensor:
+    """PSNR in dB of each image over the union of the two silhouettes only (the background,
+    easy to match, does not inflate it).
+
+    Args:
+        prediction, target: (B, H, W, C) images with values in ``[0, max_value]``.
+        pred_mask, target_mask: (B, H, W) silhouettes in {0, 1} (or coverage in [0, 1]: a pixel counts when
+            either is above 0).
+
+    Returns:
+        (B,) ``10 * log10(max_value ** 2 / MSE)`` with the MSE over the union's pixels and channels;
+        ``nan`` for an image whose union is empty.
+    """
+    union = ((pred_mask > 0) | (target_mask > 0)).to(prediction.dtype).flatten(1)
+    squared = (prediction - target).pow(2).mean(dim=-1).flatten(1)
+    mse = (squared * union).sum(dim=1) / union.sum(dim=1)
+    return 10.0 * torch.log10(max_value ** 2 / mse)

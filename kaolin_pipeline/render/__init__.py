@@ -1,9 +1,11 @@
 """Differentiable rendering: Kaolin-legacy cameras, DIB-R rasterization and soft masks, textures, lighting,
-the :class:`DIBRenderer` module and YAML render presets."""
+the :class:`DIBRenderer` module, :class:`RenderSettings` and YAML render presets."""
 from kaolin_pipeline.render.camera import (
+    Cameras,
     generate_perspective_projection,
     generate_rotate_translate_matrices,
     generate_transformation_matrix,
+    look_at_cameras,
     perspective_camera,
     rotate_translate_points,
 )
@@ -22,7 +24,8 @@ from kaolin_pipeline.render.presets import (
     validate_preset,
 )
 from kaolin_pipeline.render.rasterize import prepare_vertices, rasterize
-from kaolin_pipeline.render.renderer import Cameras, DIBRenderer, look_at_cameras
+from kaolin_pipeline.render.renderer import DIBRenderer
+from kaolin_pipeline.render.settings import RenderSettings
 from kaolin_pipeline.render.soft_mask import dibr_soft_mask
 from kaolin_pipeline.render.texture import texture_mapping
 
@@ -30,6 +33,7 @@ __all__ = [
     "Cameras",
     "DIBRenderer",
     "DirectionalLight",
+    "RenderSettings",
     "dibr_rasterization",
     "dibr_soft_mask",
     "generate_perspective_projection",

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 from ..errors import RenderError
 from ..structures import Mesh
-from .renderer import Cameras, DIBRenderer, Lights
+from .camera import Cameras
+from .renderer import DIBRenderer, Lights
 
 # Supersampled pixels rendered in one pass (about 60 MB of features); views are split into passes of this size.
 PIXELS_PER_PASS = 1 << 22

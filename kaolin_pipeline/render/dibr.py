@@ -31,8 +31,8 @@ def dibr_rasterization(height: int, width: int, face_vertices_z: torch.Tensor,
             shape the soft mask.
         sigmainv, boxlen, knum: soft-mask parameters (see :func:`dibr_soft_mask`).
         multiplier, eps: see :func:`rasterize` (the soft mask uses ``multiplier`` or 1000).
-        rast_backend: Kaolin's keyword; ``'cuda'`` runs this implementation on the tensors' device,
-            the nvdiffrast backends raise RenderError.
+        rast_backend: Kaolin's keyword; ``'cuda'``, ``'cpu'`` and the nvdiffrast names all run this
+            implementation on the tensors' device (the nvdiffrast ones after a one-time warning).
         valid_faces: optional (B, F) bool (not in Kaolin); faces where it is False are drawn by
             neither the raster nor the soft mask (the renderer's near plane).
         perspective_correct: see :func:`rasterize`.

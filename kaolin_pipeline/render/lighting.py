@@ -1,4 +1,10 @@
-"""Shading from per-pixel normals: 9-coefficient spherical harmonics (Kaolin / DIB-R) and a directional light.
+"""Shading from per-pixel normals: 9-coefficient spherical harmonics and a directional light.
+
+Two SH conventions live here. :func:`spherical_harmonic_lighting` is DIB-R's (Kaolin's legacy
+``kaolin.render.mesh.spherical_harmonic_lighting``: its own constants and signs, used by the renderer).
+:func:`project_onto_sh9`, :func:`sh9_irradiance` and :func:`sh9_diffuse` are ``kaolin.render.lighting``'s:
+the standard real spherical harmonics of bands 0-2 with the Condon-Shortley phase, ordered by
+``(l, m)`` from ``m = -l`` to ``l``.
 
 Normals and light directions are expressed in the same frame; the renderer uses
 camera space (the camera looks down −z, so ``(0, 0, 1)`` points back at the camera).
@@ -6,7 +12,8 @@ camera space (the camera looks down −z, so ``(0, 0, 1)`` points back at the ca
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence, Union
+import math
+from typing import List, Sequence, Union
 
 import torch
 
@@ -74,6 +81,81 @@ def spherical_harmonic_lighting(imnormal: torch.Tensor, lights: torch.Tensor) ->
     return (spherical_harmonic_basis(imnormal) * coefficients).sum(-1)
 
 
+# The real SH constants sqrt(15/4pi) and sqrt(15/16pi) at Kaolin's precision (the others are the SH_* above).
+SH9_XY = 1.0925484305920792
+SH9_XX_YY = 0.5462742152960396
+#: Per-band factors of the clamped-cosine convolution (Ramamoorthi & Hanrahan 2001): pi, 2pi/3, pi/4.
+_COSINE_BANDS = (math.pi,) + (2 * math.pi / 3,) * 3 + (math.pi / 4,) * 5
+
+
+def project_onto_sh9(directions: Union[torch.Tensor, List[float]]) -> torch.Tensor:
+    r"""The 9 real SH basis values of bands 0-2 (Condon-Shortley phase) at directions.
+
+    Order: :math:`Y_{0,0}, Y_{1,-1}, Y_{1,0}, Y_{1,1}, Y_{2,-2}, Y_{2,-1}, Y_{2,0}, Y_{2,1}, Y_{2,2}`, i.e.
+    ``c0, -c1 y, c1 z, -c1 x, c2 xy, -c2 yz, c3 (3z² - 1), -c2 xz, c2 (x² - y²) / 2`` with
+    :math:`c_0 = \\sqrt{1/4\\pi}, c_1 = \\sqrt{3/4\\pi}, c_2 = \\sqrt{15/4\\pi}, c_3 = \\sqrt{5/16\\pi}`. Used as light
+    coefficients, ``project_onto_sh9(d)`` is the band-limited projection of a unit light from ``d``.
+
+    Args:
+        directions: unit vectors, a tensor of shape :math:`(..., 3)` or a list ``[x, y, z]``.
+
+    Returns:
+        Shape :math:`(..., 9)` (a list gives :math:`(9,)`).
+    """
+    if isinstance(directions, (list, tuple)):
+        if len(directions) != 3:
+            raise RenderError(f"project_onto_sh9: directions must have 3 components, got {len(directions)}")
+        directions = torch.tensor([float(v) for v in directions])
+    if not isinstance(directions, torch.Tensor) or directions.dim() == 0 or directions.shape[-1] != 3:
+        raise RenderError(f"project_onto_sh9: directions must have shape (..., 3), got "
+                          f"{tuple(getattr(directions, 'shape', ()))}")
+    x, y, z = directions.unbind(-1)
+    return torch.stack([
+        torch.full_like(x, SH_BAND0),
+        -SH_BAND1 * y, SH_BAND1 * z, -SH_BAND1 * x,
+        SH9_XY * (x * y), -SH9_XY * (y * z), SH_ZZ * (z * z) - SH_ZZ_OFFSET, -SH9_XY * x * z,
+        SH9_XX_YY * (x * x - y * y),
+    ], dim=-1)
+
+
+def sh9_irradiance(lights: torch.Tensor, normals: torch.Tensor) -> torch.Tensor:
+    r"""Irradiance :math:`E(n) = \int L(\omega) \max(0, n \cdot \omega) d\omega` of the radiance
+    :math:`L = \sum_i \text{lights}_i Y_i` (exact for that band-limited :math:`L`).
+
+    Args:
+        lights: SH coefficients of the incoming radiance, of shape :math:`(9,)` (see :func:`project_onto_sh9`).
+        normals: unit normals, of shape :math:`(\text{num_points}, 3)`.
+
+    Returns:
+        Shape :math:`(\text{num_points},)`.
+    """
+    if not isinstance(lights, torch.Tensor) or tuple(lights.shape) != (9,):
+        raise RenderError(f"sh9_irradiance: lights must have shape (9,), got {tuple(getattr(lights, 'shape', ()))}")
+    _check_normals("sh9_irradiance", normals)
+    bands = torch.tensor(_COSINE_BANDS, dtype=normals.dtype, device=normals.device)
+    return (project_onto_sh9(normals) * bands * lights).sum(-1)
+
+
+def sh9_diffuse(directions: torch.Tensor, normals: torch.Tensor, albedo: torch.Tensor) -> torch.Tensor:
+    r"""Lambertian radiance ``albedo * sh9_irradiance(project_onto_sh9(directions), normals)`` (no 1/pi, as Kaolin).
+
+    Args:
+        directions: the light's direction (towards the light), of shape :math:`(3,)`.
+        normals: unit normals, of shape :math:`(\text{num_points}, 3)`.
+        albedo: colours, of shape :math:`(\text{num_points}, 3)`.
+
+    Returns:
+        Shape :math:`(\text{num_points}, 3)`.
+    """
+    if not isinstance(directions, torch.Tensor) or tuple(directions.shape) != (3,):
+        raise RenderError(f"sh9_diffuse: directions must have shape (3,), got "
+                          f"{tuple(getattr(directions, 'shape', ()))}")
+    if not isinstance(albedo, torch.Tensor) or albedo.shape != getattr(normals, "shape", None):
+        raise RenderError(f"sh9_diffuse: albedo must have the shape of normals, got "
+                          f"{tuple(getattr(albedo, 'shape', ()))}")
+    return albedo * sh9_irradiance(project_onto_sh9(directions), normals).unsqueeze(-1)
+
+
 @dataclasses.dataclass
 class DirectionalLight:
     """A distant light for :func:`lambertian_lighting`.
@@ -91,7 +173,7 @@ class DirectionalLight:
 
 
 def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Sequence[float]],
-                        ambient: float = 0.3, diffuse: float = 0.7) -> torch.Tensor:
+                        ambient: float = 0.3, diffuse: float = 0.7, *, checked_nonzero: bool = False) -> torch.Tensor:
     r"""Lambertian shading by one directional light: ``ambient + diffuse * max(0, n · l̂)``.
 
     Args:
@@ -99,6 +181,8 @@ def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Se
         direction: direction towards the light, of shape :math:`(3,)` or :math:`(B, 3)`; normalised here.
         ambient: constant term.
         diffuse: scale of the cosine term.
+        checked_nonzero: the caller has checked on the host that ``direction`` is non-zero; skips the
+            check here, which reads the device (one host synchronisation on a GPU).
 
     Returns:
         The intensity, of shape :math:`(B, ...)`.
@@ -110,7 +194,7 @@ def lambertian_lighting(normals: torch.Tensor, direction: Union[torch.Tensor, Se
         raise RenderError(f"lambertian_lighting: direction must have shape (3,) or (B, 3) with B = "
                           f"{normals.shape[0]}, got shape {tuple(direction.shape)}")
     length = direction.norm(dim=-1, keepdim=True)
-    if not bool((length > 0).all()):
+    if not checked_nonzero and not bool((length > 0).all()):
         raise RenderError("lambertian_lighting: direction must be a non-zero vector")
     unit = (direction / length).reshape(-1, *([1] * (normals.dim() - 2)), 3)
     return ambient + diffuse * (normals * unit).sum(-1).clamp(min=0.0)

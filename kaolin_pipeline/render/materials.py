@@ -3,6 +3,10 @@
 Rule (the same for every format; see :class:`kaolin_pipeline.structures.Mesh`): a material with a
 ``diffuse_texture`` (and a mesh with UVs) is sampled with :func:`~kaolin_pipeline.render.texture.texture_mapping`;
 otherwise its ``diffuse_color`` is used; a material with neither, and faces assigned -1, are white.
+Textures are sampled outside UV [0, 1] by the material's ``wrap_mode`` (``"repeat"`` when None, the glTF
+and OBJ default). Each material is evaluated over the whole image and selected per pixel with
+``torch.where``: M texture lookups of the image instead of one of each material's pixels, but no
+boolean indexing, so the host never waits for the device however many materials there are.
 """
 from __future__ import annotations
 
@@ -38,12 +42,14 @@ def material_albedo(uv: Optional[torch.Tensor], face_idx: torch.Tensor, material
     dtype = uv.dtype if uv is not None else dtype
     albedo = torch.ones(*face_idx.shape, 3, dtype=dtype, device=face_idx.device)
     assignments = material_assignments.to(face_idx.device)
-    pixel_material = torch.where(face_idx >= 0, assignments[face_idx.clamp(min=0)], -1)
-    for index, material in enumerate(materials):
-        selected = pixel_material == index
+    pixel_material = torch.where(face_idx >= 0, assignments[face_idx.clamp(min=0)], -1).unsqueeze(-1)
+    for index, material in enumerate(materials):  # whole-image selects: no host read per material
         if material.diffuse_texture is not None and uv is not None:
             texture = material.diffuse_texture.to(device=uv.device, dtype=dtype)
-            albedo[selected] = texture_mapping(uv[selected].unsqueeze(0), texture.unsqueeze(0), mode=mode)[0]
+            value = texture_mapping(uv, texture.unsqueeze(0), mode=mode, wrap=material.wrap_mode or "repeat")
         elif material.diffuse_color is not None:
-            albedo[selected] = material.diffuse_color.to(device=albedo.device, dtype=dtype)
+            value = material.diffuse_color.to(device=albedo.device, dtype=dtype)
+        else:
+            continue
+        albedo = torch.where(pixel_material == index, value, albedo)
     return albedo

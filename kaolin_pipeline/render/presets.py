@@ -1,6 +1,6 @@
-"""Render presets: YAML camera rigs, image sizes, lights and renderer settings (shipped ``render/*.yaml``, package data).
+"""Render presets: YAML camera rigs, image sizes, lights and renderer settings (shipped ``presets/*.yaml``, package data).
 
-A preset file has these keys (angles in degrees; see ``render/default.yaml``)::
+A preset file has these keys (angles in degrees; see ``presets/default.yaml``)::
 
     image_size: 64 | [H, W]
     fovy: 30.0
@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 import torch
 import yaml
@@ -33,10 +33,12 @@ from ..errors import ConfigError
 from ..resources import shipped_path
 from ..yamlfile import load_yaml
 from .lighting import DirectionalLight
-from .renderer import SHADING_MODES, Cameras, DIBRenderer, look_at_cameras
+from .camera import Cameras, look_at_cameras
+from .renderer import SHADING_MODES, DIBRenderer
+from .settings import RenderSettings
 
-#: Folder of the presets shipped with the package (``render/`` at the top of a checkout links to it).
-PRESETS_DIR = shipped_path("render")
+#: Folder of the presets shipped with the package (``presets/`` at the top of a checkout links to it).
+PRESETS_DIR = shipped_path("presets")
 
 _DEFAULTS: dict[str, Any] = {
     "image_size": 64, "fovy": 30.0, "distance": 3.0, "look_at": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0],
@@ -202,7 +204,7 @@ def load_preset(name_or_path: Union[str, Path]) -> dict:
     """Load and validate a render preset.
 
     Args:
-        name_or_path: a preset name shipped in ``render/`` (``'default'``, ``'turntable'``) or a YAML path.
+        name_or_path: a preset name shipped in ``presets/`` (``'default'``, ``'turntable'``) or a YAML path.
 
     Returns:
         The validated preset (see :func:`validate_preset`), with ``source`` set to the file path.
@@ -221,13 +223,15 @@ def load_preset(name_or_path: Union[str, Path]) -> dict:
     return validate_preset(raw, str(path))
 
 
-def preset_cameras(preset: dict, view_set: str, device=None, dtype: torch.dtype = torch.float32) -> Cameras:
-    """The :class:`Cameras` of one named view set of a loaded preset."""
+def preset_cameras(preset: dict, view_set: str, device=None, dtype: torch.dtype = torch.float32,
+                   image_size: Optional[Sequence[int]] = None) -> Cameras:
+    """The :class:`Cameras` of one named view set of a loaded preset, for images of ``image_size``
+    ``(height, width)`` (the preset's when ``None``; it sets the aspect ratio)."""
     if view_set not in preset["views"]:
         raise ConfigError(f"{preset['source']}: views: no view set named {view_set!r} "
                           f"(available: {', '.join(preset['views'])})")
     views = preset["views"][view_set]
-    height, width = preset["image_size"]
+    height, width = preset["image_size"] if image_size is None else image_size
     return look_at_cameras(views["azimuth"], views["elevation"], views["distance"], preset["fovy"],
                            look_at=preset["look_at"], up=preset["up"], ratio=width / height,
                            device=device, dtype=dtype)
@@ -246,5 +250,6 @@ def preset_lights(preset: dict, device=None, dtype: torch.dtype = torch.float32
 
 
 def preset_renderer(preset: dict) -> DIBRenderer:
-    """A :class:`DIBRenderer` with the image size, background and settings of a loaded preset."""
-    return DIBRenderer(tuple(preset["image_size"]), background=preset["background"], **preset["renderer"])
+    """A :class:`DIBRenderer` with the image size, background and settings of a loaded preset
+    (:meth:`RenderSettings.from_preset`)."""
+    return RenderSettings.from_preset(preset).renderer()

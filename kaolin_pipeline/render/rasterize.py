@@ -16,6 +16,7 @@ entry per covered pixel, not per pair.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Sequence, Union
 
 import torch
@@ -30,9 +31,12 @@ FaceFeatures = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 DEFAULT_MULTIPLIER = 1000.0
 DEFAULT_EPS = 1e-8
-#: Kaolin's rasterization backends: 'cuda' (its CUDA kernels; here this implementation, on the
-#: tensors' device) and the nvdiffrast ones, which this pipeline does not provide.
-KAOLIN_BACKENDS = ("cuda", "nvdiffrast", "nvdiffrast_fwd")
+#: Backend names accepted: Kaolin's 'cuda' (its CUDA kernels; here this implementation, on the tensors'
+#: device), 'cpu' (what a user's global 'cuda' -> 'cpu' edit makes of it) and Kaolin's nvdiffrast ones,
+#: which run this implementation too, after a one-time warning.
+KAOLIN_BACKENDS = ("cuda", "cpu", "nvdiffrast", "nvdiffrast_fwd")
+_NVDIFFRAST_BACKENDS = ("nvdiffrast", "nvdiffrast_fwd")
+_warned_backends: set = set()
 
 
 def prepare_vertices(vertices: torch.Tensor, faces: torch.Tensor, camera_proj: torch.Tensor,
@@ -47,7 +51,8 @@ def prepare_vertices(vertices: torch.Tensor, faces: torch.Tensor, camera_proj: t
         camera_proj: (3, 1) or (B, 3, 1) projection (see ``generate_perspective_projection``).
         camera_rot: (B, 3, 3) rotations, used with ``camera_trans``.
         camera_trans: (B, 3) camera positions, used with ``camera_rot``.
-        camera_transform: (B, 4, 3) matrices replacing ``camera_rot`` and ``camera_trans``.
+        camera_transform: (B, 4, 3) matrices replacing ``camera_rot`` and ``camera_trans``, or one (4, 3)
+            matrix for every item (Kaolin broadcasts it).
 
     Returns:
         ``(face_vertices_camera (B, F, 3, 3), face_vertices_image (B, F, 3, 2), face_normals (B, F, 3))``,
@@ -68,10 +73,11 @@ def prepare_vertices(vertices: torch.Tensor, faces: torch.Tensor, camera_proj: t
     else:
         if camera_rot is not None or camera_trans is not None:
             raise RenderError("prepare_vertices: give camera_transform or camera_rot/camera_trans, not both")
-        if not isinstance(camera_transform, torch.Tensor) or camera_transform.dim() != 3 \
-                or camera_transform.shape[1:] != (4, 3):
-            raise RenderError("camera_transform must be a (B, 4, 3) tensor, got shape "
-                              f"{tuple(getattr(camera_transform, 'shape', ()))}")
+        if not isinstance(camera_transform, torch.Tensor) or camera_transform.dim() not in (2, 3) \
+                or camera_transform.shape[-2:] != (4, 3) \
+                or (camera_transform.dim() == 3 and camera_transform.shape[0] not in (1, vertices.shape[0])):
+            raise RenderError(f"camera_transform must be a (4, 3) or (B, 4, 3) tensor with B = {vertices.shape[0]}, "
+                              f"got shape {tuple(getattr(camera_transform, 'shape', ()))}")
         vertices_camera = torch.nn.functional.pad(vertices, (0, 1), value=1.0) @ camera_transform
     check_camera_proj(camera_proj, vertices_camera.shape[0])
     vertices_image = perspective_camera(vertices_camera, camera_proj)
@@ -113,14 +119,14 @@ def _check_number(name: str, value: float, allow_zero: bool) -> None:
 
 
 def check_backend(name: str, backend: str) -> None:
-    """Accept Kaolin's ``'cuda'`` backend (this implementation runs on the tensors' device, CPU included);
-    raise RenderError naming any other, nvdiffrast's in particular."""
-    if backend == "cuda":
-        return
-    if backend in KAOLIN_BACKENDS:
-        raise RenderError(f"{name}={backend!r}: Kaolin's nvdiffrast backends are not available in kaolin-pipeline; "
-                          "use 'cuda' (the pure-PyTorch rasterizer, on the tensors' device)")
-    raise RenderError(f"{name} must be one of {KAOLIN_BACKENDS} ('cuda' only here), got {backend!r}")
+    """Accept the names of :data:`KAOLIN_BACKENDS`, all served by this implementation on the tensors' device
+    (the nvdiffrast ones with a warning, once per process and name); raise RenderError naming any other."""
+    if backend not in KAOLIN_BACKENDS:
+        raise RenderError(f"{name} must be one of {KAOLIN_BACKENDS}, got {backend!r}")
+    if backend in _NVDIFFRAST_BACKENDS and backend not in _warned_backends:
+        _warned_backends.add(backend)
+        warnings.warn(f"{name}={backend!r}: kaolin-pipeline has no nvdiffrast; rasterizing with its own "
+                      "pure-PyTorch rasterizer instead (same outputs up to nvdiffrast's own edge rules)", stacklevel=3)
 
 
 def _check_per_face(name: str, tensor: torch.Tensor, batch_size: int, num_faces: int,
@@ -249,8 +255,8 @@ def rasterize(height: int, width: int, face_vertices_z: torch.Tensor, face_verti
             image-plane coordinates scaled by ``multiplier`` is at most ``eps`` is degenerate.
         eps: degenerate-face threshold on that scaled doubled area (default 1e-8); it keeps the
             barycentric normalisation away from division by ~0.
-        backend: Kaolin's keyword; ``'cuda'`` (the default) runs this implementation on the
-            tensors' device; ``'nvdiffrast'`` and ``'nvdiffrast_fwd'`` raise RenderError.
+        backend: Kaolin's keyword; every name of :data:`KAOLIN_BACKENDS` (``'cuda'`` by default, ``'cpu'``,
+            ``'nvdiffrast'``, ``'nvdiffrast_fwd'``) runs this implementation on the tensors' device.
         perspective_correct: interpolate depth and features linearly in 3D (weights ``w_i / z_i``,
             renormalised) instead of Kaolin's screen-space weights; faces must then lie in front
             of the camera (all three z < 0), others are not drawn.

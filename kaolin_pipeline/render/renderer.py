@@ -8,7 +8,6 @@ camera ``i`` only (``M == N``, ``B = N``).
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Optional, Sequence, Union
 
 import torch
@@ -17,7 +16,7 @@ import torch.nn.functional as F
 from ..structures import Mesh
 from ..errors import RenderError
 from ..ops.mesh import index_vertices_by_faces, vertex_normals
-from .camera import generate_perspective_projection, generate_rotate_translate_matrices
+from .camera.cameras import Cameras
 from .binning import DEFAULT_MAX_PAIRS
 from .dibr import dibr_rasterization
 from .lighting import DirectionalLight, lambertian_lighting, spherical_harmonic_lighting
@@ -27,97 +26,6 @@ from .texture import TEXTURE_MODES, texture_mapping
 
 Lights = Union[None, DirectionalLight, torch.Tensor]
 SHADING_MODES = ("flat", "smooth")
-#: Default near plane of :class:`Cameras`, in camera-space units (world units).
-DEFAULT_NEAR = 1e-2
-
-
-@dataclasses.dataclass
-class Cameras:
-    """``N`` pinhole cameras in Kaolin's legacy convention.
-
-    A world point ``p`` maps to camera space as ``(p - translation) @ rotation.T``
-    (the camera looks down −z, +y up), then to the image plane with ``projection``
-    as in ``perspective_camera``.
-
-    Attributes:
-        rotation: (N, 3, 3) world-to-camera rotations (rows: camera x, y, z axes in world space).
-        translation: (N, 3) camera positions in world space.
-        projection: (3, 1) perspective projection from ``generate_perspective_projection``.
-        near: near-plane distance along the view axis: :class:`DIBRenderer` drops every face with a
-            corner nearer than that (behind the camera included), from the raster and the soft mask.
-    """
-
-    rotation: torch.Tensor
-    translation: torch.Tensor
-    projection: torch.Tensor
-    near: float = DEFAULT_NEAR
-
-    def __post_init__(self) -> None:
-        if isinstance(self.near, bool) or not isinstance(self.near, (int, float)) or not self.near > 0:
-            raise RenderError(f"Cameras: near must be a positive number, got {self.near!r}")
-        count = self.rotation.shape[0] if self.rotation.dim() == 3 else -1
-        if self.rotation.shape[1:] != (3, 3) or self.rotation.dim() != 3:
-            raise RenderError(f"Cameras: rotation must have shape (N, 3, 3), got {tuple(self.rotation.shape)}")
-        if tuple(self.translation.shape) != (count, 3):
-            raise RenderError(f"Cameras: translation must have shape ({count}, 3), got {tuple(self.translation.shape)}")
-        if tuple(self.projection.shape) != (3, 1):
-            raise RenderError(f"Cameras: projection must have shape (3, 1), got {tuple(self.projection.shape)}")
-
-    def __len__(self) -> int:
-        return int(self.rotation.shape[0])
-
-    def __getitem__(self, index: Union[int, slice, Sequence[int], torch.Tensor]) -> "Cameras":
-        """The cameras selected by ``index`` (an int keeps the batch dimension)."""
-        if isinstance(index, int):
-            index = slice(index, index + 1 if index != -1 else None)
-        elif not isinstance(index, slice):
-            index = torch.as_tensor(index, dtype=torch.long, device=self.rotation.device)
-        return Cameras(self.rotation[index], self.translation[index], self.projection, self.near)
-
-    def to(self, device=None, dtype=None) -> "Cameras":
-        """Copy on ``device`` with floating tensors cast to ``dtype`` if given."""
-        return Cameras(*(t.to(device=device, dtype=dtype) for t in (self.rotation, self.translation, self.projection)),
-                       near=self.near)
-
-
-def look_at_cameras(azimuth, elevation, distance, fovy: float,
-                    look_at: Sequence[float] = (0.0, 0.0, 0.0), up: Sequence[float] = (0.0, 1.0, 0.0),
-                    ratio: float = 1.0, device=None, dtype: torch.dtype = torch.float32,
-                    near: float = DEFAULT_NEAR) -> Cameras:
-    """Cameras on a sphere around ``look_at``, all angles in **degrees**.
-
-    The camera sits at ``look_at + distance * (cos(el) sin(az), sin(el), cos(el) cos(az))``:
-    azimuth 0, elevation 0 puts it on +z looking down −z (camera frame = world frame).
-    Azimuth turns towards +x; elevation lifts towards +y.
-
-    Args:
-        azimuth, elevation, distance: floats or 1-D sequences/tensors, broadcast to a common length N.
-        fovy: vertical field of view in degrees (converted to radians for ``generate_perspective_projection``).
-        look_at: (3,) point the cameras look at.
-        up: (3,) world up direction.
-        ratio: aspect ratio width / height.
-        near: near-plane distance (see :class:`Cameras`).
-
-    Returns:
-        :class:`Cameras` with N cameras.
-    """
-    if not 0.0 < float(fovy) < 180.0:
-        raise RenderError(f"look_at_cameras: fovy must be in (0, 180) degrees, got {fovy}")
-    as_1d = [torch.as_tensor(v, dtype=dtype, device=device).reshape(-1) for v in (azimuth, elevation, distance)]
-    try:
-        azimuth, elevation, distance = torch.broadcast_tensors(*as_1d)
-    except RuntimeError as error:
-        raise RenderError(f"look_at_cameras: azimuth, elevation and distance lengths do not broadcast: {error}") from None
-    if not bool((distance > 0).all()):
-        raise RenderError("look_at_cameras: distance must be positive")
-    az, el = torch.deg2rad(azimuth), torch.deg2rad(elevation)
-    target = torch.as_tensor(look_at, dtype=dtype, device=device).reshape(1, 3)
-    offset = torch.stack([torch.cos(el) * torch.sin(az), torch.sin(el), torch.cos(el) * torch.cos(az)], dim=-1)
-    position = target + distance[:, None] * offset
-    up_direction = torch.as_tensor(up, dtype=dtype, device=device).reshape(1, 3).expand_as(position)
-    rotation, translation = generate_rotate_translate_matrices(position, target.expand_as(position), up_direction)
-    projection = generate_perspective_projection(math.radians(float(fovy)), ratio).to(device=device, dtype=dtype)
-    return Cameras(rotation, translation, projection, near)
 
 
 def _per_view(name: str, value: torch.Tensor, width: int, cam_index: torch.Tensor, num_views: int) -> torch.Tensor:
@@ -230,16 +138,14 @@ class DIBRenderer(torch.nn.Module):
                 raise RenderError(f"DIBRenderer: item {i} of the mesh list is a {type(mesh).__name__}, not a Mesh")
             views = cameras[i] if pairwise else cameras
             mesh_lights = _lights_of_mesh(lights, i, len(meshes), len(cameras), pairwise)
-            if mesh.materials is not None:  # each face with its material; texture and vertex colours unused
+            appearance = mesh.appearance  # each face with its material (a single texture is one), else colours
+            if appearance.kind == "materials":
                 outputs.append(self._render(mesh.vertices, mesh.faces, views, None, mesh.uvs, mesh.face_uvs_idx,
                                             None, mesh_lights, False, soft_mask,
-                                            (mesh.materials, mesh.material_assignments)))
-                continue
-            textured = mesh.texture is not None and mesh.uvs is not None and mesh.face_uvs_idx is not None
-            outputs.append(self._render(
-                mesh.vertices, mesh.faces, views, mesh.vertex_colors,
-                mesh.uvs if textured else None, mesh.face_uvs_idx if textured else None,
-                mesh.texture if textured else None, mesh_lights, False, soft_mask))
+                                            (appearance.materials, appearance.material_assignments)))
+            else:
+                outputs.append(self._render(mesh.vertices, mesh.faces, views, appearance.vertex_colors, None, None,
+                                            None, mesh_lights, False, soft_mask))
         return {key: torch.cat([out[key] for out in outputs]) for key in outputs[0]}
 
     def _render(self, vertices, faces, cameras, vertex_colors, uvs, face_uvs_idx, texture, lights,
@@ -351,11 +257,15 @@ class DIBRenderer(torch.nn.Module):
         if lights is None:
             return torch.ones_like(normals[..., 0])
         if isinstance(lights, DirectionalLight):
-            direction = lights.direction if isinstance(lights.direction, torch.Tensor) else \
-                torch.tensor(lights.direction).to(normals.device, non_blocking=True)  # no wait for the GPU
-            direction = direction.to(normals.dtype)
+            direction = torch.as_tensor(lights.direction)
+            on_host = direction.device.type == "cpu"  # checked here with tolist(), which dispatches nothing
+            if on_host and (direction.dim() not in (1, 2) or direction.shape[-1] != 3
+                            or not all(direction.reshape(-1, 3).detach().double().norm(dim=-1).tolist())):
+                raise RenderError(f"DIBRenderer: DirectionalLight.direction must be non-zero (3,) or (N, 3) "
+                                  f"vectors, got {lights.direction!r}")  # checked before the device sees it
+            direction = direction.to(normals.device, normals.dtype, non_blocking=True)  # no wait for the GPU
             return lambertian_lighting(normals, _per_view("light direction", direction, 3, cam_index, num_views),
-                                       ambient=lights.ambient, diffuse=lights.diffuse)
+                                       ambient=lights.ambient, diffuse=lights.diffuse, checked_nonzero=on_host)
         if isinstance(lights, torch.Tensor):
             return spherical_harmonic_lighting(normals, _per_view("SH lights", lights.to(normals.dtype), 9, cam_index, num_views))
         raise RenderError(f"DIBRenderer: lights must be None, a DirectionalLight or a tensor of SH coefficients, "

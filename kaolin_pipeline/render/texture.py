@@ -2,7 +2,8 @@
 
 UV coordinates follow OpenGL: ``(0, 0)`` is the bottom-left corner of the texture
 image and ``(1, 1)`` its top-right corner, while texture maps are stored with row 0
-at the top. Coordinates are clamped to ``[0, 1]``; ``[0, 1]`` spans the full extent
+at the top. Coordinates outside ``[0, 1]`` are clamped (Kaolin's behaviour, ``wrap="clamp"``),
+or wrapped (``"repeat"``) or mirrored (``"mirror"``) as a material's sampler asks; ``[0, 1]`` spans the full extent
 of the texture (texel *edges*, ``align_corners=False``), so UV ``(0, 1)`` falls on the
 top-left texel and ``(1, 0)`` on the bottom-right one.
 """
@@ -14,6 +15,24 @@ import torch.nn.functional as F
 from ..errors import RenderError
 
 TEXTURE_MODES = ("nearest", "bilinear")
+WRAP_MODES = ("clamp", "repeat", "mirror")
+
+
+def wrap_uv(uv: torch.Tensor, wrap: str | tuple[str, str]) -> torch.Tensor:
+    """``uv (..., 2)`` brought into [0, 1] by ``wrap`` (one mode, or one for u and one for v).
+
+    ``"repeat"`` keeps the fractional part, ``"mirror"`` reflects every other copy, ``"clamp"``
+    clamps; UVs already in [0, 1] are returned unchanged by all three (1.0 stays 1.0).
+    """
+    modes = (wrap, wrap) if isinstance(wrap, str) else tuple(wrap)
+    if len(modes) != 2 or any(mode not in WRAP_MODES for mode in modes):
+        raise RenderError(f"texture_mapping: wrap must be one of {WRAP_MODES} or a (u, v) pair of them, got {wrap!r}")
+    outside = (uv < 0) | (uv > 1)
+    repeated = torch.where(outside, uv - torch.floor(uv), uv)
+    mirrored = torch.where(outside, 1.0 - (torch.remainder(uv, 2.0) - 1.0).abs(), uv)
+    columns = [{"clamp": uv[..., axis].clamp(0.0, 1.0), "repeat": repeated[..., axis],
+                "mirror": mirrored[..., axis]}[mode] for axis, mode in enumerate(modes)]
+    return torch.stack(columns, dim=-1)
 
 
 def _check_texture_arguments(texture_coordinates: torch.Tensor, texture_maps: torch.Tensor,
@@ -37,16 +56,18 @@ def _check_texture_arguments(texture_coordinates: torch.Tensor, texture_maps: to
 
 
 def texture_mapping(texture_coordinates: torch.Tensor, texture_maps: torch.Tensor,
-                    mode: str = "nearest") -> torch.Tensor:
+                    mode: str = "nearest", wrap: str | tuple[str, str] = "clamp") -> torch.Tensor:
     r"""Sample ``texture_maps`` at dense (per-pixel) or sparse (per-point) UV coordinates.
 
     Args:
-        texture_coordinates: UVs in ``[0, 1]`` (values outside are clamped),
+        texture_coordinates: UVs in ``[0, 1]`` (values outside are brought in by ``wrap``),
             of shape :math:`(B, H, W, 2)` or :math:`(B, N, 2)`; origin at the bottom-left of the texture.
         texture_maps: textures of shape :math:`(B, C, H_t, W_t)` (row 0 = top of the image);
             a batch of 1 is shared by every item of ``texture_coordinates``.
         mode: ``'nearest'`` or ``'bilinear'`` filtering (as ``torch.nn.functional.grid_sample``);
             the border texels are repeated beyond the edges.
+        wrap: ``'clamp'`` (Kaolin's behaviour), ``'repeat'`` or ``'mirror'``, or a ``(u, v)`` pair
+            (see :func:`wrap_uv`).
 
     Returns:
         The sampled values, of shape :math:`(B, H, W, C)` or :math:`(B, N, C)`.
@@ -55,7 +76,7 @@ def texture_mapping(texture_coordinates: torch.Tensor, texture_maps: torch.Tenso
     _check_texture_arguments(texture_coordinates, texture_maps, mode)
     batch_size = texture_coordinates.shape[0]
     num_channels = texture_maps.shape[1]
-    uv = texture_coordinates.reshape(batch_size, -1, 1, 2).clamp(0.0, 1.0)
+    uv = wrap_uv(texture_coordinates.reshape(batch_size, -1, 1, 2), wrap)
     # grid_sample's grid: x in [-1, 1] left to right, y in [-1, 1] top to bottom.
     grid = torch.stack([uv[..., 0] * 2.0 - 1.0, 1.0 - uv[..., 1] * 2.0], dim=-1)
     maps = texture_maps.expand(batch_size, -1, -1, -1)

@@ -26,6 +26,56 @@ ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0},
                       "loss.chamfer": 0.0}}
 """Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour."""
 
+_ZERO_MEANT_KEEP = ("views.image_size", "views.sigmainv")
+"""Render-setting keys whose ``0`` once meant "keep the preset's value", today spelled ``null``."""
+
+_OLD_DATA_KEYS = ("data.root", "data.num_train", "data.shapenet_version", "data.modelnet_variant")
+"""Keys that ``data.source`` (:mod:`kaolin_pipeline.datasets.sources`) replaced."""
+_OLD_SOURCE_WORDS = ("synthetic", "shapenet", "modelnet", "folder")
+
+
+def _old_source(spec: Any) -> tuple[str, str]:
+    """``(word, count or root)`` of a ``data.source`` in today's grammar, as the old keys spelled it."""
+    kind, colon, rest = str(spec).partition(":")
+    return (kind, rest) if colon and kind in _OLD_SOURCE_WORDS else ("folder", str(spec))
+
+
+def _upgrade_data_source(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> None:
+    """Rewrite (in place) the old ``data.source`` word + ``data.root`` / ``data.num_train`` of flat ``updates`` as
+    one ``data.source`` string: ``synthetic`` + ``num_train: N`` -> ``synthetic:N``; ``shapenet`` / ``modelnet`` +
+    ``root: R`` -> ``shapenet:R`` / ``modelnet:R``; ``folder`` + ``root: R`` -> ``R``. ``data.shapenet_version`` and
+    ``data.modelnet_variant`` are dropped (the files tell them now). Old keys on top of a ``data.source`` of
+    ``current`` (flat) in today's grammar change its root or count."""
+    old = {key: updates.pop(key) for key in _OLD_DATA_KEYS if key in updates}
+    word = updates.get("data.source")
+    if "data.source" not in current or (not old and word not in _OLD_SOURCE_WORDS):
+        updates.update(old)  # a config without a data section: unknown keys are reported as such
+        return
+    if word in _OLD_SOURCE_WORDS:
+        count, root = 512, ""  # the defaults of data.num_train and data.root when they existed
+    else:
+        word, rest = _old_source(updates.get("data.source", current["data.source"]))
+        count, root = (rest, "") if word == "synthetic" else (512, rest)
+    if word == "synthetic":
+        updates["data.source"] = f"synthetic:{old.get('data.num_train', count)}"
+        return
+    root = str(old.get("data.root", root))
+    if not root:
+        raise ConfigError(f"{source}: data.source = {word} needs a data.root (today one string: "
+                          f"data.source: {'ROOT' if word == 'folder' else word + ':ROOT'})")
+    updates["data.source"] = root if word == "folder" else f"{word}:{root}"
+
+
+def _upgrade(current: Mapping[str, Any], updates: dict[str, Any], source: str) -> dict[str, Any]:
+    """Flat ``updates`` with old spellings rewritten to today's, so old configs and saved runs keep their
+    meaning: a ``0`` of :data:`_ZERO_MEANT_KEEP` becomes ``None``, and the old data keys become one
+    ``data.source`` (:func:`_upgrade_data_source`)."""
+    for key in _ZERO_MEANT_KEEP:
+        if key in updates and updates[key] == 0 and not isinstance(updates[key], bool):
+            updates[key] = None
+    _upgrade_data_source(current, updates, source)
+    return updates
+
 
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``: every leaf under its dotted key."""
@@ -84,7 +134,7 @@ def merge(config: Mapping[str, Any], updates: Mapping[str, Any], source: str) ->
     """
     merged = copy.deepcopy(dict(config))
     valid = _flatten(merged)
-    for key, value in _flatten(updates).items():
+    for key, value in _upgrade(valid, _flatten(updates), source).items():
         if key not in valid:
             if any(name.startswith(key + ".") for name in valid):
                 raise ConfigError(f"{source}: config key '{key}' is a section; set one of its keys instead")

@@ -9,7 +9,7 @@ from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid
 from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces
 from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou, mask_iou_score
 from kaolin_pipeline.ops.sampling import sample_points
-from kaolin_pipeline.train.losses import psnr, psnr_foreground
+from kaolin_pipeline.ops.metrics import psnr, psnr_foreground
 
 
 def image_metrics(images: torch.Tensor, masks: torch.Tensor, target_images: torch.Tensor,

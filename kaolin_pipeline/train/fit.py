@@ -11,43 +11,40 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
-from kaolin_pipeline.datasets.synthetic import make_shape
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.ops.mesh import (
-    edge_adjacent_faces, mesh_edges, normalize_vertices, uniform_laplacian, vertex_normals,
-)
+from kaolin_pipeline.ops.mesh import edge_adjacent_faces, fit_in_sphere, mesh_edges, uniform_laplacian, vertex_normals
 from kaolin_pipeline.ops.metrics import chamfer_distance, mask_iou
 from kaolin_pipeline.ops.sampling import sample_points
-from kaolin_pipeline.render import DIBRenderer, load_preset, preset_cameras, preset_lights, preset_renderer
+from kaolin_pipeline.render import DIBRenderer, RenderSettings, preset_cameras, preset_lights
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.train.config import save_config
 from kaolin_pipeline.train.distributed import resolve_device
 from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
-from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss
+from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, laplacian_loss
 from kaolin_pipeline.train.fit_targets import MAX_SPLATS, TargetShape, read_target_shape, source_metrics
 from kaolin_pipeline.train.loop import Trainer
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
+from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
 from kaolin_pipeline.ops.large_steps import LargeSteps
+from kaolin_pipeline.ops.textures import limit_texture_size
 from kaolin_pipeline.ops.topology import mesh_topology
 from kaolin_pipeline.ops.uv_atlas import uv_atlas
 from kaolin_pipeline.render.visual_hull import close_masks, visual_hull
-from kaolin_pipeline.train.template import icosphere, sphere_uvs
-from kaolin_pipeline.train.views import Views, load_view_folder, render_views
-
-SYNTHETIC_PREFIX = "synthetic:"
-
+from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
 
 @dataclasses.dataclass
 class FitTarget:
-    """What ``fit`` matches: training and held-out views, the renderer and lights that
-    go with them, and the target mesh when it is known.
+    """What ``fit`` matches: training and held-out views, the render settings, renderer and lights
+    that go with them, and the target mesh when it is known.
 
     The optimisation runs in a normalised frame (a target mesh centred, scaled to
     ``views.target_scale``); ``centre`` (3,) and ``unit`` (the length of one normalised unit in
@@ -58,6 +55,7 @@ class FitTarget:
 
     train: Views
     heldout: Views
+    settings: RenderSettings
     renderer: DIBRenderer
     lights: object
     mesh: Optional[Mesh]
@@ -70,33 +68,16 @@ class FitTarget:
 def read_target(target: str, seed: int = 0) -> TargetShape:
     """The shape named by ``target`` (a mesh, point-cloud or voxel-grid file, or ``synthetic:<family>``)
     in its own units and place, the frame of ``fit``'s exports (final mesh, Timelapse)."""
-    if target.startswith(SYNTHETIC_PREFIX):
-        mesh = make_shape(target[len(SYNTHETIC_PREFIX):], torch.Generator().manual_seed(seed))
-        return TargetShape("mesh", mesh, mesh)
-    return read_target_shape(target)
+    if Path(target).expanduser().is_file():
+        return read_target_shape(Path(target).expanduser())
+    mesh = open_source(target).mesh(seed)
+    return TargetShape("mesh", mesh, mesh)
 
 
 def read_target_mesh(target: str, seed: int = 0) -> Mesh:
     """The mesh drawn for ``target`` (see :func:`read_target`): the mesh itself, a point cloud's
     splats or a voxel grid's surface, in the target's units and place."""
     return read_target(target, seed).display
-
-
-def _normalised(mesh: Mesh, scale: float) -> Mesh:
-    return dataclasses.replace(mesh, vertices=normalize_vertices(mesh.vertices) * scale, vertex_normals=None)
-
-
-def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
-    """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
-    its farthest vertex is at distance ``scale`` from the origin."""
-    return _normalised(read_target_mesh(target, seed), scale)
-
-
-def _frame(original: torch.Tensor, normalised: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """``(centre, unit)`` with ``original = centre + unit * normalised`` for (V, 3) point sets related that way."""
-    spread = (normalised - normalised.mean(dim=0)).double().norm()
-    unit = float((original - original.mean(dim=0)).double().norm() / spread) if spread > 0 else 1.0
-    return (original.double().mean(dim=0) - unit * normalised.double().mean(dim=0)).float(), unit
 
 
 def describe_target(shape: TargetShape, unit: float) -> str:
@@ -110,10 +91,10 @@ def describe_target(shape: TargetShape, unit: float) -> str:
                 "of its size")
     if shape.kind == "voxel grid":
         grid = shape.source
+        surface = mesh_topology(shape.display.vertices, shape.display.faces).describe()
         return (f"target: voxel grid of {grid.resolution}^3 ({int((grid.occupancy > 0).sum())} occupied), box size "
-                f"{grid.size:.4g} (file units); its surface: {mesh_topology(shape.display.vertices, shape.display.faces).describe()}")
-    mesh = shape.display
-    topology = mesh_topology(mesh.vertices, mesh.faces)
+                f"{grid.size:.4g} (file units); its surface: {surface}")
+    topology = mesh_topology(shape.display.vertices, shape.display.faces)
     lines = [f"target: {topology.describe()}; fitted at 1/{unit:.4g} of its size"]
     if topology.soup:
         lines.append("warning: the faces are a triangle soup (most are not joined to a neighbour): fit makes one "
@@ -124,22 +105,24 @@ def describe_target(shape: TargetShape, unit: float) -> str:
     return "\n".join(lines)
 
 
-def _preset(config: dict) -> dict:
-    """The render preset of ``config`` with its ``views.image_size`` and ``views.sigmainv`` overrides."""
-    views_cfg = config["views"]
-    preset = load_preset(views_cfg["preset"])
-    if views_cfg["image_size"] > 0:
-        preset = {**preset, "image_size": [views_cfg["image_size"]] * 2}
-    if views_cfg["sigmainv"] > 0:
-        preset = {**preset, "renderer": {**preset["renderer"], "sigmainv": views_cfg["sigmainv"]}}
-    return preset
+def _normalised(mesh: Mesh, scale: float) -> tuple[Mesh, torch.Tensor, float]:
+    """``mesh`` fitted into the sphere of radius ``scale``, with the ``centre`` (3,) and ``unit`` of :class:`FitTarget`."""
+    vertices, centre, factor = fit_in_sphere(mesh.vertices, scale)
+    return mesh.with_vertices(vertices), centre.reshape(3), 1.0 / float(factor)
+
+
+def load_target_mesh(target: str, scale: float, seed: int = 0) -> Mesh:
+    """The mesh named by ``target`` (a file or ``synthetic:<family>``), centred and scaled so
+    its farthest vertex is at distance ``scale`` from the origin."""
+    return _normalised(read_target_mesh(target, seed), scale)[0]
 
 
 def prepare_target(config: dict, device: torch.device) -> FitTarget:
     """Render (or read) the target views described by ``config``."""
     views_cfg, target = config["views"], config["target"]
-    preset = _preset(config)
-    if Path(target).is_dir():
+    preset, settings = view_settings(views_cfg)
+    source = None if Path(target).expanduser().is_file() else open_source(target)  # files: any kind, read below
+    if source is not None and source.kind == "views":
         views = load_view_folder(target)
         every = views_cfg["folder_heldout_every"]
         if every < 2:
@@ -149,26 +132,30 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
                               f"{every}; render more views or lower it")
         index = torch.arange(len(views))
         heldout_mask = index % every == every - 1
-        height, width = views.images.shape[1:3]
-        renderer = DIBRenderer((height, width), background=preset["background"], **preset["renderer"])
+        settings = settings.replace(image_size=tuple(views.images.shape[1:3]))
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
-                         renderer.to(device), None, None)
+                         settings, settings.renderer().to(device), None, None)
+    if source is not None and not source.single:
+        raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
+                          f"synthetic:<family>) or a folder of <i>_rgb.png views")
     shape = read_target(target, config["seed"])
-    original = shape.display
-    mesh = _normalised(original, views_cfg["target_scale"])
-    centre, unit = _frame(original.vertices, mesh.vertices)
+    original, notes = limit_texture_size(shape.display, 2 * max(settings.image_size))
+    for note in notes:  # a 12000² texture would cost gigabytes in every render for no visible detail
+        warnings.warn(f"{target}: {note}, twice the render size ({max(settings.image_size)} px) is all the "
+                      "target views can show")
+    mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     summary = describe_target(shape, unit)
     mesh = mesh.to(device)
-    renderer = preset_renderer(preset).to(device)
     lights = preset_lights(preset, device=device)
-    train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device)
+    train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device, image_size=settings.image_size)
     if views_cfg["num_views"] > 0:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
-    heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device)
-    train, heldout = render_views(renderer, mesh, train_cameras, lights), render_views(renderer, mesh, heldout_cameras, lights)
+    heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device, image_size=settings.image_size)
+    train, heldout = render_views(settings, mesh, train_cameras, lights), render_views(settings, mesh, heldout_cameras,
+                                                                                         lights)
     if shape.kind == "point cloud":  # the silhouette of the object, not of its splats with the gaps between them
         train.masks, heldout.masks = close_masks(train.masks), close_masks(heldout.masks)
-    return FitTarget(train, heldout, renderer, lights, mesh, centre, unit, summary, shape)
+    return FitTarget(train, heldout, settings, settings.renderer().to(device), lights, mesh, centre, unit, summary, shape)
 
 
 TEMPLATE_INITS = ("sphere", "visual_hull")
@@ -278,7 +265,7 @@ class FitProblem:
         heldout = self.target.heldout
         self.model.eval()
         mesh = self.mesh()
-        predicted = render_views(self.target.renderer, mesh, heldout.cameras, self.target.lights)
+        predicted = render_views(self.target.settings, mesh, heldout.cameras, self.target.lights)
         predictions = predicted.images
         metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
         eval_cfg, shape = self.config["eval"], self.target.shape

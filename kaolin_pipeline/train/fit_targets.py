@@ -23,7 +23,7 @@ import torch
 from scipy.spatial import cKDTree
 
 from kaolin_pipeline.errors import LoadError, PipelineError
-from kaolin_pipeline.io.describe import load_any
+from kaolin_pipeline.io.formats import load_any
 from kaolin_pipeline.ops.conversions import mesh_to_voxelgrid, voxelgrid_to_mesh
 from kaolin_pipeline.ops.metrics import chamfer_distance, f_score, iou
 from kaolin_pipeline.ops.sampling import sample_points

@@ -99,7 +99,7 @@ class ReconstructionNet(nn.Module):
         hidden: width of the fully connected layers.
         norm: ``"batch"`` (the paper), ``"group"`` (batch-size independent) or ``"none"``.
         smoothing: optional (V, V) matrix ``S`` applied to the predicted offsets (``S @ offsets``),
-            such as the large-steps ``(I - λL)⁻¹`` of :func:`~kaolin_pipeline.train.template.smoothing_matrix`;
+            such as the large-steps ``(I - λL)⁻¹`` of :func:`~kaolin_pipeline.ops.smoothing_matrix`;
             None predicts the offsets directly (the paper).
     """
 

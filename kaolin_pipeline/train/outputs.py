@@ -37,18 +37,19 @@ class TimelapseLogger:
     def log(self, iteration: int, meshes: Sequence[Mesh]) -> None:
         """Add ``meshes`` (item ``i`` -> ``mesh_<i>.usd`` etc.) at ``iteration``."""
         meshes = [m.to("cpu") for m in meshes]
-        textured = all(m.texture is not None and m.uvs is not None for m in meshes)
+        appearances = [m.appearance for m in meshes]
+        textured = all(a.single_texture for a in appearances)
         self.timelapse.add_mesh_batch(
             iteration=iteration, category=self.category,
             vertices_list=[m.vertices for m in meshes], faces_list=[m.faces for m in meshes],
             uvs_list=[m.uvs for m in meshes] if textured else None,
             face_uvs_idx_list=[m.face_uvs_idx for m in meshes] if textured else None,
-            materials_list=[m.texture for m in meshes] if textured else None)
+            materials_list=[a.texture for a in appearances] if textured else None)
         clouds, colors = [], []
         generator = torch.Generator().manual_seed(iteration)
-        for mesh in meshes:
-            if mesh.vertex_colors is not None:
-                features = index_vertices_by_faces(mesh.vertex_colors.unsqueeze(0), mesh.faces)
+        for mesh, appearance in zip(meshes, appearances):
+            if appearance.vertex_colors is not None:
+                features = index_vertices_by_faces(appearance.vertex_colors.unsqueeze(0), mesh.faces)
                 points, _, color = sample_points(mesh.vertices.unsqueeze(0), mesh.faces, self.num_points,
                                                  face_features=features, generator=generator)
                 colors.append(color[0].clamp(0, 1))

@@ -27,17 +27,19 @@ from kaolin_pipeline.errors import ConfigError, TrainingError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
-from kaolin_pipeline.render import preset_lights, preset_renderer
+from kaolin_pipeline.render import preset_lights
 from kaolin_pipeline.train.config import save_config
 from kaolin_pipeline.train.distributed import DistContext, init_distributed, wrap_model
 from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics
-from kaolin_pipeline.train.losses import flatten_loss, laplacian_loss
+from kaolin_pipeline.ops.regularizers import flatten_loss, laplacian_loss
 from kaolin_pipeline.train.loop import CHECKPOINT_DIR, Trainer
 from kaolin_pipeline.train.models import ReconstructionNet
 from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images
-from kaolin_pipeline.train.template import icosphere, smoothing_matrix
+from kaolin_pipeline.ops.icosphere import icosphere
+from kaolin_pipeline.ops.smoothing import smoothing_matrix
+from kaolin_pipeline.train.views import view_settings
 from kaolin_pipeline.train.view_data import (batch_loader, build_dataset, item_batches, local_batch_size, preprocess,
-                                             render_pictures, rgba_input, unpack_views, view_cameras, view_preset)
+                                             render_pictures, rgba_input, unpack_views, view_cameras)
 
 EVAL_NAME = "eval.json"
 EVAL_BATCH = 16
@@ -72,15 +74,15 @@ class ReconstructionProblem:
         self.faces = faces.to(device)
         self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
         smoothing = model_cfg["smoothing"]
-        self.net = ReconstructionNet(vertices * model_cfg["template_scale"], image_size=config["views"]["image_size"],
+        preset, settings = view_settings(config["views"])
+        self.net = ReconstructionNet(vertices * model_cfg["template_scale"], image_size=settings.height,
                                      channels=tuple(model_cfg["channels"]), hidden=model_cfg["hidden"],
                                      norm=model_cfg["norm"],
                                      smoothing=smoothing_matrix(self.laplacian, smoothing) if smoothing > 0 else None
                                      ).to(device)
         self.model = wrap_model(self.net, context)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
-        preset = view_preset(config)
-        self.renderer, self.lights = preset_renderer(preset).to(device), preset_lights(preset, device=device)
+        self.renderer, self.lights = settings.renderer().to(device), preset_lights(preset, device=device)
         self.cameras = view_cameras(config, device)
         self.train_set: Optional[Dataset] = None
         self._batches, self._next_step = None, None

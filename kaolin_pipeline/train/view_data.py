@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 from pathlib import Path
@@ -23,27 +24,22 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm import tqdm
 
-from kaolin_pipeline.datasets import CachedDataset, MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes, hash_split
+from kaolin_pipeline.datasets import CachedDataset
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.datasets.transforms import Transform
 from kaolin_pipeline.errors import ConfigError
-from kaolin_pipeline.ops.mesh import normalize_vertices
-from kaolin_pipeline.render import load_preset, preset_cameras, preset_lights
-from kaolin_pipeline.render.antialias import render_antialiased
+from kaolin_pipeline.ops.mesh import fit_in_sphere
+from kaolin_pipeline.render import preset_cameras, preset_lights
 from kaolin_pipeline.train.distributed import DistContext
-
-
-def view_preset(config: dict) -> dict:
-    """The render preset of the ``views`` section, at the configured image size."""
-    views_cfg = config["views"]
-    size = views_cfg["image_size"]
-    return {**load_preset(views_cfg["preset"]), "image_size": [size, size]}
+from kaolin_pipeline.train.views import view_settings
 
 
 def view_cameras(config: dict, device=None):
     """The ``views.num_views`` first cameras of the configured view set."""
     views_cfg = config["views"]
-    cameras = preset_cameras(view_preset(config), views_cfg["view_set"], device=device)
+    preset, settings = view_settings(views_cfg)
+    cameras = preset_cameras(preset, views_cfg["view_set"], device=device, image_size=settings.image_size)
     if views_cfg["num_views"] > len(cameras):
         raise ConfigError(f"views.num_views = {views_cfg['num_views']} but view set '{views_cfg['view_set']}' of "
                           f"preset '{views_cfg['preset']}' has {len(cameras)} cameras")
@@ -52,10 +48,8 @@ def view_cameras(config: dict, device=None):
 
 def render_pictures(mesh, cameras, config: dict) -> tuple[torch.Tensor, torch.Tensor]:
     """Anti-aliased images (N, S, S, 3) and coverage (N, S, S) of ``mesh`` as the ``views`` section renders them."""
-    preset, views_cfg = view_preset(config), config["views"]
-    lights = preset_lights(preset, device=mesh.vertices.device)
-    out = render_antialiased(mesh, cameras, views_cfg["image_size"], views_cfg["supersample"], lights=lights,
-                             background=preset["background"], shading=preset["renderer"]["shading"])
+    preset, settings = view_settings(config["views"])
+    out = settings.render_antialiased(mesh, cameras, preset_lights(preset, device=mesh.vertices.device))
     return out["image"].clamp(0, 1), out["alpha"].clamp(0, 1)
 
 
@@ -94,7 +88,7 @@ class RenderViews(Transform):
 
     @torch.no_grad()
     def __call__(self, item: dict) -> dict:
-        item = {**item, "vertices": normalize_vertices(item["vertices"]) * self.scale}
+        item = {**item, "vertices": fit_in_sphere(item["vertices"], self.scale)[0]}
         item["views"] = pack_views(*render_pictures(item_to_mesh(item), self.cameras, self.config))
         return item
 
@@ -103,27 +97,18 @@ def build_dataset(config: dict, split: str, cache_dir: Path) -> Dataset:
     """The ``train`` or ``test`` split of the configured dataset; items carry their cached ``views``."""
     data = config["data"]
     transform = RenderViews(config)
-    root, categories = data["root"], data["categories"] or None
-    source = data["source"]
-    if source == "synthetic":
-        count = data["num_train"] if split == "train" else data["num_test"]
-        dataset = SyntheticShapes(count, families=data["families"] or None,
-                                  seed=config["seed"] * 2 + (split != "train"), transform=transform)
+    source = open_source(data["source"])
+    if source.kind == "synthetic_set":  # synthetic:N trains on N shapes and holds out data.num_test others
+        test = split != "train"
+        held_out = dataclasses.replace(source, count=data["num_test"]) if test else source
+        dataset = held_out.dataset(families=data["families"] or None, seed=config["seed"] * 2 + test,
+                                   transform=transform)
         return CachedDataset(dataset, cache_dir)
-    if not root:
-        raise ConfigError(f"data.root is required for data.source = {source}")
-    if source == "shapenet":
-        return ShapeNetCore(root, version=data["shapenet_version"], categories=categories, split=split,
-                            transform=transform, cache_dir=cache_dir)
-    if source == "modelnet":
-        return ModelNet(root, variant=data["modelnet_variant"], split=split, categories=categories,
-                        transform=transform, cache_dir=cache_dir)
-    if source == "folder":
-        dataset = MeshFolder(root, transform=transform, cache_dir=cache_dir)
-        wanted = [i for i, path in enumerate(dataset.paths)
-                  if (hash_split(str(path.relative_to(dataset.root))) == "test") == (split == "test")]
-        return torch.utils.data.Subset(dataset, wanted)
-    raise ConfigError(f"data.source must be one of synthetic, shapenet, modelnet, folder; got '{source}'")
+    if source.single or source.kind == "views":
+        raise ConfigError(f"data.source: {source.spec} is {source.description}; train needs a set of shapes "
+                          f"(synthetic:N, a folder of meshes, shapenet:ROOT or modelnet:ROOT)")
+    return source.dataset(split=split, categories=data["categories"] or None, transform=transform,
+                          cache_dir=cache_dir)
 
 
 def ignore_stop_signal(worker_id: int) -> None:

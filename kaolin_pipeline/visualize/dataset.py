@@ -1,9 +1,8 @@
 """The Dataset Visualizer: a paged thumbnail grid per category; click a shape to turn it in 3D.
 
-Datasets are named as on the command line: a folder of meshes (:class:`MeshFolder`,
-category = first sub-folder), ``shapenet:ROOT`` (:class:`ShapeNetCore`), ``modelnet:ROOT``
-(:class:`ModelNet`, ModelNet10 train split) or ``synthetic:`` / ``synthetic:N``
-(:class:`SyntheticShapes`, 64 shapes unless N is given).
+Datasets are named as every command names a set of shapes (:mod:`kaolin_pipeline.datasets.sources`):
+a folder of meshes (category = first sub-folder), ``shapenet:ROOT`` (v1 or v2), ``modelnet:ROOT``
+(ModelNet10 or 40, both splits; ``#train`` / ``#test`` for one) or ``synthetic:N`` (N procedural shapes).
 
 Thumbnails are rendered with our own renderer
 (:func:`kaolin_pipeline.render.antialias.render_antialiased`), once: each is cached as a JPEG
@@ -15,7 +14,6 @@ pages (``--serve``) load each shape on demand instead.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
@@ -28,15 +26,15 @@ from tqdm.auto import tqdm
 
 from kaolin_pipeline.atomic import atomic_open
 from kaolin_pipeline.datasets.collate import item_to_mesh
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.errors import ConfigError, PipelineError
+from kaolin_pipeline.ops.mesh import fit_in_sphere
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.visualize.encode import data_uri, image_bytes
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, shape_stats
 
 THUMBNAIL_SIZE = 96
 THUMBNAIL_VERSION = 1  # bump when the thumbnail's look changes: older cache entries are then ignored
-DATASET_PREFIXES = ("shapenet:", "modelnet:", "synthetic:")
-DEFAULT_SYNTHETIC_ITEMS = 64
 UNREADABLE = "(unreadable)"  # category of shapes whose file could not be read
 
 
@@ -47,19 +45,8 @@ def default_cache_dir() -> Path:
 
 
 def open_dataset(spec: str):
-    """The dataset named by ``spec`` (see the module docstring); raises ``LoadError``/``ConfigError``."""
-    from kaolin_pipeline.datasets import MeshFolder, ModelNet, ShapeNetCore, SyntheticShapes
-
-    if spec.startswith("shapenet:"):
-        return ShapeNetCore(spec[len("shapenet:"):])
-    if spec.startswith("modelnet:"):
-        return ModelNet(spec[len("modelnet:"):])
-    if spec.startswith("synthetic:"):
-        count = spec[len("synthetic:"):] or str(DEFAULT_SYNTHETIC_ITEMS)
-        if not count.isdigit():
-            raise ConfigError(f"{spec}: expected synthetic: or synthetic:<number of shapes>")
-        return SyntheticShapes(int(count))
-    return MeshFolder(spec)
+    """The set of shapes named by ``spec`` (:mod:`kaolin_pipeline.datasets.sources`); raises ``LoadError``/``ConfigError``."""
+    return open_source(spec).dataset()
 
 
 @torch.no_grad()
@@ -69,9 +56,11 @@ def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     from kaolin_pipeline.render.antialias import render_antialiased
 
     vertices = mesh.vertices.to(torch.float32)
-    center = (vertices.min(0).values + vertices.max(0).values) / 2
-    radius = float((vertices - center).norm(dim=1).max()) or 1.0
-    framed = dataclasses.replace(mesh, vertices=(vertices - center) / radius, vertex_normals=None)
+    try:
+        vertices = fit_in_sphere(vertices)[0]
+    except PipelineError:  # all vertices at one point: nothing to scale
+        vertices = vertices - vertices[:1]
+    framed = mesh.with_vertices(vertices)
     fovy = 40.0
     cameras = look_at_cameras(torch.tensor([45.0]), 20.0, 1.05 / math.sin(math.radians(fovy) / 2), fovy)
     image = render_antialiased(framed, cameras, size, supersample=2, lights=DirectionalLight(),

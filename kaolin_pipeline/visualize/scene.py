@@ -99,18 +99,17 @@ def encode_frame(shape: Shape, textures: TexturePool) -> dict:
     """One frame of an item (see the module docstring)."""
     if isinstance(shape, Mesh):
         frame = {"positions": quantize(shape.vertices, "vertices"), "faces": pack_indices(shape.faces, "faces")}
+        appearance = shape.appearance
         if shape.uvs is not None and shape.face_uvs_idx is not None:
             frame["uvs"] = quantize(shape.uvs, "uvs")
             frame["face_uvs"] = pack_indices(shape.face_uvs_idx, "face_uvs_idx")
-            if shape.texture is not None and not shape.materials:  # loaders set both for one textured material
-                frame["texture"] = textures.add(shape.texture)
-        if shape.vertex_colors is not None:
-            frame["colors"] = pack_colors(shape.vertex_colors, "vertex_colors")
-        if shape.materials:
-            frame["materials"] = [_material(material, textures) for material in shape.materials]
-            assignments = shape.material_assignments
-            if assignments is None:
-                assignments = torch.zeros(shape.num_faces, dtype=torch.long)
+        if appearance.single_texture:  # the page's plain one-texture form
+            frame["texture"] = textures.add(appearance.texture)
+        if appearance.vertex_colors is not None:
+            frame["colors"] = pack_colors(appearance.vertex_colors, "vertex_colors")
+        if appearance.materials and not appearance.single_texture:
+            frame["materials"] = [_material(material, textures) for material in appearance.materials]
+            assignments = appearance.material_assignments
             frame["material_assignments"] = pack_indices(assignments + 1, "material_assignments")  # -1 (none) → 0
         return frame
     if isinstance(shape, PointCloud):

@@ -14,7 +14,6 @@ from tqdm.auto import tqdm
 
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.timelapse import KINDS, TimelapseReader
-from kaolin_pipeline.io import MESH_EXTENSIONS, POINTCLOUD_EXTENSIONS, VOXELGRID_EXTENSIONS
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, scene_of_shapes
 
 PathLike = os.PathLike | str
@@ -88,21 +87,13 @@ def load_shape_file(path: PathLike):
     Raises:
         LoadError: no loader accepts the extension, or none reads the file (the first loader's error).
     """
-    from kaolin_pipeline.io import load_mesh, load_pointcloud, load_voxelgrid
+    from kaolin_pipeline.io.formats import extensions, load_any
 
     suffix = Path(path).suffix.lower()
-    loaders = [loader for loader, extensions in ((load_mesh, MESH_EXTENSIONS), (load_pointcloud, POINTCLOUD_EXTENSIONS),
-                                                 (load_voxelgrid, VOXELGRID_EXTENSIONS)) if suffix in extensions]
-    if not loaders:
-        known = sorted(set(MESH_EXTENSIONS) | set(POINTCLOUD_EXTENSIONS) | set(VOXELGRID_EXTENSIONS))
-        raise LoadError(f"{path}: cannot view a {suffix or 'extension-less'} file; expected one of {', '.join(known)}")
-    first_error = None
-    for loader in loaders:
-        try:
-            return loader(path)
-        except LoadError as exc:
-            first_error = first_error or exc
-    raise first_error
+    if suffix not in extensions():
+        raise LoadError(f"{path}: cannot view a {suffix or 'extension-less'} file; "
+                        f"expected one of {', '.join(sorted(set(extensions())))}")
+    return load_any(path)[1]
 
 
 def scene_of_file(path: PathLike) -> dict:

@@ -1,7 +1,7 @@
 """``kaolin-pipeline view PATH``: pick the visualizer for PATH, write its page, open or serve it.
 
 PATH may be a run folder (→ its ``report.html``), a Timelapse log folder, a dataset
-(a folder of meshes, ``shapenet:ROOT``, ``modelnet:ROOT``, ``synthetic:[N]``) or a single
+(a folder of meshes, ``shapenet:ROOT``, ``modelnet:ROOT``, ``synthetic:N``) or a single
 mesh / point-cloud / voxel-grid file.
 """
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Optional
 
 from kaolin_pipeline.atomic import atomic_open
-from kaolin_pipeline.errors import LoadError
-from kaolin_pipeline.visualize.dataset import DATASET_PREFIXES, scene_of_dataset
+from kaolin_pipeline.errors import MissingFileError
+from kaolin_pipeline.datasets.sources import PREFIXES
+from kaolin_pipeline.visualize.dataset import scene_of_dataset
 from kaolin_pipeline.visualize.page import render_page
 from kaolin_pipeline.visualize.sources import is_timelapse_folder, scene_of_file, scene_of_timelapse
 
@@ -30,13 +31,13 @@ def default_output(name: str) -> Path:
 
 def classify(path: str) -> str:
     """``'dataset'``, ``'run'``, ``'timelapse'`` or ``'file'``; raises ``LoadError`` when ``path`` does not exist."""
-    if path.startswith(DATASET_PREFIXES):
+    if path.startswith(PREFIXES):
         return "dataset"
     location = Path(path)
     if location.is_file():
         return "file"
     if not location.is_dir():
-        raise LoadError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
+        raise MissingFileError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
     if any((location / marker).exists() for marker in RUN_MARKERS):
         return "run"
     return "timelapse" if is_timelapse_folder(location) else "dataset"

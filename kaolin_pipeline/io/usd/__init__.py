@@ -30,7 +30,16 @@ layer as ``samples`` (a USD value clip) so appending stays cheap.
 """
 from kaolin_pipeline.io.textures import read_texture_png, write_texture_png
 from kaolin_pipeline.io.usd.materials import TEXTURE_DIR, bind_material, texture_file_name, write_preview_material
-from kaolin_pipeline.io.usd.mesh import DEFAULT_MESH_PATH, export_mesh, import_mesh, write_mesh
+from kaolin_pipeline.io.usd.mesh import (
+    DEFAULT_MESH_PATH,
+    MeshPrim,
+    export_mesh,
+    export_meshes,
+    import_mesh,
+    import_mesh_prims,
+    mesh_prim_paths,
+    write_mesh,
+)
 from kaolin_pipeline.io.usd.points import (
     DEFAULT_POINTCLOUD_PATH,
     POINTS_TYPES,
@@ -59,6 +68,7 @@ from kaolin_pipeline.io.usd.voxels import (
 __all__ = [
     "export_mesh", "import_mesh", "export_pointcloud", "import_pointcloud", "export_voxelgrid", "import_voxelgrid",
     "write_mesh", "write_pointcloud", "write_voxelgrid", "write_preview_material", "bind_material",
+    "MeshPrim", "export_meshes", "import_mesh_prims", "mesh_prim_paths",
     "texture_file_name", "read_texture_png", "write_texture_png", "new_stage_layer", "open_layer", "save_layer",
     "resolve_time", "sample_times", "set_static", "TimeArg", "POINTS_TYPES", "DEFAULT_MESH_PATH",
     "DEFAULT_POINTCLOUD_PATH", "DEFAULT_VOXELGRID_PATH", "TEXTURE_DIR", "ORIGIN_ATTR", "SIZE_ATTR",

@@ -25,6 +25,7 @@ as default values (not time samples); texture file names carry the time.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
@@ -118,6 +119,10 @@ def write_pbr_material(stage: Usd.Stage, material_path: str, material: PBRMateri
             shader.CreateIdAttr("UsdUVTexture")
             shader.CreateInput("file", Sdf.ValueTypeNames.Asset).Set(Sdf.AssetPath(asset))
             shader.CreateInput("st", Sdf.ValueTypeNames.Float2).ConnectToSource(st_output)
+            if material.wrap_mode is not None:
+                wraps = (material.wrap_mode,) * 2 if isinstance(material.wrap_mode, str) else material.wrap_mode
+                for name, wrap in zip(("wrapS", "wrapT"), wraps):
+                    shader.CreateInput(name, Sdf.ValueTypeNames.Token).Set(wrap)
             shader.CreateInput("sourceColorSpace", Sdf.ValueTypeNames.Token).Set(
                 "sRGB" if texture_field in ("diffuse_texture", "specular_texture") else "raw")
             color = value_type != Sdf.ValueTypeNames.Float
@@ -162,14 +167,30 @@ def read_pbr_material(material: UsdShade.Material, time: Usd.TimeCode, source: s
             continue
         if shader_input.HasConnectedSource():
             source_api, output_name, _ = shader_input.GetConnectedSource()
-            texture = _read_texture_input(UsdShade.Shader(source_api.GetPrim()), output_name, time, source)
+            texture_shader = UsdShade.Shader(source_api.GetPrim())
+            texture = _read_texture_input(texture_shader, output_name, time, source)
             if texture is not None:
                 fields[texture_field] = from_file_values(texture_field, texture)
+                if input_name == "diffuseColor":
+                    fields["wrap_mode"] = _read_wrap(texture_shader, time)
         value = shader_input.GetAttr().Get(time)
         if value_field is not None and value is not None:
             fields[value_field] = torch.tensor(np.asarray(value, dtype=np.float32))
     workflow = surface.GetInput("useSpecularWorkflow")
     return PBRMaterial(is_specular_workflow=bool(workflow and workflow.Get(time)), **fields)
+
+
+# UsdUVTexture wrapS/wrapT tokens -> PBRMaterial.wrap_mode ("black", outside the texture, is read as clamp)
+_WRAP_TOKENS = {"repeat": "repeat", "mirror": "mirror", "clamp": "clamp", "black": "clamp"}
+
+
+def _read_wrap(texture: UsdShade.Shader, time: Usd.TimeCode):
+    """``wrap_mode`` of a UsdUVTexture's authored ``wrapS``/``wrapT`` (None when neither is authored)."""
+    tokens = [texture.GetInput(name).Get(time) if texture.GetInput(name) else None for name in ("wrapS", "wrapT")]
+    if all(token is None for token in tokens):
+        return None
+    u, v = (_WRAP_TOKENS.get(token, "repeat") for token in tokens)
+    return u if u == v else (u, v)
 
 
 def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.TimeCode, source: str):
@@ -181,7 +202,15 @@ def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.Ti
     if asset is None or not asset.path:
         return None
     resolved = asset.resolvedPath or str(Path(source).parent / asset.path)
-    image = read_texture_png(resolved, source)
+    if resolved.endswith("]") and ".usdz[" in resolved:  # an image inside a .usdz package: USD's resolver opens it
+        from pxr import Ar
+
+        packaged = Ar.GetResolver().OpenAsset(Ar.ResolvedPath(resolved))
+        if packaged is None:
+            raise LoadError(f"{source}: texture {asset.path} is not in the package")
+        image = read_texture_png(io.BytesIO(bytes(packaged.GetBuffer())), source, name=resolved)
+    else:
+        image = read_texture_png(resolved, source)
     if output_name in _CHANNEL_OUTPUTS:
         channel = _CHANNEL_OUTPUTS[output_name]
         return image[channel:channel + 1].clone()

@@ -13,7 +13,7 @@ applies the prim's world transform and merges duplicate UVs into ``uvs (T, 2)`` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 import torch
@@ -31,6 +31,7 @@ from kaolin_pipeline.io.usd.materials import (
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
     authored_times,
+    define_parents,
     extend_time_range,
     find_prim,
     is_identity,
@@ -48,7 +49,7 @@ from kaolin_pipeline.io.usd.stage import (
 )
 from kaolin_pipeline.io.validate import validate_for_saving, validate_mesh
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import LoadError, SaveError
 
 DEFAULT_MESH_PATH = "/World/Meshes/mesh_0"
 
@@ -84,6 +85,11 @@ def write_mesh(static: Usd.Stage, samples: Usd.Stage, prim_path: str, mesh: Mesh
         usd_mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
         sampled.CreateNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(
             to_numpy(mesh.vertex_normals, "vertex_normals", prim_path, np.float32)), usd_time)
+    elif mesh.normals is not None:  # one normal per face corner
+        corner_normals = to_numpy(mesh.normals, "normals", prim_path, np.float32)[
+            to_numpy(mesh.face_normals_idx, "face_normals_idx", prim_path, np.int64).reshape(-1)]
+        usd_mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
+        sampled.CreateNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(corner_normals), usd_time)
     if mesh.vertex_colors is not None:
         usd_mesh.CreateDisplayColorPrimvar(UsdGeom.Tokens.vertex)
         sampled.CreateDisplayColorAttr().Set(Vt.Vec3fArray.FromNumpy(
@@ -101,7 +107,8 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     A mesh with ``materials`` gets one UsdPreviewSurface per material under ``<prim_path>_materials/``
     and one ``materialBind`` GeomSubset per material (see :mod:`.materials`); otherwise its texture,
     if any, is written as ``textures/<stem>_<prim name>[_<time>]_diffuse.png`` next to ``path`` and
-    bound through one UsdPreviewSurface material.
+    bound through one UsdPreviewSurface material. Normals: ``vertex_normals`` as vertex normals, else
+    ``normals``/``face_normals_idx`` as face-varying ones (one per face corner).
 
     Args:
         path: ``.usd`` / ``.usda`` / ``.usdc`` file.
@@ -113,18 +120,34 @@ def export_mesh(path: PathLike, mesh: Mesh, time: TimeArg = None, prim_path: Opt
     Raises:
         SaveError: invalid mesh, bad ``prim_path``, unreadable existing file or a write failure.
     """
-    validate_for_saving(mesh, Mesh, path)
-    prim_path = prim_path or DEFAULT_MESH_PATH
-    layer, stage = stage_for_export(path, time, prim_path)
-    earlier = authored_times(stage, f"{prim_path}.points")
-    texture_asset = None
-    if mesh.texture is not None and mesh.materials is None:
-        texture_asset = texture_file_name(path, prim_path, time)
-        write_texture_png(mesh.texture, Path(path).parent / texture_asset)
+    export_meshes(path, [mesh], [prim_path or DEFAULT_MESH_PATH], time)
+
+
+def export_meshes(path: PathLike, meshes: Sequence[Mesh], prim_paths: Optional[Sequence[str]] = None,
+                  time: TimeArg = None) -> None:
+    """Write several meshes as prims of one USD file (default paths ``/World/Meshes/mesh_<i>``), each as
+    :func:`export_mesh` writes one; with ``time`` into an existing file, as new time samples."""
+    for mesh in meshes:
+        validate_for_saving(mesh, Mesh, path)
+    prim_paths = list(prim_paths) if prim_paths is not None else \
+        [f"{DEFAULT_MESH_PATH.rsplit('_', 1)[0]}_{i}" for i in range(len(meshes))]
+    if len(prim_paths) != len(meshes):
+        raise SaveError(f"{path}: {len(prim_paths)} prim paths for {len(meshes)} meshes")
+    layer, stage = stage_for_export(path, time, prim_paths[0])
+    for prim_path in prim_paths[1:]:
+        define_parents(stage, prim_path, path)
     with writing(path):
-        prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
-        if mesh.materials is not None:
-            write_material_subsets(stage, prim, mesh.materials, mesh.material_assignments, path, time)
+        for mesh, prim_path in zip(meshes, prim_paths):
+            earlier = authored_times(stage, f"{prim_path}.points")
+            texture_asset = None
+            appearance = mesh.appearance
+            if appearance.single_texture:  # one UsdPreviewSurface bound to the whole prim
+                texture_asset = texture_file_name(path, prim_path, time)
+                write_texture_png(appearance.texture, Path(path).parent / texture_asset)
+            prim = write_mesh(stage, stage, prim_path, mesh, time, earlier, texture_asset)
+            if appearance.materials is not None and not appearance.single_texture:
+                write_material_subsets(stage, prim, appearance.materials, appearance.material_assignments, path,
+                                       time)
         extend_time_range(stage, time)
     save_layer(layer, path)
 
@@ -149,8 +172,8 @@ def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] =
     first = find_prim(stage, prim_path, _is_mesh, "Mesh", source)
     prims = [first] if prim_path is not None else [prim for prim in stage.Traverse() if _is_mesh(prim)]
     library = MaterialLibrary(source)
-    with reading(path, "USD mesh"):
-        parts = [_read_prim(prim, time, source, library) for prim in prims]
+    with reading(source, "USD mesh"):
+        parts = [_read_prim(prim, time, source, library)[0] for prim in prims]
     mesh = parts[0] if len(parts) == 1 else _merge(parts)
     if library.materials:
         mesh.materials, mesh.material_assignments = library.sorted_by_path(mesh.material_assignments)
@@ -160,12 +183,65 @@ def import_mesh(path: PathLike, time: TimeArg = None, prim_path: Optional[str] =
     return validate_mesh(mesh, source)
 
 
+class MeshPrim(NamedTuple):
+    """One Mesh prim as :func:`import_mesh_prims` reads it."""
+
+    path: str
+    mesh: Mesh
+    """in the prim's own coordinates, with its own materials"""
+    transform: Optional[torch.Tensor]
+    """(4, 4) float32 local-to-world matrix for column vectors (``p_world = M @ [p, 1]``); None for identity"""
+    corner_counts: set
+    """the corner counts of its polygons before triangulation (``{3}`` for a triangle mesh)"""
+
+
+def mesh_prim_paths(path: PathLike | Usd.Stage, under: Optional[str] = None) -> list[str]:
+    """Paths of the Mesh prims of a file or stage, in stage order; only those at or below ``under`` if given."""
+    stage, _ = open_stage(path)
+    prefix = None if under is None else under.rstrip("/")
+    return [str(prim.GetPath()) for prim in stage.Traverse() if _is_mesh(prim)
+            and (prefix is None or str(prim.GetPath()) == prefix or str(prim.GetPath()).startswith(prefix + "/"))]
+
+
+def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[str]] = None,
+                      times: Optional[Sequence[TimeArg]] = None) -> list[MeshPrim]:
+    """Each Mesh prim (all, or those at ``prim_paths``) of a USD file or ``Usd.Stage`` as a triangle
+    :class:`Mesh` in its own coordinates, with its local-to-world transform kept apart.
+
+    Fields as :func:`import_mesh`, plus ``normals`` with ``face_normals_idx`` for face-varying normals
+    (one normal per polygon corner, as the file stores them); each mesh's materials are its own.
+
+    Raises:
+        LoadError: missing or non-USD file, a path that is not a Mesh prim, no sample at a time.
+    """
+    stage, source = open_stage(path)
+    if prim_paths is None:
+        prim_paths = mesh_prim_paths(stage)
+    times = [None] * len(prim_paths) if times is None else list(times)
+    result = []
+    with reading(source, "USD mesh"):
+        for prim_path, time in zip(prim_paths, times):
+            prim = find_prim(stage, str(prim_path), _is_mesh, "Mesh", source)
+            library = MaterialLibrary(source)
+            mesh, counts = _read_prim(prim, time, source, library, world=False)
+            if library.materials:
+                mesh.materials, mesh.material_assignments = library.sorted_by_path(mesh.material_assignments)
+            else:
+                mesh.material_assignments = None
+            matrix = world_matrix(prim, resolve_time(UsdGeom.Mesh(prim).GetPointsAttr(), time, source))
+            transform = None if is_identity(matrix) else torch.tensor(matrix.T, dtype=torch.float32)
+            result.append(MeshPrim(str(prim_path), mesh, transform, counts))
+    return result
+
+
 def _is_mesh(prim: Usd.Prim) -> bool:
     return prim.IsA(UsdGeom.Mesh)
 
 
-def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary") -> Mesh:
-    """One Mesh prim in world space (``material_assignments`` index ``library.materials``)."""
+def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary",
+               world: bool = True) -> tuple[Mesh, set]:
+    """One Mesh prim, in world space unless ``world`` is False (``material_assignments`` index
+    ``library.materials``), and the corner counts of its polygons."""
     usd_mesh = UsdGeom.Mesh(prim)
     at = resolve_time(usd_mesh.GetPointsAttr(), time, source)
     points = read_array(usd_mesh.GetPointsAttr(), at, np.float32).reshape(-1, 3)
@@ -174,17 +250,22 @@ def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLib
     if counts is None or indices is None:
         raise LoadError(f"{source}: mesh {prim.GetPath()} has no faceVertexCounts/faceVertexIndices")
     corners = _fan_corners(counts, len(indices), source)
-    matrix = world_matrix(prim, at)
+    matrix = world_matrix(prim, at) if world else np.eye(4)
     mesh = Mesh(vertices=float_tensor(transform_points(points, matrix)), faces=long_tensor(indices[corners]))
     mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points))
     mesh.vertex_colors = _read_vertex_colors(usd_mesh, at, len(points))
     normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
-    if normals is not None and usd_mesh.GetNormalsInterpolation() in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying):
+    interpolation = usd_mesh.GetNormalsInterpolation()
+    if normals is not None:
         normals = normals.reshape(-1, 3)
-        mesh.vertex_normals = float_tensor(normals if is_identity(matrix) else transform_normals(normals, matrix))
+        normals = normals if is_identity(matrix) else transform_normals(normals, matrix)
+        if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(normals) == len(points):
+            mesh.vertex_normals = float_tensor(normals)
+        elif interpolation == UsdGeom.Tokens.faceVarying and len(normals) == len(indices):
+            mesh.normals, mesh.face_normals_idx = float_tensor(normals), long_tensor(corners)
     polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
     mesh.material_assignments = library.assignments(prim, polygon_of_face, at)
-    return mesh
+    return mesh, set(np.unique(counts).tolist())
 
 
 def _merge(parts: list[Mesh]) -> Mesh:
@@ -196,6 +277,10 @@ def _merge(parts: list[Mesh]) -> Mesh:
     for name in ("vertex_colors", "vertex_normals"):
         if all(getattr(part, name) is not None for part in parts):
             setattr(merged, name, torch.cat([getattr(part, name) for part in parts]))
+    if all(part.normals is not None for part in parts):
+        normal_offsets = np.cumsum([0] + [len(part.normals) for part in parts])[:-1].tolist()
+        merged.normals = torch.cat([part.normals for part in parts])
+        merged.face_normals_idx = torch.cat([p.face_normals_idx + o for p, o in zip(parts, normal_offsets)])
     if any(part.uvs is not None for part in parts):
         uvs, face_uvs, offset = [], [], 0
         for part in parts:

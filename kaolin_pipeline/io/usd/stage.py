@@ -13,7 +13,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 from pxr import Sdf, Usd, UsdGeom
 
-from kaolin_pipeline.io._fileutil import USD_EXTENSIONS, PathLike, atomic_path, check_extension, check_readable, reading
+from kaolin_pipeline.io._fileutil import USD_EXTENSIONS, USD_READ_EXTENSIONS, PathLike, atomic_path, check_extension, check_readable, reading
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 
 TimeArg = Optional[float]
@@ -34,7 +34,7 @@ def new_stage_layer(up_axis: str = "Y", default_prim: str = "/World", extension:
 
 def open_layer(path: PathLike, error: type[PipelineError] = LoadError) -> Sdf.Layer:
     """Open the USD file at ``path`` as a layer (re-read from disk), or raise ``error`` naming it."""
-    check_extension(path, USD_EXTENSIONS, error)
+    check_extension(path, USD_READ_EXTENSIONS if error is LoadError else USD_EXTENSIONS, error)
     if error is LoadError:
         check_readable(path)
     with reading(path, "USD file"):
@@ -180,7 +180,10 @@ def find_prim(stage: Usd.Stage, prim_path: Optional[str], accept: Callable[[Usd.
     raise LoadError(f"{source}: no {what} prim in the file")
 
 
-def open_stage(path: PathLike) -> tuple[Usd.Stage, str]:
+def open_stage(path: PathLike | Usd.Stage) -> tuple[Usd.Stage, str]:
+    """``(stage, source name)`` of a USD file, or of an open ``Usd.Stage`` (named by its root layer)."""
+    if isinstance(path, Usd.Stage):
+        return path, path.GetRootLayer().realPath or path.GetRootLayer().identifier
     layer = open_layer(path)
     with reading(path, "USD stage"):
         return Usd.Stage.Open(layer), str(path)

@@ -1,52 +1,88 @@
-"""``kaolin.io.obj.import_mesh`` over :func:`kaolin_pipeline.io.load_mesh`."""
+"""``kaolin.io.obj`` over :mod:`kaolin_pipeline.io.obj` (``import_mesh``, the material error handlers and errors)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Callable, Optional
 
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import (
+    LoadError,
+    MaterialError,
+    MaterialFileError,
+    MaterialLoadError,
+    MaterialNotFoundError,
+    NonHomogeneousMeshError,
+)
 from kaolin_pipeline.io import load_mesh
+from kaolin_pipeline.io.obj import (
+    create_missing_materials_error_handler,
+    default_error_handler,
+    ignore_error_handler,
+    material_errors_to,
+    skip_error_handler,
+)
+from kaolin_pipeline.io.polygons import (
+    heterogeneous_mesh_handler_naive_homogenize,
+    heterogeneous_mesh_handler_skip,
+    mesh_handler_naive_triangulate,
+)
 from kaolin_pipeline.kaolin._convert import refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 
-__all__ = ["import_mesh"]
+__all__ = ["MaterialError", "MaterialFileError", "MaterialLoadError", "MaterialNotFoundError",
+           "create_missing_materials_error_handler", "default_error_handler", "ignore_error_handler", "import_mesh",
+           "skip_error_handler"]
+
+_TRIANGULATING = (mesh_handler_naive_triangulate, heterogeneous_mesh_handler_naive_homogenize)
 
 
-def _face_lines(path: Path) -> int:
-    """Number of ``f`` statements in the file (to tell whether our loader triangulated polygons)."""
+def _corner_counts(path: Path) -> list[int]:
+    """Corners of each ``f`` statement (to tell whether our loader triangulated polygons)."""
     with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.lstrip().startswith(b"f ") or line.strip() == b"f")
+        return [len(line.split()) - 1 for line in handle if line.lstrip().startswith(b"f ")]
 
 
 def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_normals: bool = False,
                 error_handler: Optional[Callable] = None, heterogeneous_mesh_handler: Optional[Callable] = None,
-                triangulate: bool = False, raw_materials: bool = True) -> SurfaceMesh:
+                triangulate: bool = False, raw_materials: bool = True) -> Optional[SurfaceMesh]:
     """Load an OBJ file as Kaolin 0.18 does: an unbatched :class:`SurfaceMesh` of CPU tensors.
 
     ``uvs``, ``face_uvs_idx``, ``materials`` (sorted by name) and ``material_assignments`` ((F,) int16,
-    -1 for none) are filled only with ``with_materials`` (as in Kaolin), UVs with Kaolin's ``v' = 1 - v``;
-    materials are Kaolin's raw dicts (``Kd``, ``map_Kd`` (H, W, 3) uint8, ``Ks``, ``map_Ks``,
-    ``material_name``) by default, :class:`PBRMaterial` objects with ``raw_materials=False``.
-    ``normals`` and ``face_normals_idx`` are filled only with ``with_normals``. Polygons are split into
-    triangles (fans), which Kaolin does only with ``triangulate=True``: without it, a file holding
-    polygons is refused rather than returned with different faces.
+    -1 for none) are filled only with ``with_materials``, UVs with Kaolin's ``v' = 1 - v``; materials are
+    Kaolin's raw dicts (``Kd``, ``map_Kd`` (H, W, 3) uint8, ``Ks``, ``map_Ks``, ``material_name``) by default,
+    :class:`PBRMaterial` objects with ``raw_materials=False``. ``normals (N, 3)`` and ``face_normals_idx
+    (F, 3)`` as the file indexes them, only with ``with_normals``. A material problem (missing library,
+    material or image) goes to ``error_handler(error)`` (default: raised).
+
+    Polygons: fan-triangulated with ``triangulate=True`` or ``heterogeneous_mesh_handler=
+    mesh_handler_naive_triangulate`` (mixed corner counts); ``heterogeneous_mesh_handler_skip`` returns None.
 
     Raises:
-        PipelineError: for ``error_handler`` and ``heterogeneous_mesh_handler`` (not supported: our
-            loader warns and goes on where Kaolin's handlers would be called).
-        LoadError: the file is missing or malformed, or holds polygons and ``triangulate`` is False.
+        NonHomogeneousMeshError: mixed corner counts and neither ``triangulate`` nor a handler.
+        LoadError: the file is missing or malformed; it holds only quads (or larger) and ``triangulate`` is
+            False (kaolin-pipeline does not keep polygons); a handler other than Kaolin's is given.
+        MaterialError: from the default ``error_handler``.
     """
-    refuse_unsupported("kaolin.io.obj.import_mesh", error_handler=(error_handler, None),
-                       heterogeneous_mesh_handler=(heterogeneous_mesh_handler, None))
     path = Path(path)
     if path.suffix.lower() != ".obj":
         raise LoadError(f"{path}: kaolin.io.obj.import_mesh reads .obj files")
-    mesh = load_mesh(path)
-    if not triangulate and mesh.num_faces != _face_lines(path):
-        raise LoadError(f"{path}: holds faces with more than 3 corners; pass triangulate=True to split them "
-                        "into triangles (kaolin-pipeline does not keep polygons)")
+    with material_errors_to((error_handler or default_error_handler) if with_materials else ignore_error_handler):
+        mesh = load_mesh(path, keep_unused=True)  # Kaolin keeps every v line
+    counts = set(_corner_counts(path))
+    if counts - {3}:
+        if len(counts) > 1 and heterogeneous_mesh_handler is not None:
+            if heterogeneous_mesh_handler is heterogeneous_mesh_handler_skip:
+                return None
+            refuse_unsupported("kaolin.io.obj.import_mesh",
+                               heterogeneous_mesh_handler=(heterogeneous_mesh_handler, mesh_handler_naive_triangulate)
+                               ) if heterogeneous_mesh_handler not in _TRIANGULATING else None
+        elif len(counts) > 1 and not triangulate:
+            raise NonHomogeneousMeshError(f"{path}: faces have {sorted(counts)} corners; pass triangulate=True or "
+                                          "heterogeneous_mesh_handler (see kaolin.io.utils)")
+        elif not triangulate:
+            raise LoadError(f"{path}: holds faces with more than 3 corners; pass triangulate=True to split them "
+                            "into triangles (kaolin-pipeline does not keep polygons)")
     return surface_mesh(mesh, with_uvs=with_materials, with_normals=with_normals, with_materials=with_materials,
                         raw_materials=raw_materials)
 

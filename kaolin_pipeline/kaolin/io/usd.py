@@ -10,21 +10,31 @@ from __future__ import annotations
 
 import collections
 import os
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
 from pxr import Usd
 
-from kaolin_pipeline.errors import PipelineError, SaveError
+from kaolin_pipeline.errors import LoadError, NonHomogeneousMeshError, OutputExistsError, PipelineError
+from kaolin_pipeline.io.polygons import (
+    heterogeneous_mesh_handler_naive_homogenize,
+    heterogeneous_mesh_handler_skip,
+    mesh_handler_naive_triangulate,
+)
 from kaolin_pipeline.io import usd
 from kaolin_pipeline.kaolin._convert import flip_v, refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
 
-__all__ = ["export_mesh", "export_pointcloud", "export_pointclouds", "export_voxelgrid", "export_voxelgrids",
-           "import_mesh", "import_pointcloud", "import_pointclouds", "import_voxelgrid", "import_voxelgrids"]
+__all__ = ["export_mesh", "export_meshes", "export_pointcloud", "export_pointclouds", "export_voxelgrid", "export_voxelgrids",
+           "get_mesh_scene_paths", "heterogeneous_mesh_handler_naive_homogenize", "heterogeneous_mesh_handler_skip",
+           "import_mesh", "import_meshes", "import_pointcloud", "import_pointclouds", "import_voxelgrid",
+           "import_voxelgrids", "mesh_handler_naive_triangulate"]
+
+_TRIANGULATING = (mesh_handler_naive_triangulate, heterogeneous_mesh_handler_naive_homogenize)
 
 #: Kaolin's return type of the point cloud importers.
 pointcloud_return_type = collections.namedtuple("pointcloud_return_type", ["points", "colors", "normals", "transform"])
@@ -32,15 +42,30 @@ pointcloud_return_type = collections.namedtuple("pointcloud_return_type", ["poin
 
 def _file_path(file_path_or_stage, function: str) -> Path:
     if not isinstance(file_path_or_stage, (str, os.PathLike)):
-        raise PipelineError(f"{function}: file_path_or_stage must be a file path; a {type(file_path_or_stage).__name__} "
-                            "(Usd.Stage) is not supported by kaolin-pipeline")
+        raise PipelineError(f"{function}: file_path_or_stage must be a file path here; a "
+                            f"{type(file_path_or_stage).__name__} (Usd.Stage) is read only by the mesh importers")
     return Path(file_path_or_stage)
+
+
+def _source(file_path_or_stage):
+    """A ``Usd.Stage`` as it is, else the path."""
+    return file_path_or_stage if isinstance(file_path_or_stage, Usd.Stage) else Path(file_path_or_stage)
 
 
 def _check_new_file(path: Path, overwrite: bool, time, function: str) -> None:
     if path.exists() and not overwrite and time is None:
-        raise SaveError(f"{path}: already exists; {function} overwrites it only with overwrite=True "
+        raise OutputExistsError(f"{path}: already exists; {function} overwrites it only with overwrite=True "
                         "(or give a time to add a time sample)")
+
+
+def _deprecated(function: str, **new_names: str):
+    """A check that warns (``DeprecationWarning``) for each old keyword given a value, naming its new name."""
+    def check(*values) -> None:
+        for (old, new), value in zip(new_names.items(), values):
+            if value is not None:
+                warnings.warn(f"kaolin.io.usd.{function}: {old} is deprecated; use {new}", DeprecationWarning,
+                              stacklevel=3)
+    return check
 
 
 def _check_one_per_file(count: int, times: list, function: str) -> None:
@@ -59,19 +84,98 @@ def _times(times: Optional[Sequence], count: int, function: str) -> list:
 
 # ---------------------------------------------------------------------- meshes
 
+def get_mesh_scene_paths(file_path_or_stage, scene_path: Optional[str] = None) -> list[str]:
+    """Paths of the Mesh prims of a USD file or ``Usd.Stage``, only those at or below ``scene_path`` if given."""
+    return usd.mesh_prim_paths(_source(file_path_or_stage), scene_path)
+
+
+def _kaolin_mesh(prim: "usd.MeshPrim", with_materials: bool, with_normals: bool) -> SurfaceMesh:
+    """Kaolin's USD layout: uvs (``v' = 1 - v``), ``face_normals (F, 3, 3)`` for face-varying normals or
+    ``vertex_normals`` for vertex ones (``with_normals``), materials sorted by path (``with_materials``), and
+    the prim's local-to-world ``transform`` (4, 4) (None for identity)."""
+    mesh = prim.mesh
+    result = surface_mesh(mesh, with_uvs=True, with_normals=False, with_materials=with_materials)
+    if with_normals:
+        result.vertex_normals = mesh.vertex_normals
+        if mesh.normals is not None:
+            result.face_normals = mesh.normals[mesh.face_normals_idx]
+    result.transform = prim.transform
+    return result
+
+
+def _homogeneous(prim: "usd.MeshPrim", handler, triangulate: bool, source) -> bool:
+    """Whether to keep the (fan-triangulated) mesh: False when ``heterogeneous_mesh_handler_skip`` skips it."""
+    counts = prim.corner_counts
+    if counts <= {3}:
+        return True
+    if len(counts) > 1 and handler is heterogeneous_mesh_handler_skip:
+        return False
+    if handler is not None and handler not in _TRIANGULATING:
+        refuse_unsupported("kaolin.io.usd.import_meshes",
+                           heterogeneous_mesh_handler=(handler, mesh_handler_naive_triangulate))
+    if len(counts) > 1 and handler is None and not triangulate:
+        raise NonHomogeneousMeshError(f"{source}: mesh {prim.path} has faces of {sorted(counts)} corners; pass "
+                                      "triangulate=True or heterogeneous_mesh_handler (see kaolin.io.utils)")
+    if len(counts) == 1 and not triangulate:
+        raise LoadError(f"{source}: mesh {prim.path} has faces of {counts.pop()} corners; pass triangulate=True "
+                        "to split them into triangles (kaolin-pipeline does not keep polygons)")
+    return True
+
+
+def import_meshes(file_path_or_stage, scene_paths: Optional[Sequence[str]] = None, with_materials: bool = False,
+                  with_normals: bool = False, heterogeneous_mesh_handler=None, times: Optional[Sequence] = None,
+                  triangulate: bool = False, return_list: bool = True):
+    """Each Mesh prim (all, or ``scene_paths``) of a USD file or ``Usd.Stage`` as an unbatched
+    :class:`SurfaceMesh` in its own coordinates, with its local-to-world ``transform`` stored (not applied).
+
+    Polygons: fan-triangulated with ``triangulate=True`` or a triangulating ``heterogeneous_mesh_handler``;
+    ``heterogeneous_mesh_handler_skip`` leaves out meshes of mixed corner counts.
+
+    Returns:
+        a list, or with ``return_list=False`` a dict by scene path.
+
+    Raises:
+        NonHomogeneousMeshError: mixed corner counts with neither ``triangulate`` nor a handler.
+        LoadError: bad file or prim; quads (or larger) only and ``triangulate`` False.
+    """
+    source = _source(file_path_or_stage)
+    if scene_paths is not None:
+        _times(times, len(scene_paths), "kaolin.io.usd.import_meshes")
+    prims = usd.import_mesh_prims(source, scene_paths, times)
+    meshes = {prim.path: _kaolin_mesh(prim, with_materials, with_normals) for prim in prims
+              if _homogeneous(prim, heterogeneous_mesh_handler, triangulate, source)}
+    return list(meshes.values()) if return_list else meshes
+
+
 def import_mesh(file_path_or_stage, scene_path: Optional[str] = None, with_materials: bool = False,
                 with_normals: bool = False, heterogeneous_mesh_handler=None, time=None,
-                triangulate: bool = False) -> SurfaceMesh:
-    """Read one mesh prim (the first ``UsdGeom.Mesh``, or ``scene_path``) as an unbatched :class:`SurfaceMesh`.
+                triangulate: bool = False) -> Optional[SurfaceMesh]:
+    """Every Mesh prim at or below ``scene_path`` (default: all) merged into one unbatched
+    :class:`SurfaceMesh` in world space (:meth:`SurfaceMesh.flatten`, materials grouped by name); None if
+    there is none. Attributes and polygon handling as :func:`import_meshes`."""
+    paths = get_mesh_scene_paths(file_path_or_stage, scene_path)
+    meshes = import_meshes(file_path_or_stage, paths, with_materials, with_normals, heterogeneous_mesh_handler,
+                           None if time is None else [time] * len(paths), triangulate)
+    if not meshes:
+        return None
+    if len(meshes) == 1:
+        return meshes[0].as_transformed()
+    return SurfaceMesh.flatten(meshes, group_materials_by_name=True)
 
-    ``uvs`` use Kaolin's ``v' = 1 - v``; ``normals``/``face_normals_idx`` only with ``with_normals``;
-    ``materials`` (:class:`PBRMaterial`, sorted by name) and ``material_assignments`` only with ``with_materials``.
-    Polygons are always fan-triangulated (``triangulate`` is accepted either way).
-    """
-    refuse_unsupported("kaolin.io.usd.import_mesh", heterogeneous_mesh_handler=(heterogeneous_mesh_handler, None))
-    path = _file_path(file_path_or_stage, "kaolin.io.usd.import_mesh")
-    mesh = usd.import_mesh(path, time=time, prim_path=scene_path)
-    return surface_mesh(mesh, with_uvs=True, with_normals=with_normals, with_materials=with_materials)
+
+def _mesh_for_export(vertices, faces, uvs, face_uvs_idx, face_normals, material_assignments, materials) -> Mesh:
+    """Our :class:`Mesh` of Kaolin's export arguments (``uvs`` in Kaolin's ``v' = 1 - v``; ``face_normals``
+    (F, 3, 3) one normal per face corner)."""
+    if vertices is None or faces is None:
+        raise PipelineError("kaolin.io.usd.export_mesh(es): vertices and faces are required by kaolin-pipeline")
+    if materials is not None and material_assignments is None:
+        material_assignments = torch.zeros(faces.shape[0], dtype=torch.long)
+    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx, materials=materials,
+                material_assignments=None if material_assignments is None else material_assignments.long())
+    if face_normals is not None:
+        mesh.normals = face_normals.reshape(-1, 3)
+        mesh.face_normals_idx = torch.arange(mesh.normals.shape[0], device=faces.device).reshape(faces.shape)
+    return mesh
 
 
 def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: Optional[torch.Tensor] = None,
@@ -80,23 +184,51 @@ def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: O
                 material_assignments: Optional[torch.Tensor] = None, materials: Optional[list] = None,
                 local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
                 overwrite_textures: bool = False, overwrite: bool = False):
-    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``, and
-    ``materials`` (:class:`PBRMaterial`) with ``material_assignments (F,)``) to USD.
+    """Write one mesh (``vertices (V, 3)``, ``faces (F, 3)``, optional Kaolin-convention ``uvs``,
+    ``face_normals (F, 3, 3)`` and ``materials`` (:class:`PBRMaterial`) with ``material_assignments (F,)``) to USD.
 
     Returns:
         the written ``Usd.Stage``, as Kaolin does.
     """
-    refuse_unsupported("kaolin.io.usd.export_mesh", face_normals=(face_normals, None),
-                       local_to_world=(local_to_world, None), up_axis=(up_axis, "Y"))
+    return export_meshes(file_path, [scene_path], [vertices], [faces], [uvs], [face_uvs_idx], [face_normals],
+                         [material_assignments], [materials], local_to_world, up_axis,
+                         None if time is None else [time], overwrite_textures, overwrite)
+
+
+def export_meshes(file_path, scene_paths: Optional[Sequence[str]] = None, vertices=None, faces=None, uvs=None,
+                  face_uvs_idx=None, face_normals=None, material_assignments=None, materials=None,
+                  local_to_world=None, up_axis: str = "Y", times: Optional[Sequence] = None,
+                  overwrite_textures: bool = False, overwrite: bool = False):
+    """Write meshes as prims of one USD file (default ``/World/Meshes/mesh_<i>``); each argument is a list
+    (or a batched tensor) with one entry per mesh, shapes as :func:`export_mesh`. All ``times`` must be equal.
+
+    Returns:
+        the written ``Usd.Stage``.
+
+    Raises:
+        FileExistsError: the file exists, without ``overwrite=True`` or a time.
+    """
+    refuse_unsupported("kaolin.io.usd.export_meshes", local_to_world=(local_to_world, None), up_axis=(up_axis, "Y"))
     if vertices is None or faces is None:
-        raise PipelineError("kaolin.io.usd.export_mesh: vertices and faces are required by kaolin-pipeline")
+        raise PipelineError("kaolin.io.usd.export_meshes: vertices and faces are required by kaolin-pipeline")
+    count = len(vertices)
+    paths = list(scene_paths) if scene_paths is not None else [f"/World/Meshes/mesh_{i}" for i in range(count)]
+    times = _times(times, count, "kaolin.io.usd.export_meshes")
+    if len(set(times)) > 1:
+        raise PipelineError("kaolin.io.usd.export_meshes: kaolin-pipeline writes all meshes at one time; "
+                            f"got times {times}")
+
+    def item(values, i):
+        if values is None:
+            return None
+        return values if (torch.is_tensor(values) and values.dim() == 2 and i >= 0 and values is faces) else values[i]
+
+    meshes = [_mesh_for_export(vertices[i], item(faces, i), item(uvs, i), item(face_uvs_idx, i),
+                               item(face_normals, i), item(material_assignments, i), item(materials, i))
+              for i in range(count)]
     path = Path(file_path)
-    _check_new_file(path, overwrite, time, "kaolin.io.usd.export_mesh")
-    if materials is not None and material_assignments is None:
-        material_assignments = torch.zeros(faces.shape[0], dtype=torch.long)
-    mesh = Mesh(vertices=vertices, faces=faces, uvs=flip_v(uvs), face_uvs_idx=face_uvs_idx, materials=materials,
-                material_assignments=None if material_assignments is None else material_assignments.long())
-    usd.export_mesh(path, mesh, time=time, prim_path=scene_path)
+    _check_new_file(path, overwrite, times[0], "kaolin.io.usd.export_meshes")
+    usd.export_meshes(path, meshes, paths, time=times[0])
     return Usd.Stage.Open(str(path))
 
 
@@ -123,7 +255,9 @@ def export_pointcloud(file_path, scene_path: str = "/World/PointClouds/pointclou
                       local_to_world: Optional[torch.Tensor] = None, up_axis: str = "Y", time=None,
                       points_type: str = "point_instancer", overwrite: bool = False,
                       pointcloud: Optional[torch.Tensor] = None, color: Optional[torch.Tensor] = None):
-    """Write one point cloud ``(N, 3)`` (``points`` or its older name ``pointcloud``) to USD; returns the stage."""
+    """Write one point cloud ``(N, 3)`` (``points``; ``pointcloud``/``color`` are Kaolin's deprecated names and
+    warn) to USD; returns the stage."""
+    _deprecated("export_pointcloud", pointcloud="points", color="colors")(pointcloud, color)
     return export_pointclouds(file_path, [scene_path], [points if points is not None else pointcloud],
                               [colors if colors is not None else color], local_to_world, up_axis,
                               None if time is None else [time], points_type, overwrite)
@@ -134,7 +268,9 @@ def export_pointclouds(file_path, scene_paths: Optional[Sequence[str]] = None,
                        local_to_world=None, up_axis: str = "Y", times: Optional[Sequence] = None,
                        points_type: str = "point_instancer", overwrite: bool = False,
                        pointclouds: Optional[Sequence[torch.Tensor]] = None):
-    """Write point clouds to USD (``pointcloud_<i>`` under ``/World/PointClouds`` by default); returns the stage."""
+    """Write point clouds to USD (``pointcloud_<i>`` under ``/World/PointClouds`` by default; ``pointclouds`` is
+    Kaolin's deprecated name of ``points`` and warns); returns the stage."""
+    _deprecated("export_pointclouds", pointclouds="points")(pointclouds)
     refuse_unsupported("kaolin.io.usd.export_pointclouds", local_to_world=(local_to_world, None),
                        up_axis=(up_axis, "Y"))
     clouds = list(points if points is not None else (pointclouds or []))

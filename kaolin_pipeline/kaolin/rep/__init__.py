@@ -1,6 +1,8 @@
-"""``kaolin.rep``: the ``SurfaceMesh`` container."""
+"""``kaolin.rep``: the ``SurfaceMesh`` and ``Spc`` containers."""
 from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.kaolin.rep import spc
+from kaolin_pipeline.kaolin.rep.spc import Spc
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 
-__all__ = ["SurfaceMesh"]
+__all__ = ["Spc", "SurfaceMesh", "spc"]
 __getattr__ = missing_names(__name__, __all__)

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from ..errors import RenderError
+from ...errors import RenderError
 
 _MIN_AXIS_LENGTH = 1e-12
 

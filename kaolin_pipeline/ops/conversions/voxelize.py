@@ -134,19 +134,24 @@ def _edge_function(start: torch.Tensor, end: torch.Tensor, point: torch.Tensor) 
 
 
 def _columns_crossing(triangles: torch.Tensor, columns: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Where the +z rays through column centres cross triangles.
+    """:func:`rays_crossing` for the rays through column centres: ``columns (P, 2)`` indices (i, j), the ray
+    running through (i + 0.5, j + 0.5) in voxel units."""
+    return rays_crossing(triangles, columns.to(triangles.dtype) + 0.5)
+
+
+def rays_crossing(triangles: torch.Tensor, point: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where vertical rays through xy points cross triangles.
 
     Points on a shared edge or vertex belong to exactly one of the faces around it
     (a top-left fill rule on the xy projection), so a ray through an edge counts once.
 
     Args:
-        triangles: (P, 3, 3) corners in voxel units.
-        columns: (P, 2) column indices (i, j); the ray runs through (i + 0.5, j + 0.5).
+        triangles: (P, 3, 3) corners.
+        point: (P, 2) the xy position of each ray.
 
     Returns:
         ``crosses (P,)`` bool and ``z (P,)`` height of the crossing (valid where ``crosses``).
     """
-    point = columns.to(triangles.dtype) + 0.5
     flat = triangles[..., :2]
     starts, ends = flat, flat.roll(-1, dims=1)
     edge_values = torch.stack([_edge_function(starts[:, e], ends[:, e], point) for e in range(3)], dim=1)  # (P, 3)
@@ -252,6 +257,18 @@ def pointcloud_to_voxelgrid(
     return VoxelGrid(occupancy=occupancy, origin=origin, size=size)
 
 
+def padded_marching_cubes(values: torch.Tensor, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-image's marching cubes on ``values`` (X, Y, Z) padded with one empty (0) voxel on every side.
+
+    Returns:
+        Vertices (V, 3) in padded index units (voxel ``(i, j, k)`` is at ``(i + 1, j + 1, k + 1)``) and faces
+        (F, 3), wound counter-clockwise seen from the low-valued side (outside an occupancy grid).
+    """
+    volume = np.pad(values.detach().to(torch.float32).cpu().numpy(), 1)
+    positions, triangles, _, _ = marching_cubes(volume, level=level, gradient_direction="ascent")
+    return np.ascontiguousarray(positions), np.ascontiguousarray(triangles)
+
+
 def voxelgrid_to_mesh(grid: VoxelGrid, level: float = 0.5) -> Mesh:
     """Extract the boundary surface of a voxel grid with marching cubes (scikit-image).
 
@@ -272,13 +289,12 @@ def voxelgrid_to_mesh(grid: VoxelGrid, level: float = 0.5) -> Mesh:
         raise PipelineError(f"grid.occupancy must have shape (R, R, R), got {tuple(occupancy.shape)}")
     if not 0 < level < 1:
         raise PipelineError(f"level must lie strictly between 0 and 1, got {level!r}")
-    volume = np.pad(occupancy.detach().to(torch.float32).cpu().numpy(), 1)
-    if not volume.max() > level:
+    if not bool((occupancy.to(torch.float32) > level).any()):
         raise PipelineError(f"grid: no voxel exceeds level {level}, so there is no surface to extract")
-    positions, triangles, _, _ = marching_cubes(volume, level=level, gradient_direction="ascent")
+    positions, triangles = padded_marching_cubes(occupancy, level)
     device = occupancy.device
     origin = torch.as_tensor(grid.origin, dtype=torch.float32, device=device).reshape(3)
     # Padded index p is voxel p - 1, whose centre is at p - 0.5 in voxel units.
-    vertices = origin + (torch.from_numpy(np.ascontiguousarray(positions)).to(device=device, dtype=torch.float32) - 0.5) * grid.voxel_size
-    faces = torch.from_numpy(np.ascontiguousarray(triangles)).to(device=device, dtype=torch.int64)
+    vertices = origin + (torch.from_numpy(positions).to(device=device, dtype=torch.float32) - 0.5) * grid.voxel_size
+    faces = torch.from_numpy(triangles).to(device=device, dtype=torch.int64)
     return Mesh(vertices=vertices, faces=faces)

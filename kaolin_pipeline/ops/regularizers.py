@@ -1,8 +1,4 @@
-"""Loss terms of the recipes: mesh regularisers and image-quality measures.
-
-The image terms reuse :mod:`kaolin_pipeline.ops` (``mask_iou``); the regularisers
-follow the DIB-R paper and Kaolin's DIB-R tutorial.
-"""
+"""Mesh regularisers of the recipes (DIB-R paper, Kaolin's DIB-R tutorial): Laplacian, flatten, edge length."""
 from __future__ import annotations
 
 import torch
@@ -60,36 +56,3 @@ def edge_length_loss(vertices: torch.Tensor, edges: torch.Tensor) -> torch.Tenso
         Scalar tensor.
     """
     return edge_lengths(vertices, edges).var(dim=1, unbiased=False).mean()
-
-
-def psnr(prediction: torch.Tensor, target: torch.Tensor, max_value: float = 1.0) -> torch.Tensor:
-    """Peak signal-to-noise ratio in dB of each image of a batch.
-
-    Args:
-        prediction, target: (B, ...) images with values in ``[0, max_value]``.
-
-    Returns:
-        (B,) ``10 * log10(max_value ** 2 / MSE)``; ``inf`` where the images are identical.
-    """
-    mse = (prediction - target).pow(2).flatten(1).mean(dim=1)
-    return 10.0 * torch.log10(max_value ** 2 / mse)
-
-
-def psnr_foreground(prediction: torch.Tensor, target: torch.Tensor, pred_mask: torch.Tensor,
-                    target_mask: torch.Tensor, max_value: float = 1.0) -> torch.Tensor:
-    """PSNR in dB of each image over the union of the two silhouettes only (the background,
-    easy to match, does not inflate it).
-
-    Args:
-        prediction, target: (B, H, W, C) images with values in ``[0, max_value]``.
-        pred_mask, target_mask: (B, H, W) silhouettes in {0, 1} (or coverage in [0, 1]: a pixel counts when
-            either is above 0).
-
-    Returns:
-        (B,) ``10 * log10(max_value ** 2 / MSE)`` with the MSE over the union's pixels and channels;
-        ``nan`` for an image whose union is empty.
-    """
-    union = ((pred_mask > 0) | (target_mask > 0)).to(prediction.dtype).flatten(1)
-    squared = (prediction - target).pow(2).mean(dim=-1).flatten(1)
-    mse = (squared * union).sum(dim=1) / union.sum(dim=1)
-    return 10.0 * torch.log10(max_value ** 2 / mse)

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, mesh_edges, uniform_laplacian
-from kaolin_pipeline.train.losses import edge_length_loss, flatten_loss, laplacian_loss, psnr, psnr_foreground
+from kaolin_pipeline.ops.metrics import psnr, psnr_foreground
+from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, laplacian_loss
 
 # A unit square split in two triangles, and a tetrahedron.
 SQUARE_FACES = torch.tensor([[0, 1, 2], [0, 2, 3]])

@@ -1,0 +1,158 @@
+"""Kaolin's own test files, run against :mod:`kaolin_pipeline.kaolin` on the CPU.
+
+Usage::
+
+    .venv/bin/python benchmarks/kaolin_tests.py KAOLIN_CHECKOUT [--only PATH_PART ...] [-n 2]
+        [--out benchmarks/results/kaolin_tests.json]
+
+``KAOLIN_CHECKOUT`` is a checkout of NVIDIAGameWorks/kaolin (0.18). Its ``tests/`` folder is copied to a scratch
+folder at run time (nothing of Kaolin's is stored in this repository), with the user's edit applied to every
+test file (``'cuda'`` device strings become ``'cpu'``, ``.cuda()`` becomes ``.cpu()``). A ``conftest.py`` at
+the top makes ``import kaolin`` resolve to this project and loads ``kaolin.utils.testing`` (Kaolin's test
+helpers) from the checkout itself, so the tests compare with Kaolin's own tolerances. Kaolin's top
+``conftest.py`` imports its physics module for physics fixtures; that import is made optional.
+
+Every test file of the modules in scope runs: all of ``tests/python/kaolin`` except physics, the
+experimental and non-commercial folders and Gaussians. Prints pass, fail, error and skip per file, then
+every test that did not pass with a one-line reason (``kaolin._C`` and nvdiffrast named where the test needs
+them), and writes the JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from kaolin_checkout import edit_source  # noqa: E402
+
+TESTS = Path("tests/python/kaolin")
+OUT_OF_SCOPE = ("physics/", "experimental/", "non_commercial/", "gaussians", "test_gaussians.py")
+
+_CONFTEST = '''"""Written by kaolin-pipeline's benchmarks/kaolin_tests.py: ``import kaolin`` is kaolin_pipeline.kaolin."""
+import sys
+import types
+
+from kaolin_pipeline.kaolin import alias
+
+alias.install()
+import kaolin  # noqa: E402
+
+TESTING = {testing!r}
+_testing = types.ModuleType("kaolin.utils.testing")
+_testing.__file__ = TESTING
+sys.modules["kaolin.utils.testing"] = _testing
+try:
+    import kaolin.utils as _utils
+except ImportError:
+    _utils = types.ModuleType("kaolin.utils")
+    _utils.__path__ = []
+    sys.modules["kaolin.utils"] = _utils
+    kaolin.utils = _utils
+_utils.testing = _testing
+with open(TESTING) as _file:
+    exec(compile(_file.read(), TESTING, "exec"), _testing.__dict__)
+'''
+
+_PHYSICS_IMPORT = "from kaolin.physics.simplicits import SimplicitsObject, SimplicitsScene"
+
+
+def in_scope(path: str) -> bool:
+    """Whether a test file (path under ``tests/python/kaolin``) belongs to the modules in scope."""
+    return not any(part in path for part in OUT_OF_SCOPE)
+
+
+def prepare(checkout: Path, scratch: Path) -> list[str]:
+    """Copy Kaolin's tests into ``scratch`` with the user's edit and our conftest; returns the test files in scope."""
+    source = checkout / "tests"
+    for path in source.rglob("*"):
+        target = scratch / "tests" / path.relative_to(source)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.suffix == ".py":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text, _ = edit_source(path.read_text())
+            text = text.replace(_PHYSICS_IMPORT, f"try:\n    {_PHYSICS_IMPORT}\nexcept ImportError:\n    pass")
+            target.write_text(text)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    (scratch / "conftest.py").write_text(_CONFTEST.format(testing=str(checkout / "kaolin" / "utils" / "testing.py")))
+    (scratch / "pytest.ini").write_text("[pytest]\n")
+    return sorted(str(path.relative_to(scratch / TESTS)) for path in (scratch / TESTS).rglob("test_*.py")
+                  if in_scope(str(path.relative_to(scratch / TESTS))))
+
+
+def reason_of(element: ElementTree.Element) -> str:
+    """One line saying why a test case did not pass (the needed CUDA part named first)."""
+    text = (element.get("message") or "") + "\n" + (element.text or "")
+    if "kaolin._C" in text or re.search(r"\b_C\.", text):
+        return "calls kaolin._C (CUDA kernel)"
+    if "nvdiffrast" in text:
+        return "needs nvdiffrast"
+    message = (element.get("message") or element.text or "").strip().splitlines()
+    return message[0][:160] if message else element.tag
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kaolin", type=Path, help="a checkout of NVIDIAGameWorks/kaolin")
+    parser.add_argument("--only", nargs="*", help="run only the test files whose path contains one of these")
+    parser.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "kaolin_tests.json")
+    args = parser.parse_args()
+    if not (args.kaolin / TESTS).is_dir():
+        parser.error(f"{args.kaolin}: not a checkout of NVIDIAGameWorks/kaolin (no {TESTS})")
+
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        files = [name for name in prepare(args.kaolin, scratch)
+                 if not args.only or any(part in name for part in args.only)]
+        report_xml = scratch / "report.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:dash",
+                   "--rootdir", str(scratch), f"--junitxml={report_xml}", "-o", "junit_family=xunit1",
+                   *(["-n", str(args.workers)] if args.workers > 1 else []), *[str(TESTS / name) for name in files]]
+        done = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
+        if not report_xml.is_file():
+            print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
+            print("pytest wrote no report: the lines above say why", file=sys.stderr)
+            return 1
+        cases = ElementTree.parse(report_xml).getroot().iter("testcase")
+
+        counts: dict[str, Counter] = defaultdict(Counter)
+        not_passed = []
+        for case in cases:
+            path = (case.get("file") or case.get("classname", "").replace(".", "/") + ".py")
+            name = path.split(str(TESTS) + "/")[-1]
+            outcome = next(((child.tag, child) for child in case if child.tag in ("failure", "error", "skipped")),
+                           ("passed", None))
+            tag = {"failure": "failed", "error": "errors", "skipped": "skipped"}.get(outcome[0], "passed")
+            counts[name][tag] += 1
+            if tag != "passed":
+                not_passed.append({"file": name, "test": case.get("name"), "outcome": tag,
+                                   "reason": reason_of(outcome[1])})
+
+    totals = sum(counts.values(), Counter())
+    print(f"{'test file':<48}{'pass':>6}{'fail':>6}{'error':>7}{'skip':>6}")
+    for name in sorted(counts):
+        row = counts[name]
+        print(f"{name:<48}{row['passed']:>6}{row['failed']:>6}{row['errors']:>7}{row['skipped']:>6}")
+    print(f"{'total':<48}{totals['passed']:>6}{totals['failed']:>6}{totals['errors']:>7}{totals['skipped']:>6}")
+    reasons = Counter((item["outcome"], item["reason"]) for item in not_passed)
+    print("\nwhy the others did not pass (count, outcome, reason):")
+    for (outcome, reason), count in reasons.most_common():
+        print(f"{count:>6}  {outcome:<8} {reason}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"totals": dict(totals), "files": {k: dict(v) for k, v in counts.items()},
+                                    "not_passed": not_passed}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Kaolin's batched voxel-grid conversions (``kaolin.ops.conversions``), on plain ``(B, X, Y, Z)`` tensors.
+
+Kaolin's conventions, which differ from :mod:`~kaolin_pipeline.ops.conversions.voxelize`'s :class:`VoxelGrid`:
+a point cloud is normalised to ``(p - origin) / scale`` and voxel ``i`` along an axis holds the points that
+*round* to ``i * (R - 1)`` (voxel centres at ``i / (R - 1)``); a voxel grid's cube ``(i, j, k)`` spans
+``[i, i + 1] x [j, j + 1] x [k, k + 1]`` when turned into a mesh.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import torch
+
+from kaolin_pipeline.errors import ArgumentTypeError, PipelineError
+from kaolin_pipeline.ops.conversions.voxelize import padded_marching_cubes
+
+__all__ = ["pointclouds_to_voxelgrids", "voxelgrids_to_cubic_meshes", "voxelgrids_to_trianglemeshes"]
+
+
+def _check_resolution(resolution: int) -> None:
+    if isinstance(resolution, bool) or not isinstance(resolution, int):
+        raise ArgumentTypeError(f"Expected resolution to be int but got {type(resolution)}.")
+    if resolution <= 0:
+        raise PipelineError(f"resolution must be positive, got {resolution}")
+
+
+def _check_voxelgrids(voxelgrids: torch.Tensor) -> None:
+    if not isinstance(voxelgrids, torch.Tensor) or voxelgrids.dim() != 4:
+        raise PipelineError(f"voxelgrids must be a (B, X, Y, Z) tensor, got "
+                            f"{tuple(getattr(voxelgrids, 'shape', ()))}")
+
+
+def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin: Optional[torch.Tensor] = None,
+                              scale: Optional[torch.Tensor] = None, return_sparse: bool = False) -> torch.Tensor:
+    r"""Occupancy grids of point clouds: a voxel is 1 when a point rounds to it.
+
+    Args:
+        pointclouds: :math:`(B, N, 3)`.
+        resolution: :math:`R`, voxels per side.
+        origin: :math:`(B, 3)`, default the per-cloud minimum.
+        scale: :math:`(B,)`, default the longest side of each cloud's bounding box.
+        return_sparse: return a sparse COO tensor.
+
+    Returns:
+        :math:`(B, R, R, R)` of the points' dtype, 1 at ``round((p - origin) / scale * (R - 1))``; points
+        falling outside ``[0, R - 1]`` are dropped.
+    """
+    _check_resolution(resolution)
+    if not isinstance(pointclouds, torch.Tensor) or pointclouds.dim() != 3 or pointclouds.shape[-1] != 3:
+        raise PipelineError(f"pointclouds must be a (B, N, 3) tensor, got {tuple(getattr(pointclouds, 'shape', ()))}")
+    if origin is None:
+        origin = pointclouds.amin(dim=1)
+    if scale is None:
+        scale = (pointclouds.amax(dim=1) - origin).amax(dim=1)
+    normalised = (pointclouds - origin.unsqueeze(1)) / scale.reshape(-1, 1, 1)
+    index = torch.round(normalised * (resolution - 1)).long()  # (B, N, 3)
+    batch = torch.arange(pointclouds.shape[0], device=pointclouds.device).unsqueeze(1).expand(index.shape[:2])
+    keep = ((index >= 0) & (index < resolution)).all(-1)
+    grid = pointclouds.new_zeros(pointclouds.shape[0], resolution, resolution, resolution)
+    index = index[keep]
+    grid[batch[keep], index[:, 0], index[:, 1], index[:, 2]] = 1
+    return grid.to_sparse() if return_sparse else grid
+
+
+# The 4 corners of the unit square face on the low side of a cube, normal along -axis, wound
+# counter-clockwise seen from -axis (outside a cube whose occupied side is +axis): (axis, 4, 3) offsets.
+_LOW_FACES = torch.tensor([
+    [[0, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0]],
+    [[0, 0, 0], [1, 0, 0], [1, 0, 1], [0, 0, 1]],
+    [[0, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 0]],
+], dtype=torch.long)
+
+
+def voxelgrids_to_cubic_meshes(voxelgrids: torch.Tensor, is_trimesh: bool = True
+                               ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+    r"""Each occupied voxel as a unit cube, keeping only the faces between occupied and empty voxels
+    (Mesh R-CNN's "cubify").
+
+    Args:
+        voxelgrids: :math:`(B, X, Y, Z)` occupancy (non-zero is occupied).
+        is_trimesh: two triangles per square if True, else quads.
+
+    Returns:
+        Per batch item: vertices :math:`(V_i, 3)` float at integer corners (cube ``(i, j, k)`` spans
+        ``[i, i+1]`` etc.; sorted, shared between faces) and faces :math:`(F_i, 3)` (or :math:`(F_i, 4)`)
+        long, wound counter-clockwise seen from outside.
+    """
+    _check_voxelgrids(voxelgrids)
+    occupied = torch.nn.functional.pad((voxelgrids != 0).to(torch.int8), (1, 1, 1, 1, 1, 1))  # (B, X+2, Y+2, Z+2)
+    vertices_list, faces_list = [], []
+    offsets = _LOW_FACES.to(voxelgrids.device)
+    for grid in occupied:
+        squares = []
+        for axis in range(3):
+            # step[c] = occupied[c] - occupied[c - 1 along axis]: +1 where the face at c bounds an occupied
+            # cell above it (normal -axis), -1 where it bounds one below (normal +axis).
+            step = grid.narrow(axis, 1, grid.shape[axis] - 1) - grid.narrow(axis, 0, grid.shape[axis] - 1)
+            cells = torch.nonzero(step)  # face positions, in the padded grid's cell coordinates minus one
+            corner = cells.clone()
+            corner[:, axis] += 1
+            quads = corner.unsqueeze(1) + offsets[axis]  # (N, 4, 3), padded coordinates
+            flip = step[cells[:, 0], cells[:, 1], cells[:, 2]] < 0
+            quads[flip] = quads[flip].flip(1)
+            squares.append(quads - 1)  # back to the unpadded grid's corners
+        quads = torch.cat(squares)
+        vertices, index = torch.unique(quads.reshape(-1, 3), dim=0, return_inverse=True)
+        faces = index.reshape(-1, 4)
+        if is_trimesh:
+            faces = torch.cat([faces[:, [0, 1, 2]], faces[:, [0, 2, 3]]])
+        vertices_list.append(vertices.to(torch.get_default_dtype() if not voxelgrids.is_floating_point()
+                                         else voxelgrids.dtype))
+        faces_list.append(faces)
+    return vertices_list, faces_list
+
+
+def voxelgrids_to_trianglemeshes(voxelgrids: torch.Tensor, iso_value: float = 0.5
+                                 ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+    r"""Marching cubes (scikit-image) on voxel grids padded with one empty voxel on every side.
+
+    Args:
+        voxelgrids: :math:`(B, X, Y, Z)` values; voxel values sit at integer positions.
+        iso_value: the level in :math:`(0, 1)` separating inside from outside.
+
+    Returns:
+        Per batch item: vertices :math:`(V_i, 3)` float32 in the padded grid's coordinates (voxel
+        ``(i, j, k)`` at ``(i + 1, j + 1, k + 1)``, as Kaolin) and faces :math:`(F_i, 3)` long, wound
+        counter-clockwise seen from outside. An empty grid gives empty tensors. Not differentiable.
+    """
+    _check_voxelgrids(voxelgrids)
+    vertices_list, faces_list = [], []
+    for grid in voxelgrids:
+        if not bool((grid.to(torch.float32) > iso_value).any()):
+            vertices_list.append(torch.zeros(0, 3, device=grid.device))
+            faces_list.append(torch.zeros(0, 3, dtype=torch.long, device=grid.device))
+            continue
+        positions, triangles = padded_marching_cubes(grid, iso_value)
+        vertices_list.append(torch.from_numpy(positions).to(device=grid.device, dtype=torch.float32))
+        faces_list.append(torch.from_numpy(triangles).to(device=grid.device, dtype=torch.long))
+    return vertices_list, faces_list
