@@ -77,7 +77,7 @@ def test_unknown_extension_is_refused(tmp_path, capsys):
 def test_tiny_fit_then_view_and_export(tmp_path, capsys):
     run = tmp_path / "run"
     code = main(["fit", "synthetic:sphere", "--out", str(run), "--steps", "4", "--device", "cpu",
-                 "views.image_size=32", "template.subdivisions=2", "template.texture_resolution=16",
+                 "views.image_size=32", "template.init=sphere", "template.subdivisions=2", "template.texture_resolution=16",
                  "log.timelapse_every=2", "log.checkpoint_every=2", "eval.num_points=1000"])
     assert code == 0
     out = capsys.readouterr().out
