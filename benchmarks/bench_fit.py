@@ -241,7 +241,7 @@ def main() -> None:
             config = load_config("fit", overrides=[f"target={target}", f"seed={seed}", *args.set])
             start, cpu_start, load = time.perf_counter(), time.process_time(), os.getloadavg()[0]
             try:
-                metrics = fit(config, (args.runs or Path(tmp) / "runs") / name, progress=False,
+                metrics = fit(config, (args.runs or Path(tmp) / "runs") / name, overwrite=True, progress=False,
                               finish=args.runs is not None)
             except Exception as error:  # a miss is a row of the table, not the end of the benchmark
                 metrics = {"error": f"{type(error).__name__}: {error}"}

@@ -65,7 +65,7 @@ def bench_fit(sizes, batches, iterations, device) -> list[dict]:
     rows = []
     for size in sizes:
         for batch in batches:
-            config = load_config("demo", overrides={"views.image_size": size, "views.batch_size": batch,
+            config = load_config("demo", overrides={"views.image_size": size, "optim.batch_size": batch,
                                                     "device": str(device)})
             problem = FitProblem(config, prepare_target(config, device), device)
             optimizer, _ = problem.optimizer()

@@ -44,8 +44,8 @@ else
 fi
 
 # Small reconstruction runs: a few shapes, a small network, no checkpoints or Timelapse.
-TRAIN_SMALL=(data.source=synthetic:8 data.num_test=2 "data.families=[sphere,cube]" views.num_views=4
-             "views.image_size=$IMAGE" model.subdivisions=2 "model.channels=[16,32,32]" model.hidden=128
+TRAIN_SMALL=(data.source=synthetic:8 data.num_test=2 "data.families=[sphere,cube]" views.num_views=4 views.supervise=2
+             "views.image_size=$IMAGE" template.subdivisions=2 "model.channels=[16,32,32]" model.hidden=128
              optim.batch_size=4 log.checkpoint_every=0 log.timelapse_every=0 eval.num_points=2000)
 
 STEPS_FILE="$OUT/steps.tsv"

@@ -96,6 +96,9 @@ def reason_of(element: ElementTree.Element) -> str:
         return "calls kaolin._C (CUDA kernel)"
     if "nvdiffrast" in text:
         return "needs nvdiffrast"
+    lines = [line.strip() for line in (element.text or "").splitlines() if line.strip().startswith("E ")]
+    if element.get("message") == "collection failure" and lines:  # the error pytest printed, not its label
+        return "collection: " + lines[-1][1:].strip()[:150]
     message = (element.get("message") or element.text or "").strip().splitlines()
     return message[0][:160] if message else element.tag
 
@@ -116,7 +119,7 @@ def main() -> int:
                  if not args.only or any(part in name for part in args.only)]
         report_xml = scratch / "report.xml"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:dash",
-                   "--rootdir", str(scratch), f"--junitxml={report_xml}", "-o", "junit_family=xunit1",
+                   "--rootdir", str(scratch), "--continue-on-collection-errors", f"--junitxml={report_xml}", "-o", "junit_family=xunit1",
                    *(["-n", str(args.workers)] if args.workers > 1 else []), *[str(TESTS / name) for name in files]]
         done = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
         if not report_xml.is_file():

@@ -2,7 +2,8 @@
 
 Every verb calls library functions a user can call from Python. A
 :class:`~kaolin_pipeline.errors.PipelineError` becomes one line on stderr and exit
-status 2 (``--debug`` shows the traceback instead).
+status 2 (``--debug`` shows the traceback instead). Each verb imports its modules when it runs,
+so ``--help``, ``doctor`` and ``info`` start without loading torch, pxr or open3d.
 """
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ def _cmd_doctor(args) -> int:
 
 
 def _resolve_run(recipe: str, args, extra: dict) -> tuple[dict, Path, bool]:
-    """The config and run folder of a ``fit``/``train`` invocation (``--resume`` reloads the saved config)."""
+    """The config and run folder of a ``fit``/``train`` invocation: ``--resume RUN`` reloads the saved
+    config (with the overrides on top), a new run without ``--out`` gets a fresh ``runs/<name>[-N]``.
+    Nothing is written here."""
+    from kaolin_pipeline.export.rundir import RunDir, fresh_run_dir
     from kaolin_pipeline.train.config import load_config, load_run_config, parse_overrides
 
     overrides = dict(extra)
@@ -37,16 +41,19 @@ def _resolve_run(recipe: str, args, extra: dict) -> tuple[dict, Path, bool]:
             overrides[key] = value
     overrides.update(parse_overrides(args.overrides))
     if args.resume:
-        run_dir = Path(args.resume)
-        saved = run_dir / "config.yaml"
-        if not saved.is_file():
-            raise ConfigError(f"--resume {run_dir}: no config.yaml there; is it a run folder?")
-        config = load_run_config(recipe, saved, overrides)
-        if args.out and Path(args.out) != run_dir:
-            raise ConfigError(f"--out {args.out} and --resume {run_dir} name different run folders")
-        return config, run_dir, True
+        run = RunDir(args.resume)
+        if args.overwrite:
+            raise ConfigError(f"give either --resume {run.path} or --overwrite, not both")
+        run.start(resume=True)
+        config = load_run_config(recipe, run.config, overrides)
+        if args.out and Path(args.out) != run.path:
+            raise ConfigError(f"--out {args.out} and --resume {run.path} name different run folders")
+        return config, run.path, True
     config = load_config(recipe, args.config, overrides)
-    return config, Path(args.out) if args.out else RUNS_DIR / config["name"], False
+    if args.out:
+        RunDir(args.out).start(resume=False, overwrite=args.overwrite)
+        return config, Path(args.out), False
+    return config, fresh_run_dir(RUNS_DIR, config["name"]).path, False
 
 
 def _print_metrics(metrics: dict) -> None:
@@ -55,26 +62,28 @@ def _print_metrics(metrics: dict) -> None:
 
 
 def _cmd_fit(args, recipe: str = "fit") -> int:
+    from kaolin_pipeline.export.rundir import RunDir
     from kaolin_pipeline.train.fit import fit
 
-    extra = {"target": args.target} if getattr(args, "target", None) else {}
+    target = getattr(args, "target", None)
+    if target and "=" in target and not Path(target).exists():
+        # argparse fills TARGET with the first key=value when none is given (e.g. after --resume RUN)
+        args.overrides, target = [target, *args.overrides], None
+    extra = {"target": target} if target else {}
     if args.resume and extra:
         raise ConfigError("give either TARGET or --resume RUN_DIR (a resumed run keeps its target)")
-    if recipe == "demo":
-        extra = {}
     config, run_dir, resume = _resolve_run(recipe, args, extra)
-    metrics = fit(config, run_dir, resume=resume)
+    metrics = fit(config, run_dir, resume=resume, overwrite=args.overwrite)
     print(f"run: {run_dir}")
     _print_metrics(metrics)
-    print(f"metrics: {run_dir / 'metrics.json'}")
-    print(f"report:  {run_dir / 'report.html'}")
+    run = RunDir(run_dir)
+    print(f"metrics: {run.metrics_json}")
+    print(f"report:  {run.report}")
     return 0
 
 
 def _cmd_demo(args) -> int:
     args.target, args.config = None, None
-    if args.out is None:
-        args.out = str(RUNS_DIR / "demo")
     return _cmd_fit(args, recipe="demo")
 
 
@@ -87,7 +96,7 @@ def _cmd_train(args) -> int:
     if args.root:
         extra["data.root"] = args.root
     config, run_dir, resume = _resolve_run("reconstruct", args, extra)
-    history = train(config, run_dir, resume=resume)
+    history = train(config, run_dir, resume=resume, overwrite=args.overwrite)
     if history:
         print(f"run: {run_dir} (step {history[-1]['step']}, loss {history[-1]['loss']:.4f})")
     print(f"evaluate with: kaolin-pipeline eval {run_dir}")
@@ -95,20 +104,20 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_eval(args) -> int:
+    from kaolin_pipeline.export.rundir import RunDir
     from kaolin_pipeline.train.config import load_run_config, parse_overrides
-    from kaolin_pipeline.train.reconstruct import EVAL_NAME, evaluate, format_eval_table
+    from kaolin_pipeline.train.reconstruct import evaluate, format_eval_table
 
-    run_dir = Path(args.run_dir)
-    saved = run_dir / "config.yaml"
-    if not saved.is_file():
-        raise LoadError(f"{run_dir}: no config.yaml; not a run folder of `kaolin-pipeline train`")
+    run = RunDir(args.run_dir)
+    if not run.config.is_file():
+        raise LoadError(f"{run.path}: no {RunDir.CONFIG}; not a run folder of `kaolin-pipeline train`")
     overrides = parse_overrides(args.overrides)
     if args.device:
         overrides["device"] = args.device
-    config = load_run_config("reconstruct", saved, overrides)
-    result = evaluate(config, run_dir, checkpoint=args.checkpoint)
+    config = load_run_config("reconstruct", run.config, overrides)
+    result = evaluate(config, run.path, checkpoint=args.checkpoint)
     print(format_eval_table(result))
-    print(f"written: {run_dir / EVAL_NAME}")
+    print(f"written: {run.eval_json}")
     return 0
 
 
@@ -186,11 +195,13 @@ def _run_options(parser: argparse.ArgumentParser, with_config: bool = True) -> N
     if with_config:
         parser.add_argument("--config", help="YAML file of config values (on top of the recipe defaults; "
                             "may start with base: NAME_OR_PATH) or a shipped config name, e.g. demo")
-    parser.add_argument("--out", help="run folder (default: runs/<name>)")
+    parser.add_argument("--out", help="run folder (default: a fresh runs/<name>, runs/<name>-2, ...)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     parser.add_argument("--steps", type=int, help="number of optimisation steps")
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to run (default: auto)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint "
+                        "(key=value overrides apply on top of its config.yaml)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. optim.lr_texture=0.01")
 
 

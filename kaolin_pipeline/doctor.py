@@ -31,6 +31,7 @@ def _libusb_row() -> tuple[str, str]:
 def format_backends() -> list[tuple[str, tuple[str, ...], str, Optional[str]]]:
     """``(kind, extensions, backend, module it needs)`` from ``io.formats.FORMATS``, adjacent rows of one
     kind with the same backend grouped (``mesh .off .ply .stl: trimesh``)."""
+    # late: `doctor` prints versions first, even where the io package fails to import
     from kaolin_pipeline.io.formats import FORMATS
 
     groups: list[tuple[str, tuple[str, ...], str, Optional[str]]] = []

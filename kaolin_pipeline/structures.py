@@ -106,6 +106,14 @@ class PBRMaterial:
         """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""
         return _move(self, device, dtype)
 
+    def cpu(self) -> "PBRMaterial":
+        """Copy on the CPU (Kaolin's ``PBRMaterial.cpu``)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> "PBRMaterial":
+        """Copy on a CUDA device (Kaolin's ``PBRMaterial.cuda``)."""
+        return self.to("cuda" if device is None else device)
+
     def as_dict(self) -> dict:
         """Plain dict of the fields that are set (tensors, name, workflow flag), e.g. for
         ``torch.save`` files read with ``weights_only=True``; :meth:`from_dict` inverts it."""

@@ -6,8 +6,8 @@ import yaml
 
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.resources import shipped_path
-from kaolin_pipeline.train.config import (default_config, load_config, load_run_config, parse_overrides, save_config,
-                                         shipped_configs)
+from kaolin_pipeline.export.rundir import RunDir
+from kaolin_pipeline.train.config import default_config, load_config, load_run_config, parse_overrides, shipped_configs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_malformed_override_and_missing_file():
 
 def test_saved_config_round_trips(tmp_path):
     config = load_config("fit", overrides={"loss.flatten": 0.25, "seed": 3})
-    path = save_config(tmp_path / "run" / "config.yaml", config)
+    path = RunDir(tmp_path / "run").write_config(config)
     assert load_config("fit", path) == config
 
 
@@ -69,8 +69,9 @@ def test_every_recipe_has_loadable_defaults(recipe):
 # --------------------------------------------------------------------------- scientific notation
 
 @pytest.mark.parametrize("text, value", [("1e-3", 0.001), ("5E-4", 0.0005), ("1.0e+2", 100.0), ("1.0e2", 100.0),
-                                         ("-2e-1", -0.2), (".5e1", 5.0)])
+                                         ("+2e-1", 0.2), (".5e1", 5.0)])
 def test_overrides_and_files_accept_scientific_notation(tmp_path, text, value):
+    assert parse_overrides([f"x=-{text.lstrip('+')}"]) == {"x": -value}
     assert isinstance(yaml.safe_load(text), str) or text == "1.0e+2"  # what plain PyYAML (YAML 1.1) does
     config = load_config("fit", overrides=[f"optim.lr_vertices={text}"])
     assert config["optim"]["lr_vertices"] == value and isinstance(config["optim"]["lr_vertices"], float)
@@ -247,9 +248,9 @@ def test_a_run_saved_before_a_key_existed_keeps_its_behaviour(tmp_path):
     file without the key gets today's default, a run that saved it keeps its value, overrides still win."""
     saved = default_config("reconstruct")
     del saved["model"]["smoothing"]
-    old_run = save_config(tmp_path / "old" / "config.yaml", saved)
+    old_run = RunDir(tmp_path / "old").write_config(saved)
     assert load_run_config("reconstruct", old_run)["model"]["smoothing"] == 0.0
     assert load_run_config("reconstruct", old_run, {"model.smoothing": 3.0})["model"]["smoothing"] == 3.0
     assert load_config("reconstruct", old_run)["model"]["smoothing"] == default_config("reconstruct")["model"]["smoothing"] > 0
-    new_run = save_config(tmp_path / "new" / "config.yaml", load_config("reconstruct", overrides=["model.smoothing=4"]))
+    new_run = RunDir(tmp_path / "new").write_config(load_config("reconstruct", overrides=["model.smoothing=4"]))
     assert load_run_config("reconstruct", new_run)["model"]["smoothing"] == 4.0

@@ -20,7 +20,7 @@ from kaolin_pipeline.ops.icosphere import icosphere
 TINY = {
     "device": "cpu", "steps": 3, "data.source": "synthetic:4", "data.num_test": 1, "data.families": ["sphere", "cube"],
     "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "views.supersample": 1,
-    "model.subdivisions": 1, "model.channels": [4, 8, 8], "model.hidden": 32, "model.norm": "group",
+    "template.subdivisions": 1, "model.channels": [4, 8, 8], "model.hidden": 32, "model.norm": "group",
     "optim.batch_size": 4, "optim.lr": 1e-3, "log.checkpoint_every": 0, "log.timelapse_every": 0,
     "data.num_workers": 0,
 }
@@ -76,8 +76,10 @@ def test_two_gloo_processes_match_one_process(tmp_path, monkeypatch):
     initial = ReconstructionNet(icosphere(1)[0] * 0.5, image_size=32, channels=(4, 8, 8), hidden=32,
                                 norm="group").state_dict()
     assert max(float((single[n] - initial[n]).abs().max()) for n in initial) > 1e-3
-    # only rank 0 wrote files; the two processes rendered the 4 + 1 shapes once, into one cache
-    assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["checkpoints", "config.yaml", "metrics.csv"]
+    # only rank 0 wrote files (views/ of the last step; no final/ nor report without finish); the two
+    # processes rendered the 4 + 1 shapes once, into one cache
+    assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["checkpoints", "config.yaml", "metrics.csv",
+                                                                     "views"]
     assert len(list((tmp_path / "cache").rglob("*.pt"))) == 5
 
 

@@ -5,16 +5,16 @@ import sys
 import pytest
 
 NAMES = ["Timelapse", "TimelapseReader", "save_checkpoint", "load_checkpoint", "latest_checkpoint",
-         "export_assets", "write_report"]
+         "export_assets", "RunDir"]
 
 
 def test_every_public_name_is_the_object_of_its_module():
     from kaolin_pipeline import export
-    from kaolin_pipeline.export import assets, checkpoint, report, timelapse
+    from kaolin_pipeline.export import assets, checkpoint, rundir, timelapse
 
     homes = {"Timelapse": timelapse, "TimelapseReader": timelapse, "save_checkpoint": checkpoint,
              "load_checkpoint": checkpoint, "latest_checkpoint": checkpoint, "export_assets": assets,
-             "write_report": report}
+             "RunDir": rundir}
     assert sorted(export.__all__) == sorted(NAMES)
     for name, module in homes.items():
         assert getattr(export, name) is getattr(module, name), name

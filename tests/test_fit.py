@@ -13,7 +13,7 @@ from kaolin_pipeline.io.render import camera_from_transform
 from kaolin_pipeline.train.views import load_view_folder, render_views, save_view_folder
 
 TINY = {
-    "target": "synthetic:cylinder", "device": "cpu", "views.image_size": 32, "views.batch_size": 2,
+    "target": "synthetic:cylinder", "device": "cpu", "views.image_size": 32, "optim.batch_size": 2,
     "template.init": "sphere", "template.subdivisions": 2, "template.scale": 0.35, "template.texture_resolution": 16,
     "optim.lr_vertices": 0.01, "optim.lr_texture": 0.05, "optim.scheduler_step": 100,
     "log.every": 1, "log.checkpoint_every": 0, "log.timelapse_every": 0, "eval.num_points": 2000,
@@ -28,7 +28,7 @@ def _tiny(**overrides):
 def test_fit_improves_mask_iou_by_a_wide_margin(tmp_path):
     config = _tiny(steps=40, **{"log.timelapse_every": 20})
     torch.manual_seed(0)
-    before, _ = FitProblem(config, prepare_target(config, torch.device("cpu")), torch.device("cpu")).evaluate()
+    before, *_ = FitProblem(config, prepare_target(config, torch.device("cpu")), torch.device("cpu")).evaluate()
     metrics = fit(config, tmp_path, progress=False, finish=False)
     assert before["mask_iou"] < 0.4
     assert metrics["mask_iou"] > before["mask_iou"] + 0.35

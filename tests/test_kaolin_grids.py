@@ -93,3 +93,25 @@ def test_farthest_point_sampling_matches_brute_force():
     assert farthest_point_sampling(points, 0).shape == (2, 0)
     with pytest.raises(PipelineError, match="k must"):
         farthest_point_sampling(points, 61)
+
+
+def test_trianglemeshes_to_voxelgrids_by_hand_and_by_dense_sampling():
+    from kaolin_pipeline.ops.conversions import trianglemeshes_to_voxelgrids
+
+    square = torch.tensor([[[0.0, 0.0, 0.3], [1.0, 0.0, 0.3], [1.0, 1.0, 0.3], [0.0, 1.0, 0.3]]])
+    faces = torch.tensor([[0, 1, 2], [0, 2, 3]])
+    grid = trianglemeshes_to_voxelgrids(square, faces, 5, origin=torch.zeros(1, 3), scale=torch.ones(1))
+    expected = torch.zeros(1, 5, 5, 5)
+    expected[0, :, :, 1] = 1  # z = 0.3 -> 1.2 voxel units: layer 1 spans (0.5, 1.5); x, y cover every layer
+    assert torch.equal(grid, expected)
+    # A random triangle: the voxels its dense samples round into (Kaolin's rule) are exactly the voxels found.
+    triangle = torch.rand(1, 3, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    grid = trianglemeshes_to_voxelgrids(triangle, torch.tensor([[0, 1, 2]]), 8, origin=torch.zeros(1, 3),
+                                        scale=torch.ones(1))
+    u, v = torch.meshgrid(torch.linspace(0, 1, 600, dtype=torch.float64), torch.linspace(0, 1, 600,
+                          dtype=torch.float64), indexing="ij")
+    keep = (u + v) <= 1
+    a, b, c = triangle[0]
+    samples = (a + u[keep, None] * (b - a) + v[keep, None] * (c - a))[None]
+    sampled = pointclouds_to_voxelgrids(samples, 8, origin=torch.zeros(1, 3), scale=torch.ones(1))
+    assert int(grid.sum()) > 10 and torch.equal(grid, sampled)

@@ -149,9 +149,9 @@ def test_open3d_failing_to_import_is_a_load_or_save_error_naming_file_and_libusb
     monkeypatch.setattr(ctypes, "CDLL", _refuse)
     monkeypatch.setitem(sys.modules, "libusb_package", None)
     monkeypatch.setitem(sys.modules, "open3d", None)  # `import open3d` raises ImportError
-    path = tmp_path / "cloud.xyz"
-    path.write_text("0 0 0\n1 1 1\n")
-    with pytest.raises(LoadError, match=r"cloud\.xyz: .*open3d cannot be imported \(no libusb-1\.0: .*pip install libusb-package"):
+    path = tmp_path / "cloud.xyzn"
+    path.write_text("0 0 0 0 0 1\n1 1 1 0 0 1\n")
+    with pytest.raises(LoadError, match=r"cloud\.xyzn: .*open3d cannot be imported \(no libusb-1\.0: .*pip install libusb-package"):
         load_pointcloud(path)
     from kaolin_pipeline.errors import SaveError
 
@@ -159,5 +159,7 @@ def test_open3d_failing_to_import_is_a_load_or_save_error_naming_file_and_libusb
         save_pointcloud(tmp_path / "out.pcd", PointCloud(torch.zeros(2, 3)))
     assert not (tmp_path / "out.pcd").exists()
     # formats that do not need open3d keep working
+    (tmp_path / "cloud.xyz").write_text("0 0 0\n1 1 1\n")  # our text parser
+    assert load_pointcloud(tmp_path / "cloud.xyz").points.shape == (2, 3)
     np.save(tmp_path / "cloud.npy", np.ones((4, 3), dtype=np.float32))
     assert load_pointcloud(tmp_path / "cloud.npy").points.shape == (4, 3)

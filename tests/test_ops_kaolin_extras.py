@@ -333,3 +333,14 @@ def test_new_ops_run_on_the_tensors_device(device):
     assert new_vertices.device.type == device and distance.device.type == device and areas.device.type == device
     assert torch.allclose(areas.cpu(), face_areas(vertices, faces)[0].cpu())
     assert adjacency_matrix(vertices.shape[1], faces).device.type == device
+
+
+def test_unbatched_point_to_mesh_distance_by_hand():
+    from kaolin_pipeline.ops.mesh_distance import unbatched_point_to_mesh_distance
+
+    face_vertices = torch.tensor([[[0.0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0.0, 0, 5], [1, 0, 5], [0, 1, 5]]])
+    points = torch.tensor([[0.2, 0.2, 1.0], [-1.0, -1.0, 0.0], [0.5, -2.0, 4.0], [0.2, 0.3, 4.5]])
+    distance, face_idx, dist_type = unbatched_point_to_mesh_distance(points, face_vertices)
+    # Above the interior (1), off corner 0 (2), off side 0-1 of the upper face (4 + 1), near the upper face.
+    torch.testing.assert_close(distance, torch.tensor([1.0, 2.0, 5.0, 0.25]))
+    assert face_idx.tolist() == [0, 0, 1, 1] and dist_type.tolist() == [0, 1, 4, 0]

@@ -1,6 +1,7 @@
 """The reconstruction recipe on a handful of tiny shapes: cached views, data path, learning, per-category eval."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -19,7 +20,7 @@ from kaolin_pipeline.train.view_data import (RenderViews, StepSampler, build_dat
 
 TINY = {
     "device": "cpu", "data.source": "synthetic:4", "data.num_test": 3, "data.families": ["sphere", "cube", "cylinder"],
-    "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "model.subdivisions": 2,
+    "views.num_views": 3, "views.image_size": 32, "views.supervise": 2, "template.subdivisions": 2,
     "model.channels": [8, 16, 32], "model.hidden": 64, "model.norm": "group", "optim.batch_size": 2,
     "optim.lr": 1e-3, "log.every": 1, "log.checkpoint_every": 0, "log.timelapse_every": 0,
     "eval.num_points": 1000, "data.num_workers": 0, "views.supersample": 2,
@@ -47,9 +48,32 @@ def test_rendered_views_are_cached_and_match_a_fresh_render(tmp_path):
     assert not torch.equal(test_item["views"], item["views"])
 
 
+def test_a_broken_file_is_skipped_inside_its_own_split(tmp_path):
+    from kaolin_pipeline.datasets.folders import hash_split
+    from kaolin_pipeline.io.mesh import save_mesh
+
+    vertices, faces = icosphere(0)
+    names = [f"shape{i:02d}.obj" for i in range(12)]
+    splits = {name: hash_split(name) for name in names}
+    test_names = sorted(name for name in names if splits[name] == "test")
+    assert len(test_names) >= 2 and len(test_names) < len(names)
+    for name in names:
+        save_mesh(tmp_path / "data" / name, Mesh(vertices, faces))
+    broken = test_names[0]
+    (tmp_path / "data" / broken).write_text("this is not an OBJ file\nf 1 2 99\n")
+    config = _tiny(**{"data.source": "folder", "data.root": str(tmp_path / "data"), "views.num_views": 2,
+                      "views.image_size": 16, "views.supervise": 1})
+    test_set = build_dataset(config, "test", tmp_path / "cache")
+    with pytest.warns(RuntimeWarning, match=broken):
+        seen = [Path(test_set[i]["path"]).name for i in range(len(test_set))]
+    assert len(seen) == len(test_names) and set(seen) == set(test_names) - {broken}  # no training shape
+    train_set = build_dataset(config, "train", tmp_path / "cache")
+    assert {Path(p).name for p in train_set.paths} == set(names) - set(test_names)
+
+
 def test_view_coverage_is_the_projected_area_of_a_sphere():
     """Anti-aliased coverage sums to the area of the sphere's perspective outline (a circle)."""
-    config = load_config("reconstruct", overrides={"views.num_views": 4, "views.image_size": 64})
+    config = load_config("reconstruct", overrides={"views.num_views": 4, "views.supervise": 2, "views.image_size": 64})
     vertices, faces = icosphere(4)
     item = mesh_to_item(Mesh(vertices * 3.0, faces), category="", path="sphere")  # any scale: RenderViews rescales to radius 0.7
     views = RenderViews(config)(item)["views"]
@@ -163,6 +187,9 @@ def test_training_lowers_the_loss_and_eval_reports_per_category(tmp_path):
     mean_iou = sum(r["voxel_iou"] for r in result["per_category"].values()) / 3
     assert result["mean"]["voxel_iou"] == pytest.approx(mean_iou)
     assert json.loads((tmp_path / "eval.json").read_text())["mean"] == pytest.approx(result["mean"])
+    shapes = json.loads((tmp_path / "eval.json").read_text())["shapes"]
+    test_set = build_dataset(config, "test", tmp_path / "cache")
+    assert shapes == [{"path": test_set[i]["path"], "category": test_set[i]["category"]} for i in range(3)]
     table = format_eval_table(result)
     assert table.splitlines()[0].split()[:3] == ["category", "count", "3D"] and "mean" in table
     assert "PSNR fg" in table.splitlines()[0]

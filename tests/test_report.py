@@ -14,9 +14,9 @@ import yaml
 from PIL import Image
 
 from kaolin_pipeline.errors import ConfigError, LoadError
-from kaolin_pipeline.export import report
+from kaolin_pipeline.visualize import report
 from kaolin_pipeline.export.assets import export_assets
-from kaolin_pipeline.export.report import write_report
+from kaolin_pipeline.visualize.report import write_report
 from kaolin_pipeline.export.timelapse import Timelapse
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.visualize.encode import decode, quantization_step

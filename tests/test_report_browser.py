@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from chromium_devtools import CHROMIUM, NO_CHROMIUM, DevTools, open_viewer
-from kaolin_pipeline.export.report import write_report
+from kaolin_pipeline.visualize.report import write_report
 from test_report import ITERATIONS, make_run
 
 pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM), pytest.mark.slow]

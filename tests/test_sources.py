@@ -8,7 +8,8 @@ from kaolin_pipeline.datasets import ModelNet, ShapeNetCore, SyntheticShapes, ma
 from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.errors import ConfigError, LoadError
 from kaolin_pipeline.io import save_mesh
-from kaolin_pipeline.train.config import load_config, load_run_config, save_config
+from kaolin_pipeline.export.rundir import RunDir
+from kaolin_pipeline.train.config import load_config, load_run_config
 from kaolin_pipeline.train.fit import prepare_target
 from kaolin_pipeline.train.view_data import build_dataset
 from kaolin_pipeline.visualize.dataset import open_dataset
@@ -88,8 +89,8 @@ def test_modelnet_variant_and_split(modelnet40):
 
 
 def test_train_reads_the_same_string_and_splits_it(modelnet40, tmp_path):
-    config = load_config("reconstruct", overrides={"data.source": f"modelnet:{modelnet40}", "views.num_views": 1,
-                                                   "views.image_size": 8})
+    config = load_config("reconstruct", overrides={"data.source": f"modelnet:{modelnet40}", "views.num_views": 2,
+                                                   "views.supervise": 1, "views.image_size": 8})
     train = build_dataset(config, "train", tmp_path / "cache")
     test = build_dataset(config, "test", tmp_path / "cache")
     assert [p.stem for p in train.paths] == ["airplane_0001", "chair_0001"] and [p.stem for p in test.paths] == [
@@ -127,7 +128,7 @@ def test_view_folders_and_bad_paths(tmp_path):
     ({"data": {"num_train": 9}}, "synthetic:9"),
 ])
 def test_old_configs_keep_their_data_source(tmp_path, old, new):
-    saved = save_config(tmp_path / "config.yaml", old)
+    saved = RunDir(tmp_path).write_config(old)
     assert load_run_config("reconstruct", saved)["data"]["source"] == new
     assert load_config("reconstruct", saved)["data"]["source"] == new
 

@@ -40,10 +40,11 @@ def test_fit_target_with_a_huge_texture_is_shrunk_with_a_note(tmp_path):
     faces = torch.tensor([[0, 1, 2], [0, 2, 3]])
     quad = Mesh(vertices=torch.tensor([[-1.0, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]]), faces=faces,
                 uvs=torch.tensor([[0.0, 0], [1, 0], [1, 1], [0, 1]]), face_uvs_idx=faces,
-                texture=torch.rand(3, 1000, 600))
+                texture=torch.linspace(0, 1, 3000).reshape(1, 3000, 1).expand(3, 3000, 1800).contiguous())
     save_mesh(tmp_path / "quad.obj", quad)
     config = load_config("fit", overrides={"target": str(tmp_path / "quad.obj"), "views.image_size": 32,
                                            "views.num_views": 1})
-    with pytest.warns(UserWarning, match=r"quad\.obj: .*1000.* -> 38x64, twice the render size \(32 px\)"):
+    with pytest.warns(UserWarning, match=r"quad\.obj: .*1800x3000 -> 614x1024 \(1024 texels a side are all "
+                                         r"that 32-pixel target views can show\)"):
         target = prepare_target(config, torch.device("cpu"))
-    assert max(target.mesh.materials[0].diffuse_texture.shape[1:]) == 64
+    assert target.mesh.materials[0].diffuse_texture.shape == (3, 1024, 614)

@@ -238,7 +238,7 @@ def test_run_page_screenshot(browser, tmp_path):
     import yaml
     from PIL import Image
 
-    from kaolin_pipeline.export.report import write_report
+    from kaolin_pipeline.visualize.report import write_report
     from kaolin_pipeline.train.fit import load_target_mesh
 
     run = tmp_path / "run"

@@ -12,6 +12,7 @@ file's content hash, path and the transform's ``params()`` (see :mod:`.cache`).
 """
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import warnings
@@ -73,6 +74,13 @@ class MeshFileDataset(Dataset):
     def categories(self) -> List[str]:
         """Category of each item, in index order."""
         return [fields["category"] for _, fields in self.entries]
+
+    def select(self, indices: Sequence[int]) -> "MeshFileDataset":
+        """A dataset of the files ``indices`` only (a split): a broken file among them is skipped to the
+        next file of the selection, never to one outside it."""
+        subset = copy.copy(self)
+        subset.entries, subset._bad = [self.entries[i] for i in indices], {}
+        return subset
 
     def source_key(self, index: int) -> str:
         """Content hash, path and fields of file ``index`` (what the cache keys items by, with the transform)."""

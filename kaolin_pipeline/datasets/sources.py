@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 import torch
-from torch.utils.data import Dataset, Subset
+from torch.utils.data import Dataset
 
 from kaolin_pipeline.datasets.folders import SHAPENET_MODEL_FILES, MeshFolder, ModelNet, ShapeNetCore, hash_split
 from kaolin_pipeline.datasets.shapenet_synsets import SYNSET_TO_NAME
@@ -131,8 +131,9 @@ class ShapeSource:
             folder = MeshFolder(self.path, transform=transform, cache_dir=cache_dir)
             if split is None:
                 return folder
-            return Subset(folder, [i for i, path in enumerate(folder.paths)
-                                   if (hash_split(str(path.relative_to(folder.root))) == "test") == (split == "test")])
+            # a broken file is skipped to another file of its own split, never to one of the other split
+            return folder.select([i for i, path in enumerate(folder.paths)
+                                  if (hash_split(str(path.relative_to(folder.root))) == "test") == (split == "test")])
         raise ConfigError(f"{self.spec}: {self.description}, not a set of shapes (a set is a folder of meshes, "
                           f"synthetic:N, shapenet:ROOT or modelnet:ROOT)")
 

@@ -1,4 +1,5 @@
-"""Writing what a run produces: checkpoints, Kaolin-layout Timelapse USD, mesh assets, the HTML report.
+"""Writing what a run produces: checkpoints, Kaolin-layout Timelapse USD, mesh assets (the run page is
+:func:`kaolin_pipeline.visualize.report.write_report`; the run folder's names are :class:`.rundir.RunDir`'s).
 
 ``from kaolin_pipeline.export import Timelapse, save_checkpoint, load_checkpoint`` works; each name is
 imported from its module on first use (PEP 562), so ``import kaolin_pipeline.export`` stays cheap and
@@ -17,7 +18,7 @@ _HOMES = {
     "load_checkpoint": "checkpoint",
     "latest_checkpoint": "checkpoint",
     "export_assets": "assets",
-    "write_report": "report",
+    "RunDir": "rundir",
 }
 
 __all__ = sorted(_HOMES)
@@ -25,7 +26,7 @@ __all__ = sorted(_HOMES)
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names resolve lazily below
     from .assets import export_assets
     from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-    from .report import write_report
+    from .rundir import RunDir
     from .timelapse import Timelapse, TimelapseReader
 
 

@@ -17,13 +17,12 @@ from kaolin_pipeline.io.mesh import MESH_EXTENSIONS, load_mesh, save_mesh
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import CheckpointError, SaveError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint, mesh_from_state
+from kaolin_pipeline.export.rundir import RunDir
 
 PathLike = Union[str, os.PathLike]
 
 ASSET_SUFFIXES = {"usd": ".usd", "obj": ".obj", "ply": ".ply", "glb": ".glb"}
 DEFAULT_FORMATS = tuple(ASSET_SUFFIXES)
-FINAL_DIR = "final"
-CHECKPOINT_DIR = "checkpoints"
 FINAL_NAME = "mesh"
 
 
@@ -70,7 +69,7 @@ def export_assets(mesh: Mesh, out_dir: PathLike, formats: Sequence[str] = DEFAUL
 def final_mesh_path(run_dir: PathLike) -> Path | None:
     """The run's final mesh file (``final/mesh.usd``, else ``.obj``, ``.glb``, ``.ply``), or ``None``."""
     for fmt in ("usd", "obj", "glb", "ply"):
-        path = Path(run_dir) / FINAL_DIR / f"{FINAL_NAME}{ASSET_SUFFIXES[fmt]}"
+        path = RunDir(run_dir).final / f"{FINAL_NAME}{ASSET_SUFFIXES[fmt]}"
         if path.is_file():
             return path
     return None
@@ -108,10 +107,11 @@ def mesh_of_run(source: PathLike) -> Mesh:
     final = final_mesh_path(source)
     if final is not None:
         return load_mesh(final)
-    checkpoint = latest_checkpoint(source / CHECKPOINT_DIR)
+    run = RunDir(source)
+    checkpoint = latest_checkpoint(run.checkpoints)
     if checkpoint is None:
         raise CheckpointError(
-            f"{source}: run folder has no {FINAL_DIR}/{FINAL_NAME}.* and no {CHECKPOINT_DIR}/step_*.pt to export"
+            f"{source}: run folder has no {RunDir.FINAL}/{FINAL_NAME}.* and no {RunDir.CHECKPOINTS}/step_*.pt to export"
         )
     return mesh_from_checkpoint(checkpoint)
 

@@ -205,8 +205,10 @@ def save_checkpoint(path: PathLike, **state: Any) -> Path:
             _advance_pointer(path.parent, path.name, step)
         with atomic_path(path) as temporary:
             torch.save({FORMAT_KEY: FORMAT_VERSION, **state}, temporary)
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot write checkpoint ({exc})") from exc
+    except CheckpointError:
+        raise
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
+        raise CheckpointError(f"{path}: cannot write checkpoint ({' '.join(str(exc).split())})") from exc
     return path
 
 

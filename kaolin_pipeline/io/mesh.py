@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from kaolin_pipeline.io import formats
 from kaolin_pipeline.io._fileutil import PathLike
+from kaolin_pipeline.ops.mesh import normalize_vertices
 from kaolin_pipeline.structures import Mesh
 
 MESH_EXTENSIONS = formats.extensions(formats.MESH)
@@ -44,7 +45,6 @@ def load_mesh(path: PathLike, *, normalize: bool = False, merge_vertices: bool =
     """
     mesh = formats.read(path, formats.MESH, merge_vertices=merge_vertices, keep_unused=keep_unused)
     if normalize:
-        from kaolin_pipeline.ops.mesh import normalize_vertices
 
         mesh.vertices = normalize_vertices(mesh.vertices)
     return mesh

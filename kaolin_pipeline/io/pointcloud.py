@@ -159,16 +159,16 @@ def read_open3d(path: Path) -> PointCloud:
 
 def write_open3d(path: Path, cloud: PointCloud) -> None:
     arrays = _cloud_arrays(cloud, path)
-    o3d = import_open3d()
-
-    pcd = o3d.geometry.PointCloud()
-    pcd.points = o3d.utility.Vector3dVector(arrays["points"].astype(np.float64))
-    if "normals" in arrays:
-        pcd.normals = o3d.utility.Vector3dVector(arrays["normals"].astype(np.float64))
-    if "colors" in arrays:
-        pcd.colors = o3d.utility.Vector3dVector(np.clip(arrays["colors"], 0.0, 1.0).astype(np.float64))
-    with atomic_path(path) as temp, o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
-        written = o3d.io.write_point_cloud(str(temp), pcd, write_ascii=False)
+    with atomic_path(path) as temp:  # open3d failing to import is a SaveError naming the file
+        o3d = import_open3d()
+        pcd = o3d.geometry.PointCloud()
+        pcd.points = o3d.utility.Vector3dVector(arrays["points"].astype(np.float64))
+        if "normals" in arrays:
+            pcd.normals = o3d.utility.Vector3dVector(arrays["normals"].astype(np.float64))
+        if "colors" in arrays:
+            pcd.colors = o3d.utility.Vector3dVector(np.clip(arrays["colors"], 0.0, 1.0).astype(np.float64))
+        with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
+            written = o3d.io.write_point_cloud(str(temp), pcd, write_ascii=False)
         if not written:
             raise SaveError(f"{path}: open3d could not write the point cloud")
 

@@ -9,6 +9,7 @@ and rounded); alpha is dropped on reading.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable
 
@@ -54,9 +55,17 @@ def from_file_values(name: str, texture: torch.Tensor) -> torch.Tensor:
 def write_texture_png(texture: torch.Tensor, path: PathLike, atomic: Callable = atomic_path) -> None:
     """Write a (3, H, W) or (1, H, W) texture in [0, 1] (row 0 = top) as an 8-bit PNG, atomically."""
     image = texture_to_image(texture, path)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with atomic(path) as temporary:
-        image.save(temporary, format="PNG")
+    folder = Path(path).parent
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with atomic(path) as temporary:
+            image.save(temporary, format="PNG")
+    except BaseException:
+        if created:  # leave no empty textures/ folder behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def read_texture_png(path, source: str, channels: int = 3, name: str | None = None) -> torch.Tensor:

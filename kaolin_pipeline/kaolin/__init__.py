@@ -6,11 +6,11 @@ Each module is a thin mapping onto ``kaolin_pipeline``: no second implementation
 not provided raises an ``AttributeError`` saying so. ``python -m kaolin_pipeline.kaolin SCRIPT.py``
 runs a script with ``import kaolin`` resolving to this package.
 """
-from kaolin_pipeline.kaolin import io, math, metrics, ops, render, rep, visualize
+from kaolin_pipeline.kaolin import io, math, metrics, ops, render, rep, utils, visualize
 from kaolin_pipeline.kaolin._missing import missing_names
 
 #: The Kaolin release whose API this layer follows.
 __version__ = "0.18.0"
 
-__all__ = ["io", "math", "metrics", "ops", "render", "rep", "visualize"]
+__all__ = ["io", "math", "metrics", "ops", "render", "rep", "utils", "visualize"]
 __getattr__ = missing_names(__name__, __all__)

@@ -7,7 +7,7 @@ import torch
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops.mesh import check_points
 
-__all__ = ["point_to_mesh_distance"]
+__all__ = ["point_to_mesh_distance", "unbatched_point_to_mesh_distance"]
 
 _PAIR_BUDGET = 2 * 1024 * 1024  # (point, face) pairs evaluated at once
 
@@ -101,3 +101,11 @@ def point_to_mesh_distance(pointclouds: torch.Tensor, face_vertices: torch.Tenso
     closest, dist_type = closest_points_on_triangles(pointclouds, *chosen.to(pointclouds.dtype).unbind(dim=2))
     distance = ((closest - pointclouds) ** 2).sum(dim=-1)
     return distance, face_idx, dist_type
+
+
+def unbatched_point_to_mesh_distance(points: torch.Tensor, face_vertices: torch.Tensor
+                                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`point_to_mesh_distance` for one cloud: points (P, 3), face_vertices (F, 3, 3) ->
+    ``(distance (P,), face_idx (P,) long, dist_type (P,) int32)`` (Kaolin's ``_unbatched_naive_*`` reference)."""
+    distance, face_idx, dist_type = point_to_mesh_distance(points.unsqueeze(0), face_vertices.unsqueeze(0))
+    return distance[0], face_idx[0], dist_type[0]

@@ -5,7 +5,7 @@ Typical use::
     from kaolin_pipeline.train import load_config, fit
     metrics = fit(load_config("fit", overrides=["target=synthetic:blob", "steps=300"]), "runs/blob")
 """
-from kaolin_pipeline.train.config import default_config, load_config, parse_overrides, save_config
+from kaolin_pipeline.train.config import default_config, load_config, parse_overrides
 from kaolin_pipeline.train.distributed import DistContext, init_distributed, resolve_device
 from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics, voxel_iou_of_meshes
 from kaolin_pipeline.train.fit import FitProblem, fit, load_target_mesh, prepare_target
@@ -21,6 +21,6 @@ __all__ = [
     "camera_from_transform", "default_config", "evaluate", "fit",
     "format_eval_table", "image_metrics", "init_distributed", "load_config",
     "load_target_mesh", "load_view_folder", "mesh_metrics", "parse_overrides", "prepare_target",
-    "read_metrics", "render_views", "resolve_device", "save_config", "save_view_folder", "train",
+    "read_metrics", "render_views", "resolve_device", "save_view_folder", "train",
     "voxel_iou_of_meshes",
 ]

@@ -17,14 +17,39 @@ import yaml
 
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.resources import shipped_path
-from kaolin_pipeline.yamlfile import load_yaml
+from kaolin_pipeline.train.config_checks import check_values
+from kaolin_pipeline.yamlfile import load_yaml, read_yaml_mapping
 
 CONFIG_DIR = shipped_path("configs")
 
 ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0},
-              "fit": {"template.init": "sphere", "template.hull_resolution": 64, "template.hull_radius": 0.8,
-                      "loss.chamfer": 0.0}}
-"""Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour."""
+              "fit": {"optim.smoothing": 0.0, "template.init": "sphere", "template.hull_resolution": 64,
+                      "template.hull_radius": 0.8, "loss.chamfer": 0.0}}
+"""Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour
+(under today's name)."""
+
+RENAMED_KEYS = {
+    "fit": {"views.batch_size": "optim.batch_size"},
+    "reconstruct": {"data.target_scale": "views.target_scale", "model.template_scale": "template.scale",
+                    "model.subdivisions": "template.subdivisions",
+                    "loss.color": "loss.image", "views.view_set": "views.train_set"},
+}
+"""Per recipe, old key -> today's key: saved runs are read under today's names; a user who types an
+old name is told the new one."""
+
+KEEP_PRESET_KEYS = {"fit": ("views.num_views",)}
+"""Per recipe, keys besides :data:`_ZERO_MEANT_KEEP` whose ``null`` keeps the preset's value, where
+runs saved before wrote ``0``."""
+
+RESUME_FIXED_KEYS = {
+    "fit": ("target", "views.preset", "views.target_scale", "template.subdivisions", "template.scale",
+            "template.color", "template.texture_resolution", "optim.smoothing", "template.init",
+            "template.hull_resolution", "template.hull_radius"),
+    "reconstruct": ("data.source", "views.image_size", "template.subdivisions", "template.scale",
+                    "model.smoothing", "model.channels", "model.hidden", "model.norm"),
+}
+"""Per recipe, the keys a resumed run cannot change: they shape the model the checkpoint holds, or
+what it was trained on."""
 
 _ZERO_MEANT_KEEP = ("views.image_size", "views.sigmainv")
 """Render-setting keys whose ``0`` once meant "keep the preset's value", today spelled ``null``."""
@@ -90,8 +115,10 @@ def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _unknown_key(key: str, valid: Iterable[str], source: str) -> ConfigError:
-    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    valid = list(valid)
+    renamed = {new for renames in RENAMED_KEYS.values() for old, new in renames.items() if old == key and new in valid}
+    close = sorted(renamed) or difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    hint = f"; it is now '{close[0]}'" if renamed else f"; did you mean '{close[0]}'?" if close else ""
     return ConfigError(f"{source}: unknown config key '{key}'{hint}")
 
 
@@ -157,22 +184,6 @@ def parse_overrides(overrides: Iterable[str]) -> dict[str, Any]:
     return parsed
 
 
-def read_yaml(path: str | Path) -> dict:
-    """A YAML mapping from ``path`` (``1e-3`` is a float), or :class:`ConfigError` naming the file."""
-    path = Path(path)
-    try:
-        data = load_yaml(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc})") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a config file must hold a mapping of keys, got {type(data).__name__}")
-    return data
-
-
 def shipped_configs() -> list[str]:
     """Names of the configs shipped with the package (``['demo', 'fit', 'reconstruct']``)."""
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
@@ -203,7 +214,7 @@ def _recipe_family(name: str) -> str:
     """The shipped config at the root of ``name``'s ``base:`` chain (``'demo'`` -> ``'fit'``)."""
     seen = [name]
     while True:
-        base = read_yaml(_shipped_config_path(name, "recipe")).get("base")
+        base = read_yaml_mapping(_shipped_config_path(name, "recipe")).get("base")
         if not isinstance(base, str) or base in seen:
             return name
         name = base
@@ -222,7 +233,7 @@ def _resolve_chain(path: Path, start: dict | None, recipe: str | None, chain: tu
     if path in chain:
         cycle = " -> ".join(str(p) for p in chain[chain.index(path):] + (path,))
         raise ConfigError(f"config files inherit from each other in a cycle: {cycle}")
-    data = read_yaml(path)
+    data = read_yaml_mapping(path)
     base = data.pop("base", None)
     if base is not None:
         parent = _resolve_chain(_config_path(base, path.parent, f"{path}: 'base'"), start, recipe, chain + (path,))
@@ -269,30 +280,53 @@ def load_config(
         overrides: ``key=value`` strings with dotted keys, or a mapping of dotted keys.
 
     Raises:
-        ConfigError: an unknown key (with the closest valid one suggested), a wrong type, a bad file,
-            a missing or cyclic ``base:``, a config of another recipe.
+        ConfigError: an unknown key (with the closest valid one suggested), a wrong type, a value out of
+            range (:func:`~kaolin_pipeline.train.config_checks.check_values`), a bad file, a missing or
+            cyclic ``base:``, a config of another recipe.
     """
     config = default_config(recipe)
     if path is not None:
         config = _resolve_chain(_config_path(path, Path.cwd(), "config"), config, recipe)
     updates = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
-    return merge(config, updates, "override")
+    config = merge(config, updates, "override")
+    check_values(config)
+    return config
+
+
+def upgrade_saved(recipe: str, saved: Mapping[str, Any]) -> dict[str, Any]:
+    """The dotted keys of a config saved by an earlier version, under today's names and meanings.
+
+    Old names become today's (:data:`RENAMED_KEYS`), old ``data.source`` words one string, ``0`` in a
+    keep-the-preset key ``null`` (:data:`_ZERO_MEANT_KEEP`, :data:`KEEP_PRESET_KEYS`), and a key of :data:`ADDED_KEYS` the config lacks takes the value
+    that keeps the run's behaviour, not today's default.
+    """
+    family = _recipe_family(recipe)
+    renames = RENAMED_KEYS.get(family, {})
+    flat = {renames.get(key, key): value for key, value in _flatten(saved).items()}
+    flat = _upgrade(_flatten(default_config(recipe)), flat, "saved config")
+    for key in KEEP_PRESET_KEYS.get(family, ()):
+        if flat.get(key) == 0:
+            flat[key] = None
+    for key, value in ADDED_KEYS.get(family, {}).items():
+        flat.setdefault(key, value)
+    return flat
 
 
 def load_run_config(recipe: str, saved: str | Path, overrides: Mapping[str, Any] | None = None) -> dict:
     """The config of a saved run (its ``RUN_DIR/config.yaml``), to resume or evaluate it.
 
-    Like :func:`load_config`, except that a key of :data:`ADDED_KEYS` the file lacks (the run was
-    saved before the key existed) takes the value that keeps the run's behaviour, not today's default.
+    Like :func:`load_config` on top of the recipe's defaults, with the file read through
+    :func:`upgrade_saved`, so a run saved by an earlier version keeps its meaning.
     """
-    written = _flatten(read_yaml(saved))
-    legacy = {key: value for key, value in ADDED_KEYS.get(recipe, {}).items() if key not in written}
-    return load_config(recipe, saved, {**legacy, **(overrides or {})})
+    config = merge(default_config(recipe), upgrade_saved(recipe, read_yaml_mapping(saved)), str(saved))
+    config = merge(config, overrides or {}, "override")
+    check_values(config)
+    return config
 
 
-def save_config(path: str | Path, config: Mapping[str, Any]) -> Path:
-    """Write ``config`` as YAML to ``path`` (parents created) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(dict(config), sort_keys=False))
-    return path
+def resume_conflicts(recipe: str, trained: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+    """The keys of :data:`RESUME_FIXED_KEYS` whose value in ``config`` differs from the config the
+    checkpoint was ``trained`` with (read through :func:`upgrade_saved`), as ``"key: old -> new"``."""
+    before, now = upgrade_saved(recipe, trained), _flatten(config)
+    return [f"{key}: {before.get(key)!r} -> {now.get(key)!r}" for key in RESUME_FIXED_KEYS.get(_recipe_family(recipe), ())
+            if key in before and before[key] != now.get(key)]

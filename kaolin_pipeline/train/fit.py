@@ -10,7 +10,6 @@ the large-steps matrix ``(I - λL)⁻¹`` (``optim.smoothing``). Held-out views 
 from __future__ import annotations
 
 import dataclasses
-import time
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -25,14 +24,12 @@ from kaolin_pipeline.ops.metrics import chamfer_distance, mask_iou
 from kaolin_pipeline.ops.sampling import sample_points
 from kaolin_pipeline.render import DIBRenderer, RenderSettings, preset_cameras, preset_lights
 from kaolin_pipeline.errors import ConfigError
-from kaolin_pipeline.train.config import save_config
-from kaolin_pipeline.train.distributed import resolve_device
+from kaolin_pipeline.train.distributed import DistContext
 from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
 from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, laplacian_loss
 from kaolin_pipeline.train.fit_targets import MAX_SPLATS, TargetShape, read_target_shape, source_metrics
-from kaolin_pipeline.train.loop import Trainer
 from kaolin_pipeline.train.models import MeshFitModel
-from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images, write_metrics
+from kaolin_pipeline.train.recipe import run_recipe
 from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
 from kaolin_pipeline.ops.large_steps import LargeSteps
 from kaolin_pipeline.ops.textures import limit_texture_size
@@ -40,6 +37,10 @@ from kaolin_pipeline.ops.topology import mesh_topology
 from kaolin_pipeline.ops.uv_atlas import uv_atlas
 from kaolin_pipeline.render.visual_hull import close_masks, visual_hull
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
+
+#: Target textures are shrunk to twice the render size, but never below this many texels a side.
+MIN_TARGET_TEXTURE = 1024
+
 
 @dataclasses.dataclass
 class FitTarget:
@@ -139,16 +140,19 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
                           f"synthetic:<family>) or a folder of <i>_rgb.png views")
     shape = read_target(target, config["seed"])
-    original, notes = limit_texture_size(shape.display, 2 * max(settings.image_size))
-    for note in notes:  # a 12000² texture would cost gigabytes in every render for no visible detail
-        warnings.warn(f"{target}: {note}, twice the render size ({max(settings.image_size)} px) is all the "
-                      "target views can show")
+    # a 12000² texture costs gigabytes in every render for no visible detail: keep twice the render size
+    # (at least MIN_TARGET_TEXTURE, so ordinary assets are rendered as they are)
+    max_side = max(MIN_TARGET_TEXTURE, 2 * max(settings.image_size))
+    original, notes = limit_texture_size(shape.display, max_side)
+    for note in notes:
+        warnings.warn(f"{target}: {note} ({max_side} texels a side are all that {max(settings.image_size)}-pixel "
+                      "target views can show)")
     mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
     summary = describe_target(shape, unit)
     mesh = mesh.to(device)
     lights = preset_lights(preset, device=device)
     train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device, image_size=settings.image_size)
-    if views_cfg["num_views"] > 0:
+    if views_cfg["num_views"] is not None:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device, image_size=settings.image_size)
     train, heldout = render_views(settings, mesh, train_cameras, lights), render_views(settings, mesh, heldout_cameras,
@@ -189,7 +193,10 @@ def initial_shape(template_cfg: dict, views: Views,
 
 
 class FitProblem:
-    """The model, its template topology and the loss of one ``fit`` run."""
+    """The model, its template topology and the loss of one ``fit`` run (a
+    :class:`~kaolin_pipeline.train.recipe.Problem`)."""
+
+    category = "fit"
 
     def __init__(self, config: dict, target: FitTarget, device: torch.device):
         template_cfg = config["template"]
@@ -212,8 +219,9 @@ class FitProblem:
         self.edges = mesh_edges(self.faces)
         self.target, self.config = target, config
 
-    def mesh(self) -> Mesh:
-        """The current prediction as a :class:`Mesh` (texture or vertex colours clamped to [0, 1])."""
+    def normalised_mesh(self) -> Mesh:
+        """The current prediction in the normalised frame the views are rendered in, as a :class:`Mesh`
+        (texture or vertex colours clamped to [0, 1])."""
         with torch.no_grad():
             vertices, color = self.model()
             if self.model.texture is not None:
@@ -221,9 +229,9 @@ class FitProblem:
                             texture=color[0].clamp(0, 1).clone())
             return Mesh(vertices[0].clone(), self.faces, vertex_colors=color[0].clamp(0, 1).clone())
 
-    def mesh_in_target_frame(self) -> Mesh:
-        """:meth:`mesh` moved back to the target's own units and place (what the run exports)."""
-        mesh = self.mesh()
+    def mesh(self) -> Mesh:
+        """:meth:`normalised_mesh` moved back to the target's own units and place (what the run exports)."""
+        mesh = self.normalised_mesh()
         target = self.target
         return dataclasses.replace(mesh, vertices=target.centre.to(mesh.vertices) + target.unit * mesh.vertices)
 
@@ -239,7 +247,7 @@ class FitProblem:
         """The weighted loss on a batch of training views drawn from ``(seed, step)``."""
         weights, train = self.config["loss"], self.target.train
         generator = torch.Generator().manual_seed(self.config["seed"] * 1_000_003 + step)
-        batch = min(self.config["views"]["batch_size"], len(train))
+        batch = min(self.config["optim"]["batch_size"], len(train))
         views = train.select(torch.randperm(len(train), generator=generator)[:batch].to(train.images.device))
         out = self.render(views.cameras)
         terms = {
@@ -259,12 +267,21 @@ class FitProblem:
         total = sum(weights[name] * value for name, value in terms.items())
         return {"loss": total, **terms}
 
+    def target_mesh(self) -> Optional[Mesh]:
+        """The target mesh in its own units and place (``None`` for a folder of views)."""
+        target = self.target
+        if target.mesh is None:
+            return None
+        return dataclasses.replace(target.mesh, vertices=target.centre.to(target.mesh.vertices)
+                                   + target.unit * target.mesh.vertices)
+
     @torch.no_grad()
-    def evaluate(self) -> tuple[dict[str, float], torch.Tensor]:
-        """Held-out image metrics (and 3D metrics when the target mesh is known); the predicted views."""
+    def evaluate(self) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
+        """Held-out image metrics (and 3D metrics when the target mesh is known); the held-out target
+        and predicted views (N, H, W, 3)."""
         heldout = self.target.heldout
         self.model.eval()
-        mesh = self.mesh()
+        mesh = self.normalised_mesh()
         predicted = render_views(self.target.settings, mesh, heldout.cameras, self.target.lights)
         predictions = predicted.images
         metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
@@ -279,7 +296,10 @@ class FitProblem:
                                         eval_cfg["voxel_resolution"], seed=self.config["seed"]))
             metrics["chamfer"] *= self.target.unit ** 2  # squared distances, in the target's units
             metrics["folded_faces"] = folded_faces(mesh, self.target.mesh)
-        return metrics, predictions
+        return metrics, heldout.images, predictions
+
+    def close(self) -> None:
+        """Nothing to release: the views are tensors held by the target."""
 
     def optimizer(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.StepLR]:
         """Adam with separate learning rates for the offsets and the colour, halved by StepLR."""
@@ -292,60 +312,35 @@ class FitProblem:
         return optimizer, scheduler
 
 
-def fit(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: Optional[int] = None,
-        progress: bool = True, finish: bool = True) -> dict[str, float]:
-    """Run the ``fit`` recipe described by ``config`` in ``run_dir``.
+def fit(config: dict, run_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
+        max_steps: Optional[int] = None, progress: bool = True, finish: bool = True) -> dict[str, float]:
+    """Run the ``fit`` recipe described by ``config`` in ``run_dir`` (see :func:`~kaolin_pipeline.train.recipe.run_recipe`).
 
-    Writes ``config.yaml``, ``checkpoints/``, ``metrics.csv``, ``timelapse/`` and, when the
-    run reaches its last step and ``finish`` is True, ``views/``, ``metrics.json``,
-    ``final/`` and ``report.html``.
+    Writes ``config.yaml``, ``checkpoints/``, ``metrics.csv``, ``timelapse/`` and, when the run
+    reaches its last step, ``views/`` and ``metrics.json``; with ``finish`` also ``target/mesh.usd``
+    (a target mesh, in its own units), ``final/`` and ``report.html``.
 
     Args:
         config: a resolved ``fit`` config (see :func:`kaolin_pipeline.train.config.load_config`).
-        run_dir: the run folder.
+        run_dir: the run folder; it must not hold another run unless ``resume`` or ``overwrite``.
         resume: continue from the run folder's latest checkpoint.
+        overwrite: clear a run already in ``run_dir`` first.
         max_steps: stop after this step (as an interruption would), without the final outputs.
         progress: show a progress bar.
-        finish: write the final assets and report at the end.
+        finish: write the target, final assets and report at the end.
 
     Returns:
         The held-out metrics (``mask_iou``, ``psnr``, and ``chamfer``, ``f_score_1``,
         ``f_score_2``, ``voxel_iou`` when the target mesh is known), ``seconds`` (wall time of the
-        whole call: target, initial shape, training, evaluation, outputs) and ``train_seconds``
+        run up to its metrics: target, initial shape, training, evaluation) and ``train_seconds``
         (the training loop alone); empty when the run stopped before its last step.
     """
-    run_start = time.perf_counter()
-    run_dir = Path(run_dir)
-    device = resolve_device(config["device"])
-    torch.manual_seed(config["seed"])
-    target = prepare_target(config, device)
-    if progress and target.summary:
-        print(target.summary, flush=True)
-    problem = FitProblem(config, target, device)
-    save_config(run_dir / "config.yaml", config)
-    optimizer, scheduler = problem.optimizer()
-    log_cfg = config["log"]
-    hooks = []
-    if log_cfg["timelapse_every"] > 0:
-        logger = TimelapseLogger(run_dir, "fit", voxel_resolution=config["eval"]["voxel_resolution"])
-        hooks.append((log_cfg["timelapse_every"], lambda step: logger.log(step, [problem.mesh_in_target_frame()])))
-        if not resume:
-            logger.log(0, [problem.mesh_in_target_frame()])  # the template and its initial colour
-    trainer = Trainer(run_dir, problem.model, optimizer, scheduler, problem.losses, steps=config["steps"],
-                      config=config, log_every=log_cfg["every"], checkpoint_every=log_cfg["checkpoint_every"],
-                      hooks=hooks, mesh_fn=problem.mesh_in_target_frame, progress=progress)
-    start = time.perf_counter()
-    trainer.run(resume=resume, max_steps=max_steps)
-    train_seconds = time.perf_counter() - start
-    if trainer.step < config["steps"]:
-        return {}
-    metrics, predictions = problem.evaluate()
-    metrics["train_seconds"] = train_seconds
-    save_view_images(run_dir, problem.target.heldout.images, predictions)
-    metrics["seconds"] = time.perf_counter() - run_start
-    if finish:
-        write_metrics(run_dir, metrics)  # the report's table
-        finish_run(run_dir, problem.mesh_in_target_frame())
-        metrics["seconds"] = time.perf_counter() - run_start  # the final assets and the report included
-    write_metrics(run_dir, metrics)
+    def build(context: DistContext) -> FitProblem:
+        target = prepare_target(config, context.device)
+        if progress and context.is_main and target.summary:
+            print(target.summary, flush=True)
+        return FitProblem(config, target, context.device)
+
+    _, metrics = run_recipe("fit", config, run_dir, build, resume=resume, overwrite=overwrite, max_steps=max_steps,
+                            progress=progress, finish=finish)
     return metrics

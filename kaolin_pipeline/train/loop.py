@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from kaolin_pipeline.errors import TrainingError
+from kaolin_pipeline.errors import CheckpointError, TrainingError
 from kaolin_pipeline.export.checkpoint import (
     capture_rng_state,
     checkpoint_name,
@@ -30,13 +30,13 @@ from kaolin_pipeline.export.checkpoint import (
     restore_rng_state,
     save_checkpoint,
 )
+from kaolin_pipeline.export.rundir import RunDir
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.distributed import DistContext, global_mean, unwrap_model
 from kaolin_pipeline.train.metrics_log import MetricsLog
 
 LossFn = Callable[[int], Mapping[str, torch.Tensor]]
 Hook = Callable[[int], None]
-CHECKPOINT_DIR = "checkpoints"
 
 
 @contextlib.contextmanager
@@ -93,7 +93,7 @@ class Trainer:
 
     @property
     def checkpoint_dir(self) -> Path:
-        return self.run_dir / CHECKPOINT_DIR
+        return RunDir(self.run_dir).checkpoints
 
     # ------------------------------------------------------------------ checkpoints
     def save(self) -> Optional[Path]:
@@ -123,7 +123,11 @@ class Trainer:
         if path is None:
             raise TrainingError(f"{self.run_dir}: no checkpoint to resume from in {self.checkpoint_dir}")
         state = load_checkpoint(path, map_location=self.context.device)
-        unwrap_model(self.model).load_state_dict(state["model"])
+        try:
+            unwrap_model(self.model).load_state_dict(state["model"])
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[-1].strip()
+            raise CheckpointError(f"{path}: does not fit the model this config builds ({first})") from None
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])

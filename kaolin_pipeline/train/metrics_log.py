@@ -5,7 +5,8 @@ import csv
 from pathlib import Path
 from typing import Mapping, Optional
 
-CSV_NAME = "metrics.csv"
+from kaolin_pipeline.atomic import atomic_open
+from kaolin_pipeline.export.rundir import RunDir
 
 
 def _tensorboard_writer(log_dir: Path):
@@ -20,14 +21,15 @@ def _tensorboard_writer(log_dir: Path):
 class MetricsLog:
     """Appends one row per logged step to ``RUN_DIR/metrics.csv``.
 
-    On resume (``resume_step`` given) rows after that step are dropped first, so a
-    resumed run's file reads as if the run had never stopped. The columns are fixed
+    On resume (``resume_step`` given) rows after that step are dropped first (the file is
+    rewritten atomically), so a resumed run's file reads as if the run had never stopped. The columns are fixed
     by the first row written (``step`` first, then the other keys in order).
     """
 
     def __init__(self, run_dir: Path, resume_step: Optional[int] = None):
-        self.path = Path(run_dir) / CSV_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        run = RunDir(run_dir)
+        self.path = run.metrics_csv
+        run.create()
         self.columns: Optional[list[str]] = None
         kept: list[dict] = []
         if resume_step is not None and self.path.is_file():
@@ -35,12 +37,12 @@ class MetricsLog:
                 reader = csv.DictReader(handle)
                 self.columns = reader.fieldnames
                 kept = [row for row in reader if int(row["step"]) <= resume_step]
-        with open(self.path, "w", newline="") as handle:
+        with atomic_open(self.path, "w", newline="") as handle:
             if self.columns:
                 writer = csv.DictWriter(handle, self.columns)
                 writer.writeheader()
                 writer.writerows(kept)
-        self.tensorboard = _tensorboard_writer(self.path.parent / "tensorboard")
+        self.tensorboard = _tensorboard_writer(run.tensorboard)
 
     def write(self, step: int, values: Mapping[str, float]) -> None:
         """Append the row ``step, *values`` (and the same scalars to TensorBoard)."""
@@ -64,6 +66,6 @@ class MetricsLog:
 
 def read_metrics(run_dir: Path) -> list[dict[str, float]]:
     """The rows of ``RUN_DIR/metrics.csv`` as dicts of floats (``step`` as int)."""
-    with open(Path(run_dir) / CSV_NAME, newline="") as handle:
+    with open(RunDir(run_dir).metrics_csv, newline="") as handle:
         return [{key: (int(value) if key == "step" else float(value)) for key, value in row.items()}
                 for row in csv.DictReader(handle)]

@@ -6,12 +6,11 @@ workers, each process its share). A step reads a batch of shapes, feeds one rand
 view of each to :class:`ReconstructionNet`, which predicts the shape in the frame of that
 view's camera, turns it to world space with the camera's known rotation, renders it from
 ``supervise`` other random views of the same shape and minimises
-``mask * mask_iou + color * L1 + laplacian * Laplacian(offsets) + flatten * flatten``.
+``mask * mask_iou + image * L1 + laplacian * Laplacian(offsets) + flatten * flatten``.
 Under ``torchrun`` each process reads and renders its share of the global batch (DDP).
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -25,24 +24,23 @@ from kaolin_pipeline.datasets.collate import item_to_mesh
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.errors import ConfigError, TrainingError
 from kaolin_pipeline.export.checkpoint import latest_checkpoint, load_checkpoint
+from kaolin_pipeline.export.rundir import RunDir
 from kaolin_pipeline.ops.mesh import edge_adjacent_faces, uniform_laplacian
 from kaolin_pipeline.ops.metrics import mask_iou
 from kaolin_pipeline.render import preset_lights
-from kaolin_pipeline.train.config import save_config
 from kaolin_pipeline.train.distributed import DistContext, init_distributed, wrap_model
 from kaolin_pipeline.train.evaluate import image_metrics, mesh_metrics
 from kaolin_pipeline.ops.regularizers import flatten_loss, laplacian_loss
-from kaolin_pipeline.train.loop import CHECKPOINT_DIR, Trainer
 from kaolin_pipeline.train.models import ReconstructionNet
-from kaolin_pipeline.train.outputs import TimelapseLogger, finish_run, save_view_images
+from kaolin_pipeline.train.recipe import run_recipe
 from kaolin_pipeline.ops.icosphere import icosphere
 from kaolin_pipeline.ops.smoothing import smoothing_matrix
 from kaolin_pipeline.train.views import view_settings
 from kaolin_pipeline.train.view_data import (batch_loader, build_dataset, item_batches, local_batch_size, preprocess,
                                              render_pictures, rgba_input, unpack_views, view_cameras)
 
-EVAL_NAME = "eval.json"
 EVAL_BATCH = 16
+FINAL_SHAPES = 4  # test shapes whose views a finished run shows
 
 
 def draw_views(generator: torch.Generator, batch: int, num_views: int,
@@ -65,17 +63,21 @@ def draw_views(generator: torch.Generator, batch: int, num_views: int,
 
 
 class ReconstructionProblem:
-    """Network, template, renderer, batches and loss of a ``train`` run."""
+    """Network, template, renderer, batches and loss of a ``train`` run (a
+    :class:`~kaolin_pipeline.train.recipe.Problem`; ``train_set`` and ``test_set`` are set by
+    :func:`train` once the views are rendered)."""
+
+    category = "reconstruct"
 
     def __init__(self, config: dict, context: DistContext):
         model_cfg, self.config, self.context = config["model"], config, context
         device = context.device
-        vertices, faces = icosphere(model_cfg["subdivisions"])
+        vertices, faces = icosphere(config["template"]["subdivisions"])
         self.faces = faces.to(device)
         self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
         smoothing = model_cfg["smoothing"]
         preset, settings = view_settings(config["views"])
-        self.net = ReconstructionNet(vertices * model_cfg["template_scale"], image_size=settings.height,
+        self.net = ReconstructionNet(vertices * config["template"]["scale"], image_size=settings.height,
                                      channels=tuple(model_cfg["channels"]), hidden=model_cfg["hidden"],
                                      norm=model_cfg["norm"],
                                      smoothing=smoothing_matrix(self.laplacian, smoothing) if smoothing > 0 else None
@@ -85,6 +87,7 @@ class ReconstructionProblem:
         self.renderer, self.lights = settings.renderer().to(device), preset_lights(preset, device=device)
         self.cameras = view_cameras(config, device)
         self.train_set: Optional[Dataset] = None
+        self.test_set: Optional[Dataset] = None
         self._batches, self._next_step = None, None
 
     def predict(self, images: torch.Tensor, views: torch.Tensor, model=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,7 +132,7 @@ class ReconstructionProblem:
         weights = cfg["loss"]
         terms = {
             "mask": mask_iou(out["soft_mask"], target_masks),
-            "color": F.l1_loss(out["image"], target_images),
+            "image": F.l1_loss(out["image"], target_images),
             "laplacian": laplacian_loss(vertices - self.net.template @ self.cameras.rotation[inputs], self.laplacian),
             "flatten": flatten_loss(vertices, self.faces, self.adjacent_faces),
         }
@@ -144,6 +147,26 @@ class ReconstructionProblem:
         vertices, colors = self.predict(rgba_input(views), cameras, model=self.net)
         return [Mesh(v, self.faces, vertex_colors=c) for v, c in zip(vertices, colors)]
 
+    def mesh(self) -> Mesh:
+        """The prediction for the first test shape from view ``eval.input_view`` (Timelapse, checkpoints, ``final/``)."""
+        return self.predict_meshes([self.test_set[0]], self.config["eval"]["input_view"])[0]
+
+    def target_mesh(self) -> None:
+        """No single target: the run learns from a set of shapes."""
+        return None
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
+        """No metrics (``eval`` scores a run); the first test shapes seen from the camera after the
+        input view: their cached views and renders of their predictions, (N, S, S, 3)."""
+        view, config = self.config["eval"]["input_view"], self.config
+        items = [self.test_set[i] for i in range(min(FINAL_SHAPES, len(self.test_set)))]
+        other = (view + 1) % len(self.cameras)
+        predictions = torch.cat([render_pictures(m, self.cameras[other], config)[0]
+                                 for m in self.predict_meshes(items, view)])
+        targets = torch.stack([unpack_views(item["views"][other])[0] for item in items])
+        return {}, targets, predictions
+
     def optimizer(self):
         optim_cfg = self.config["optim"]
         optimizer = torch.optim.Adam(self.net.parameters(), lr=optim_cfg["lr"])
@@ -152,7 +175,7 @@ class ReconstructionProblem:
 
 
 def _cache_dir(config: dict, run_dir: Path) -> Path:
-    return Path(config["data"]["cache_dir"]) if config["data"]["cache_dir"] else run_dir / "cache"
+    return Path(config["data"]["cache_dir"]) if config["data"]["cache_dir"] else RunDir(run_dir).cache
 
 
 def prepare_splits(config: dict, run_dir: Path, context: DistContext,
@@ -171,55 +194,29 @@ def prepare_splits(config: dict, run_dir: Path, context: DistContext,
     return splits["train"], splits["test"], stats
 
 
-def train(config: dict, run_dir: str | Path, *, resume: bool = False, max_steps: Optional[int] = None,
-          progress: bool = True, finish: bool = True) -> list[dict[str, float]]:
-    """Run the reconstruction ``train`` recipe in ``run_dir`` (launch under ``torchrun`` for DDP).
+def train(config: dict, run_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
+          max_steps: Optional[int] = None, progress: bool = True, finish: bool = True) -> list[dict[str, float]]:
+    """Run the reconstruction ``train`` recipe in ``run_dir`` (launch under ``torchrun`` for DDP;
+    see :func:`~kaolin_pipeline.train.recipe.run_recipe`).
 
     Writes ``config.yaml``, ``cache/`` (rendered views), ``checkpoints/``, ``metrics.csv``,
-    ``timelapse/`` (the prediction for the first held-out shape) and, at the end with
-    ``finish``, ``views/``, ``final/`` and ``report.html`` from held-out predictions.
+    ``timelapse/`` (the prediction for the first held-out shape), ``views/`` from held-out
+    predictions at the end and, with ``finish``, ``final/`` and ``report.html``.
 
     Returns:
         The losses of every step run by this call.
     """
     run_dir = Path(run_dir)
-    context = init_distributed(config["device"])
-    local_batch_size(config["optim"]["batch_size"], context)
-    if context.is_main:
-        save_config(run_dir / "config.yaml", config)
-    torch.manual_seed(config["seed"])
-    problem = ReconstructionProblem(config, context)
-    problem.train_set, test_set, _ = prepare_splits(config, run_dir, context, progress)
-    optimizer, scheduler = problem.optimizer()
-    hooks = []
-    log_cfg = config["log"]
-    if log_cfg["timelapse_every"] > 0 and context.is_main:
-        logger = TimelapseLogger(run_dir, "reconstruct", voxel_resolution=config["eval"]["voxel_resolution"])
-        first = [test_set[0]]
-        hooks.append((log_cfg["timelapse_every"],
-                      lambda step: logger.log(step, problem.predict_meshes(first, config["eval"]["input_view"]))))
-    trainer = Trainer(run_dir, problem.model, optimizer, scheduler, problem.losses, steps=config["steps"],
-                      config=config, log_every=log_cfg["every"], checkpoint_every=log_cfg["checkpoint_every"],
-                      hooks=hooks, context=context, progress=progress)
-    try:
-        history = trainer.run(resume=resume, max_steps=max_steps)
-    finally:
-        problem.close()
-    if finish and context.is_main and trainer.step == config["steps"]:
-        _final_outputs(problem, test_set, run_dir, config)
-    return history
 
+    def build(context: DistContext) -> ReconstructionProblem:
+        local_batch_size(config["optim"]["batch_size"], context)
+        problem = ReconstructionProblem(config, context)
+        problem.train_set, problem.test_set, _ = prepare_splits(config, run_dir, context, progress)
+        return problem
 
-def _final_outputs(problem: ReconstructionProblem, test_set: Dataset, run_dir: Path, config: dict) -> None:
-    """Held-out views (target vs prediction from another camera), assets and report of the first shapes."""
-    view = config["eval"]["input_view"]
-    items = [test_set[i] for i in range(min(4, len(test_set)))]
-    meshes = problem.predict_meshes(items, view)
-    other = (view + 1) % len(problem.cameras)
-    predictions = torch.cat([render_pictures(m, problem.cameras[other], config)[0] for m in meshes])
-    targets = torch.stack([unpack_views(item["views"][other])[0] for item in items])
-    save_view_images(run_dir, targets, predictions)
-    finish_run(run_dir, meshes[0])
+    trainer, _ = run_recipe("reconstruct", config, run_dir, build, resume=resume, overwrite=overwrite,
+                            max_steps=max_steps, progress=progress, finish=finish)
+    return trainer.history
 
 
 def _heldout_image_metrics(problem: ReconstructionProblem, mesh: Mesh, item: dict, view: int,
@@ -240,23 +237,28 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
     anti-aliased renders of the prediction with the shape's other cached views.
 
     Returns:
-        ``{"per_category": {name: {"count", "voxel_iou", "f_score_1", "f_score_2", "chamfer", "mask_iou",
-        "psnr", "psnr_foreground"}}, "mean": {...}}`` (the mean is over shapes).
+        ``{"checkpoint", "per_category": {name: {"count", "voxel_iou", "f_score_1", "f_score_2", "chamfer",
+        "mask_iou", "psnr", "psnr_foreground"}}, "mean": {...}, "shapes": [{"path", "category"}], "seconds"}``
+        (the mean is over shapes; ``shapes`` names each shape scored, once, in order).
     """
     run_dir = Path(run_dir)
     context = DistContext(init_distributed(config["device"]).device)
-    path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir / CHECKPOINT_DIR)
+    run = RunDir(run_dir)
+    path = Path(checkpoint) if checkpoint else latest_checkpoint(run.checkpoints)
     if path is None:
-        raise TrainingError(f"{run_dir}: no checkpoint to evaluate in {run_dir / CHECKPOINT_DIR}")
+        raise TrainingError(f"{run_dir}: no checkpoint to evaluate in {run.checkpoints}")
     problem = ReconstructionProblem(config, context)
     problem.net.load_state_dict(load_checkpoint(path, map_location=context.device)["model"])
     test_set = build_dataset(config, "test", _cache_dir(config, run_dir))
     preprocess(test_set, context, config["data"]["num_workers"], progress, desc="rendering test views")
     start = time.perf_counter()
     eval_cfg, view = config["eval"], config["eval"]["input_view"]
-    rows = defaultdict(list)
+    rows, scored = defaultdict(list), {}
     for items in item_batches(test_set, EVAL_BATCH, config["data"]["num_workers"]):
         for mesh, item in zip(problem.predict_meshes(items, view), items):
+            if item["path"] in scored:
+                continue  # the stand-in for a broken file of the split, already scored as itself
+            scored[item["path"]] = item["category"]
             target = item_to_mesh(item).to(context.device)
             rows[item["category"]].append({
                 **mesh_metrics(mesh, target, eval_cfg["num_points"], eval_cfg["voxel_resolution"], seed=config["seed"]),
@@ -267,9 +269,10 @@ def evaluate(config: dict, run_dir: str | Path, checkpoint: Optional[str | Path]
         "checkpoint": str(path),
         "per_category": {name: {"count": len(group), **mean(group)} for name, group in sorted(rows.items())},
         "mean": {"count": len(every), **mean(every)},
+        "shapes": [{"path": shape, "category": category} for shape, category in scored.items()],
         "seconds": time.perf_counter() - start,
     }
-    (run_dir / EVAL_NAME).write_text(json.dumps(result, indent=2) + "\n")
+    run.write_json(run.eval_json, result)
     return result
 
 

@@ -39,9 +39,9 @@ def view_cameras(config: dict, device=None):
     """The ``views.num_views`` first cameras of the configured view set."""
     views_cfg = config["views"]
     preset, settings = view_settings(views_cfg)
-    cameras = preset_cameras(preset, views_cfg["view_set"], device=device, image_size=settings.image_size)
+    cameras = preset_cameras(preset, views_cfg["train_set"], device=device, image_size=settings.image_size)
     if views_cfg["num_views"] > len(cameras):
-        raise ConfigError(f"views.num_views = {views_cfg['num_views']} but view set '{views_cfg['view_set']}' of "
+        raise ConfigError(f"views.num_views = {views_cfg['num_views']} but view set '{views_cfg['train_set']}' of "
                           f"preset '{views_cfg['preset']}' has {len(cameras)} cameras")
     return cameras[list(range(views_cfg["num_views"]))]
 
@@ -78,13 +78,14 @@ class RenderViews(Transform):
 
     def __init__(self, config: dict):
         self.config = {"views": dict(config["views"])}
-        self.scale = config["data"]["target_scale"]
+        self.scale = config["views"]["target_scale"]
         self.cameras = view_cameras(config)
 
     def params(self) -> dict[str, Any]:
         views_cfg = self.config["views"]
-        return {"name": "RenderViews", "renderer": "antialiased", "scale": self.scale,
-                **{k: views_cfg[k] for k in ("preset", "view_set", "num_views", "image_size", "supersample")}}
+        # the cache key keeps the name the view set had when caches were first written
+        return {"name": "RenderViews", "renderer": "antialiased", "scale": self.scale, "view_set": views_cfg["train_set"],
+                **{k: views_cfg[k] for k in ("preset", "num_views", "image_size", "supersample")}}
 
     @torch.no_grad()
     def __call__(self, item: dict) -> dict:

@@ -5,15 +5,6 @@
 * :func:`show`: the same viewer inline in Jupyter (an iframe ``srcdoc``; no widget extension).
 """
 from kaolin_pipeline.visualize.notebook import Viewer, show
-
-
-def __getattr__(name: str):
-    # view.py imports export.report, which imports this package's modules: load it on first use
-    if name == "write_view":
-        from kaolin_pipeline.visualize.view import write_view
-
-        return write_view
-    raise AttributeError(f"module 'kaolin_pipeline.visualize' has no attribute {name!r}")
-
+from kaolin_pipeline.visualize.view import write_view
 
 __all__ = ["Viewer", "show", "write_view"]

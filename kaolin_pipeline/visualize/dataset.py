@@ -26,6 +26,8 @@ from tqdm.auto import tqdm
 
 from kaolin_pipeline.atomic import atomic_open
 from kaolin_pipeline.datasets.collate import item_to_mesh
+from kaolin_pipeline.render import DirectionalLight, look_at_cameras
+from kaolin_pipeline.render.antialias import render_antialiased
 from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.errors import ConfigError, PipelineError
 from kaolin_pipeline.ops.mesh import fit_in_sphere
@@ -52,9 +54,6 @@ def open_dataset(spec: str):
 @torch.no_grad()
 def render_thumbnail(mesh: Mesh, size: int = THUMBNAIL_SIZE) -> bytes:
     """A JPEG of ``mesh`` seen from azimuth 45°, elevation 20°, framed to fill the picture, on the page's grey."""
-    from kaolin_pipeline.render import DirectionalLight, look_at_cameras
-    from kaolin_pipeline.render.antialias import render_antialiased
-
     vertices = mesh.vertices.to(torch.float32)
     try:
         vertices = fit_in_sphere(vertices)[0]

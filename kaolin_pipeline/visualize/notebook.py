@@ -14,6 +14,7 @@ from typing import Optional, Sequence, Union
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.visualize.page import render_page
 from kaolin_pipeline.visualize.scene import is_shape, scene_of_shapes
+from kaolin_pipeline.visualize.view import write_view
 
 
 class Viewer:
@@ -52,8 +53,6 @@ def show(obj, names: Optional[Sequence[str]] = None, max_iterations: Optional[in
             raise ConfigError("show: expected a Mesh, PointCloud, VoxelGrid, a non-empty list of them, or a path")
         return Viewer(render_page(scene_of_shapes(obj, title="shapes", names=names)), height)
     if isinstance(obj, (str, os.PathLike)):
-        from kaolin_pipeline.visualize.view import write_view  # view → export.report → visualize: import late
-
         with tempfile.TemporaryDirectory() as folder:
             page = write_view(obj, out=Path(folder) / "view.html", max_iterations=max_iterations, progress=False)
             return Viewer(page.read_text(encoding="utf-8"), height)

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.timelapse import KINDS, TimelapseReader
+from kaolin_pipeline.io.formats import extensions, load_any
 from kaolin_pipeline.visualize.scene import TexturePool, make_item, new_scene, scene_of_shapes
 
 PathLike = os.PathLike | str
@@ -87,8 +88,6 @@ def load_shape_file(path: PathLike):
     Raises:
         LoadError: no loader accepts the extension, or none reads the file (the first loader's error).
     """
-    from kaolin_pipeline.io.formats import extensions, load_any
-
     suffix = Path(path).suffix.lower()
     if suffix not in extensions():
         raise LoadError(f"{path}: cannot view a {suffix or 'extension-less'} file; "

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Optional
 
 from kaolin_pipeline.atomic import atomic_open
-from kaolin_pipeline.errors import MissingFileError
+from kaolin_pipeline.errors import MissingFileError, SaveError
 from kaolin_pipeline.datasets.sources import PREFIXES
+from kaolin_pipeline.export.rundir import looks_like_run
 from kaolin_pipeline.visualize.dataset import scene_of_dataset
 from kaolin_pipeline.visualize.page import render_page
+from kaolin_pipeline.visualize.report import write_report
 from kaolin_pipeline.visualize.sources import is_timelapse_folder, scene_of_file, scene_of_timelapse
-
-RUN_MARKERS = ("metrics.csv", "metrics.json", "config.yaml", "timelapse")
 
 
 def default_output(name: str) -> Path:
@@ -38,7 +38,7 @@ def classify(path: str) -> str:
         return "file"
     if not location.is_dir():
         raise MissingFileError(f"{path}: no such file or folder (expected a run, a Timelapse log, a dataset or a shape file)")
-    if any((location / marker).exists() for marker in RUN_MARKERS):
+    if looks_like_run(location):
         return "run"
     return "timelapse" if is_timelapse_folder(location) else "dataset"
 
@@ -60,8 +60,6 @@ def write_view(path: str | os.PathLike, out: Optional[os.PathLike] = None, max_i
     path = str(path)
     kind = classify(path)
     if kind == "run":
-        from kaolin_pipeline.export.report import write_report
-
         return write_report(path, max_timelapse_frames=max_iterations, progress=progress)
     parts = None
     if kind == "dataset":
@@ -71,9 +69,16 @@ def write_view(path: str | os.PathLike, out: Optional[os.PathLike] = None, max_i
     else:
         scene, mode = scene_of_file(path), "training"
     target = Path(out) if out is not None else default_output(Path(path.rstrip("/")).name or path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(target, "w", encoding="utf-8") as handle:
-        handle.write(render_page(scene, mode, parts=parts))
+    if target.is_dir():
+        raise SaveError(f"--out {target}: is a folder; give the HTML file to write")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(target, "w", encoding="utf-8") as handle:
+            handle.write(render_page(scene, mode, parts=parts))
+    except SaveError:
+        raise
+    except OSError as exc:
+        raise SaveError(f"--out {target}: cannot write the page ({exc.strerror or exc})") from None
     return target
 
 

@@ -12,9 +12,11 @@ from typing import List, Optional, Tuple
 import torch
 
 from kaolin_pipeline.errors import ArgumentTypeError, PipelineError
-from kaolin_pipeline.ops.conversions.voxelize import padded_marching_cubes
+from kaolin_pipeline.ops.conversions.voxelize import _surface_occupancy, padded_marching_cubes
+from kaolin_pipeline.ops.mesh import check_faces
 
-__all__ = ["pointclouds_to_voxelgrids", "voxelgrids_to_cubic_meshes", "voxelgrids_to_trianglemeshes"]
+__all__ = ["pointclouds_to_voxelgrids", "trianglemeshes_to_voxelgrids", "voxelgrids_to_cubic_meshes",
+           "voxelgrids_to_trianglemeshes"]
 
 
 def _check_resolution(resolution: int) -> None:
@@ -28,6 +30,16 @@ def _check_voxelgrids(voxelgrids: torch.Tensor) -> None:
     if not isinstance(voxelgrids, torch.Tensor) or voxelgrids.dim() != 4:
         raise PipelineError(f"voxelgrids must be a (B, X, Y, Z) tensor, got "
                             f"{tuple(getattr(voxelgrids, 'shape', ()))}")
+
+
+def _normalise(points: torch.Tensor, origin: Optional[torch.Tensor], scale: Optional[torch.Tensor]) -> torch.Tensor:
+    """``(points - origin) / scale`` for (B, N, 3) points; origin defaults to the per-item minimum (B, 3),
+    scale (B,) to the longest side of the per-item bounding box."""
+    if origin is None:
+        origin = points.amin(dim=1)
+    if scale is None:
+        scale = (points.amax(dim=1) - origin).amax(dim=1)
+    return (points - origin.unsqueeze(1)) / scale.reshape(-1, 1, 1)
 
 
 def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin: Optional[torch.Tensor] = None,
@@ -48,18 +60,45 @@ def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin
     _check_resolution(resolution)
     if not isinstance(pointclouds, torch.Tensor) or pointclouds.dim() != 3 or pointclouds.shape[-1] != 3:
         raise PipelineError(f"pointclouds must be a (B, N, 3) tensor, got {tuple(getattr(pointclouds, 'shape', ()))}")
-    if origin is None:
-        origin = pointclouds.amin(dim=1)
-    if scale is None:
-        scale = (pointclouds.amax(dim=1) - origin).amax(dim=1)
-    normalised = (pointclouds - origin.unsqueeze(1)) / scale.reshape(-1, 1, 1)
-    index = torch.round(normalised * (resolution - 1)).long()  # (B, N, 3)
+    index = torch.round(_normalise(pointclouds, origin, scale) * (resolution - 1)).long()  # (B, N, 3)
     batch = torch.arange(pointclouds.shape[0], device=pointclouds.device).unsqueeze(1).expand(index.shape[:2])
     keep = ((index >= 0) & (index < resolution)).all(-1)
     grid = pointclouds.new_zeros(pointclouds.shape[0], resolution, resolution, resolution)
     index = index[keep]
     grid[batch[keep], index[:, 0], index[:, 1], index[:, 2]] = 1
     return grid.to_sparse() if return_sparse else grid
+
+
+def trianglemeshes_to_voxelgrids(vertices: torch.Tensor, faces: torch.Tensor, resolution: int,
+                                 origin: Optional[torch.Tensor] = None, scale: Optional[torch.Tensor] = None,
+                                 return_sparse: bool = False) -> torch.Tensor:
+    r"""Surface occupancy grids of triangle meshes, on :func:`pointclouds_to_voxelgrids`' grid.
+
+    Voxel ``i`` spans ``[(i - 1/2) / (R - 1), (i + 1/2) / (R - 1)]`` of the normalised coordinates
+    ``(vertices - origin) / scale`` (the cells points round into). A voxel is 1 when a triangle passes
+    through its interior (exact triangle/box test; a contact along the voxel's boundary does not count).
+    Kaolin marks the voxels of the points it subdivides the triangles into, which can miss a voxel that a
+    triangle only crosses near a corner.
+
+    Args:
+        vertices: :math:`(B, V, 3)`.
+        faces: :math:`(F, 3)` long, shared by the batch.
+        resolution: :math:`R`.
+        origin, scale: :math:`(B, 3)` and :math:`(B,)`, defaults as :func:`pointclouds_to_voxelgrids`.
+        return_sparse: return a sparse COO tensor.
+
+    Returns:
+        :math:`(B, R, R, R)` of the vertices' dtype.
+    """
+    _check_resolution(resolution)
+    if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[-1] != 3:
+        raise PipelineError(f"vertices must be a (B, V, 3) tensor, got {tuple(getattr(vertices, 'shape', ()))}")
+    check_faces(faces)
+    # In these units voxel i is the unit cube [i, i + 1], as _surface_occupancy expects.
+    units = _normalise(vertices, origin, scale) * (resolution - 1) + 0.5
+    grids = torch.stack([_surface_occupancy(item[faces.long()], resolution, closed=False)
+                         for item in units]).to(vertices.dtype)
+    return grids.to_sparse() if return_sparse else grids
 
 
 # The 4 corners of the unit square face on the low side of a cube, normal along -axis, wound

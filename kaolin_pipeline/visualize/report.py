@@ -6,8 +6,9 @@ short note, when its input is missing or unreadable:
 
 * ``timelapse/`` (Kaolin Timelapse USD) → every category and kind, every logged iteration, in 3D;
 * ``final/mesh.usd`` (or ``.obj``, ``.glb``, ``.ply``) → the final mesh (category ``final``);
-* ``config.yaml`` with a ``target`` mesh (``fit``: a file or ``synthetic:<family>``) → the target,
-  shown beside the prediction;
+* ``target/mesh.usd`` (written by ``fit`` in the target's own units) → the target, shown beside the
+  prediction; a run saved before ``target/`` existed falls back to ``config.yaml``'s ``target``
+  (a mesh file or ``synthetic:<family>``, read with :func:`kaolin_pipeline.datasets.sources.open_source`);
 * ``metrics.csv``: column ``step`` plus numeric columns → one curve per column under the view,
   with a marker at the shown iteration;
 * ``metrics.json``: final metrics, whatever their names → a table;
@@ -24,12 +25,12 @@ from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
-import yaml
 from PIL import Image, UnidentifiedImageError
 
-from kaolin_pipeline.atomic import atomic_open
+from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 from kaolin_pipeline.export.assets import final_mesh_path
+from kaolin_pipeline.export.rundir import RunDir
 from kaolin_pipeline.io.mesh import load_mesh
 from kaolin_pipeline.visualize.encode import data_uri
 from kaolin_pipeline.visualize.page import render_page
@@ -38,12 +39,6 @@ from kaolin_pipeline.visualize.sources import timelapse_items
 
 PathLike = Union[str, os.PathLike]
 
-REPORT_NAME = "report.html"
-METRICS_CSV = "metrics.csv"
-METRICS_JSON = "metrics.json"
-CONFIG_NAME = "config.yaml"
-VIEWS_DIR = "views"
-TIMELAPSE_DIR = "timelapse"
 VIEW_PATTERN = re.compile(r"(target|pred)_(\d+)\.png")
 
 
@@ -100,11 +95,11 @@ def _read_metrics_csv(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return table[:, header.index("step")], columns
 
 
-def _curves(run_dir: Path, notes: list[str]) -> Optional[dict]:
+def _curves(run: RunDir, notes: list[str]) -> Optional[dict]:
     """``{"steps": [...], "columns": {name: [...]}}`` from ``metrics.csv`` (NaN cells become ``None``)."""
-    path = run_dir / METRICS_CSV
+    path = run.metrics_csv
     if not path.is_file():
-        notes.append(f"No {METRICS_CSV} in the run folder: no curves.")
+        notes.append(f"No {RunDir.METRICS_CSV} in the run folder: no curves.")
         return None
     try:
         steps, columns = _read_metrics_csv(path)
@@ -115,26 +110,32 @@ def _curves(run_dir: Path, notes: list[str]) -> Optional[dict]:
     return {"steps": as_list(steps), "columns": {name: as_list(values) for name, values in columns.items()}}
 
 
-def _target_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Optional[dict]:
-    """The run's target mesh (``config.yaml``'s ``target``, placed as the ``fit`` recipe places it), if any."""
-    path = run_dir / CONFIG_NAME
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, yaml.YAMLError) as exc:
-        notes.append(f"Target left out: {path}: {exc}")
-        return None
-    target = config.get("target") if isinstance(config, dict) else None
+def _target_mesh(run: RunDir) -> tuple[Optional[object], str]:
+    """The run's target mesh and where it came from: ``target/mesh.usd``, else (runs saved before it
+    existed) ``config.yaml``'s ``target``; ``(None, "")`` for a run without a target mesh."""
+    if run.target_mesh.is_file():
+        return load_mesh(run.target_mesh), str(run.target_mesh)
+    if not run.config.is_file():
+        return None, ""
+    config = run.read_config()
+    target = config.get("target")
     if not isinstance(target, str) or Path(target).is_dir():
-        return None  # no target mesh: a reconstruction run, or a folder of target images
-    from kaolin_pipeline.train.fit import read_target_mesh  # in its own units, like fit's exports
+        return None, ""  # a reconstruction run, or a folder of target images
+    seed = config.get("seed", 0)
+    return open_source(target).mesh(seed if isinstance(seed, int) else 0), target
 
+
+def _target_item(run: RunDir, textures: TexturePool, notes: list[str]) -> Optional[dict]:
+    """The run's target mesh (see :func:`_target_mesh`), in its own units like the run's exports, if any."""
     try:
-        mesh = read_target_mesh(target, int(config.get("seed", 0)))
-    except (PipelineError, ValueError, TypeError, AttributeError) as exc:
-        notes.append(f"Target left out: {target}: {exc}")
+        mesh, source = _target_mesh(run)
+    except PipelineError as exc:
+        notes.append(f"Target left out: {exc}")
+        return None
+    if mesh is None:
         return None
     return make_item([mesh], [0], textures, category="target", role="target",
-                     extra={"path": target, "stats": shape_stats(mesh)})
+                     extra={"path": source, "stats": shape_stats(mesh)})
 
 
 def _final_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Optional[dict]:
@@ -152,21 +153,21 @@ def _final_item(run_dir: Path, textures: TexturePool, notes: list[str]) -> Optio
 
 def scene_of_run(run_dir: PathLike, max_iterations: Optional[int] = None, progress: bool = True) -> tuple[dict, list[str]]:
     """The viewer scene of a run folder and the notes on what was left out."""
-    run_dir = Path(run_dir)
+    run = RunDir(run_dir)
     notes: list[str] = []
     textures = TexturePool()
-    scene = new_scene(f"Run: {run_dir.name}", str(run_dir))
-    if (run_dir / TIMELAPSE_DIR).is_dir():
+    scene = new_scene(f"Run: {run.path.name}", str(run.path))
+    if run.timelapse.is_dir():
         try:
-            scene["items"] += timelapse_items(run_dir / TIMELAPSE_DIR, textures, max_iterations, progress)
+            scene["items"] += timelapse_items(run.timelapse, textures, max_iterations, progress)
         except PipelineError as exc:
             notes.append(f"Timelapse left out: {exc}")
     else:
-        notes.append(f"No {TIMELAPSE_DIR}/ folder in the run folder: no iterations to scrub.")
-    for item in (_final_item(run_dir, textures, notes), _target_item(run_dir, textures, notes)):
+        notes.append(f"No {RunDir.TIMELAPSE}/ folder in the run folder: no iterations to scrub.")
+    for item in (_final_item(run.path, textures, notes), _target_item(run, textures, notes)):
         if item is not None:
             scene["items"].append(item)
-    scene["curves"] = _curves(run_dir, notes)
+    scene["curves"] = _curves(run, notes)
     scene["textures"] = textures.uris
     return scene, notes
 
@@ -176,10 +177,10 @@ def _format_metric(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
 
 
-def _final_metrics_section(run_dir: Path) -> str:
-    path = run_dir / METRICS_JSON
+def _final_metrics_section(run: RunDir) -> str:
+    path = run.metrics_json
     if not path.is_file():
-        return _note(f"No {METRICS_JSON} in the run folder: no final metrics.")
+        return _note(f"No {RunDir.METRICS_JSON} in the run folder: no final metrics.")
     try:
         metrics = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -193,8 +194,8 @@ def _final_metrics_section(run_dir: Path) -> str:
     return f'<table class="metrics">{rows}</table>'
 
 
-def _views_section(run_dir: Path) -> str:
-    folder = run_dir / VIEWS_DIR
+def _views_section(run: RunDir) -> str:
+    folder = run.views
     pairs: dict[int, dict[str, Path]] = {}
     if folder.is_dir():
         for path in folder.iterdir():
@@ -202,7 +203,7 @@ def _views_section(run_dir: Path) -> str:
             if match:
                 pairs.setdefault(int(match.group(2)), {})[match.group(1)] = path
     if not pairs:
-        return _note(f"No {VIEWS_DIR}/target_<i>.png or {VIEWS_DIR}/pred_<i>.png images in the run folder.")
+        return _note(f"No {RunDir.VIEWS}/target_<i>.png or {RunDir.VIEWS}/pred_<i>.png images in the run folder.")
     rows = []
     for index in sorted(pairs):
         cells = []
@@ -240,15 +241,13 @@ def write_report(run_dir: PathLike, max_timelapse_frames: Optional[int] = None, 
         raise LoadError(f"{run_dir}: run folder does not exist")
     if max_timelapse_frames is not None and (not isinstance(max_timelapse_frames, int) or max_timelapse_frames < 1):
         raise ConfigError(f"write_report: max_timelapse_frames must be a positive int or None, got {max_timelapse_frames!r}")
+    run = RunDir(run_dir)
     scene, notes = scene_of_run(run_dir, max_timelapse_frames, progress)
     scene["camera"] = {"azimuth": float(timelapse_azimuth)}
     sections = (
         f'<section id="notes">{"".join(_note(note) for note in notes)}</section>'
-        f'<section id="metrics"><h2>Final metrics</h2>{_final_metrics_section(run_dir)}</section>'
-        f'<section id="views"><h2>Target vs. predicted views</h2>{_views_section(run_dir)}</section>'
+        f'<section id="metrics"><h2>Final metrics</h2>{_final_metrics_section(run)}</section>'
+        f'<section id="views"><h2>Target vs. predicted views</h2>{_views_section(run)}</section>'
     )
-    path = run_dir / REPORT_NAME
-    with atomic_open(path, "w", encoding="utf-8") as handle:
-        handle.write(render_page(scene, "training", sections))
-    return path
+    return run.write_text(run.report, render_page(scene, "training", sections))
 
