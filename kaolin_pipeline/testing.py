@@ -29,7 +29,8 @@ ALL_DTYPES = NUM_DTYPES + BOOL_DTYPES
 
 
 def with_seed(torch_seed: int = 0, numpy_seed: Optional[int] = None, random_seed: Optional[int] = None) -> Callable:
-    """Decorator: seed torch, NumPy and ``random`` (see :func:`~kaolin_pipeline.ops.random.manual_seed`) before each call."""
+    """Decorator: seed torch, NumPy and ``random`` before each call
+    (see :func:`~kaolin_pipeline.ops.random.manual_seed`)."""
     def decorator(function: Callable) -> Callable:
         @functools.wraps(function)
         def seeded(*args, **kwargs):
@@ -61,7 +62,8 @@ def check_tensor(tensor: torch.Tensor, shape: Optional[Sequence[Optional[int]]] 
         return _fail(throw, ArgumentTypeError(f"tensor dtype is {tensor.dtype}, should be {dtype}"))
     if device is not None:
         expected = torch.device(device)
-        if expected.type != tensor.device.type or (expected.index is not None and expected.index != tensor.device.index):
+        index_differs = expected.index is not None and expected.index != tensor.device.index
+        if expected.type != tensor.device.type or index_differs:
             return _fail(throw, ArgumentTypeError(f"tensor device is {tensor.device}, should be {expected}"))
     return True
 

@@ -39,7 +39,8 @@ def test_matches_winding_numbers(shape):
     assert 0.1 < float(expected.float().mean()) < 0.9
     assert int((inside[0] != expected).sum()) <= 1  # float32 rays vs float64 angles, for a point on the surface
     # Flipped faces and a batch of two give the same answer.
-    both = check_sign(torch.cat([verts, verts]), faces.flip(1), torch.tensor(points, dtype=torch.float32).expand(2, -1, -1))
+    both = check_sign(torch.cat([verts, verts]), faces.flip(1),
+                      torch.tensor(points, dtype=torch.float32).expand(2, -1, -1))
     assert torch.equal(both[0], inside[0]) and torch.equal(both[1], inside[0])
 
 

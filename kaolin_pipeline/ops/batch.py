@@ -6,7 +6,7 @@ start of each tensor and the total). *Padded*: ``(B, *max_shape, C)`` filled wit
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 

@@ -7,7 +7,7 @@ its docstring says otherwise; dtype and device follow the inputs. Matrices act o
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from typing import Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F

@@ -15,4 +15,5 @@ from kaolin_pipeline.ops.conversions.tetmesh import marching_tetrahedra
 from kaolin_pipeline.ops.conversions.voxelize import mesh_to_voxelgrid, pointcloud_to_voxelgrid, voxelgrid_to_mesh
 
 __all__ = ["marching_tetrahedra", "mesh_to_voxelgrid", "pointcloud_to_voxelgrid", "pointclouds_to_voxelgrids",
-           "trianglemeshes_to_voxelgrids", "voxelgrid_to_mesh", "voxelgrids_to_cubic_meshes", "voxelgrids_to_trianglemeshes"]
+           "trianglemeshes_to_voxelgrids", "voxelgrid_to_mesh", "voxelgrids_to_cubic_meshes",
+           "voxelgrids_to_trianglemeshes"]

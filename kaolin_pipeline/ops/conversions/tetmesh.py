@@ -105,7 +105,8 @@ def marching_tetrahedra(vertices: torch.Tensor, tets: torch.Tensor, sdf: torch.T
         return_tet_idx: also return, for each face, the tet it comes from.
 
     Returns:
-        A list of two (three with ``return_tet_idx``) tuples, each with one tensor per batch item: vertices :math:`(V_i, 3)` (one per crossing grid edge, in
+        A list of two (three with ``return_tet_idx``) tuples, each with one tensor per batch item:
+        vertices :math:`(V_i, 3)` (one per crossing grid edge, in
         the order of the edges' sorted vertex-index pairs), faces :math:`(F_i, 3)` long, and with
         ``return_tet_idx`` the tet ids :math:`(F_i,)` long.
     """
