@@ -287,7 +287,7 @@ class FitProblem:
         metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
         eval_cfg, shape = self.config["eval"], self.target.shape
         if shape is not None and shape.kind != "mesh":
-            metrics.update(source_metrics(self.mesh_in_target_frame(), shape, eval_cfg["num_points"],
+            metrics.update(source_metrics(self.mesh(), shape, eval_cfg["num_points"],
                                           seed=self.config["seed"]))
             if shape.kind == "voxel grid":
                 metrics["folded_faces"] = folded_faces(mesh, self.target.mesh)
