@@ -7,7 +7,8 @@ Usage::
 
 ``KAOLIN_CHECKOUT`` is a checkout of NVIDIAGameWorks/kaolin (0.18). Its ``examples/`` and ``sample_data/``
 are copied to a scratch folder at run time (nothing of Kaolin's is stored in this repository) and every
-in-scope example runs there, in its own folder, under ``python -m kaolin_pipeline.kaolin`` with only the
+in-scope example runs there, in its own folder, under ``python -m kaolin_pipeline.kaolin`` (a notebook's code cells in IPython, as
+Jupyter runs them) with only the
 user's edit: ``'cuda'`` device strings become ``'cpu'``, ``.cuda()`` becomes ``.cpu()``, and a notebook's
 ``!pip`` lines and magics are dropped (a package such a line installs and this environment lacks is
 installed first with pip, and the table says so). A sample the checkout does not carry
@@ -162,7 +163,9 @@ def run_example(example: Example, examples_dir: Path, timeout: float) -> dict:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "kaolin_pipeline.kaolin", runnable.name], cwd=source.parent,
+        # a notebook's code runs in IPython, as in Jupyter (display(..., display_id=True) returns a handle there)
+        shell = ["-m", "IPython", "--no-banner", "--colors=NoColor"] if source.suffix == ".ipynb" else []
+        done = subprocess.run([sys.executable, "-m", "kaolin_pipeline.kaolin", *shell, runnable.name], cwd=source.parent,
                               env=env, capture_output=True, text=True, timeout=timeout)
         returncode, output = done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as expired:

@@ -9,7 +9,8 @@ Usage::
 folder at run time (nothing of Kaolin's is stored in this repository), with the user's edit applied to every
 test file (``'cuda'`` device strings become ``'cpu'``, ``.cuda()`` becomes ``.cpu()``). A ``conftest.py`` at
 the top makes ``import kaolin`` resolve to this project and loads ``kaolin.utils.testing`` (Kaolin's test
-helpers) from the checkout itself, so the tests compare with Kaolin's own tolerances. Kaolin's top
+helpers) from the checkout itself, so the tests compare with Kaolin's own tolerances. Every test folder is made a
+package (an empty ``__init__.py`` where there is none), as the math tests' relative imports need. Kaolin's top
 ``conftest.py`` imports its physics module for physics fixtures; that import is made optional.
 
 Every test file of the modules in scope runs: all of ``tests/python/kaolin`` except physics, the
@@ -83,6 +84,9 @@ def prepare(checkout: Path, scratch: Path) -> list[str]:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(path)
+    for folder in (scratch / TESTS).rglob("*"):  # packages, so tests' relative imports and same-named files work
+        if folder.is_dir() and not (folder / "__init__.py").exists():
+            (folder / "__init__.py").write_text("")
     (scratch / "conftest.py").write_text(_CONFTEST.format(testing=str(checkout / "kaolin" / "utils" / "testing.py")))
     (scratch / "pytest.ini").write_text("[pytest]\n")
     return sorted(str(path.relative_to(scratch / TESTS)) for path in (scratch / TESTS).rglob("test_*.py")

@@ -215,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = verbs.add_parser("fit", help="fit a textured mesh to views of TARGET with DIB-R")
     fit.add_argument("target", nargs="?", metavar="TARGET",
-                     help="mesh file, synthetic:<family> or a folder of <i>_rgb.png views")
+                     help="mesh, point-cloud or voxel-grid file, synthetic:<family> or a folder of <i>_rgb.png views")
     _run_options(fit)
     fit.set_defaults(run=_cmd_fit)
 

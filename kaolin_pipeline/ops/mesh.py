@@ -198,7 +198,8 @@ def edge_adjacent_faces(faces: torch.Tensor) -> torch.Tensor:
     return torch.stack([owner[first], owner[first + 1]], dim=1)
 
 
-def uniform_laplacian(num_vertices: int, faces: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def uniform_laplacian(num_vertices: int, faces: torch.Tensor, dtype: torch.dtype = torch.float32,
+                      sparse: bool = False) -> torch.Tensor:
     """Uniform (umbrella) Laplacian, Kaolin's definition.
 
     ``L[i, j] = 1 / num_neighbours(i)`` if ``i`` and ``j`` share an edge,
@@ -210,11 +211,20 @@ def uniform_laplacian(num_vertices: int, faces: torch.Tensor, dtype: torch.dtype
         num_vertices: V.
         faces: (F, 3) long vertex indices.
         dtype: floating dtype of the result.
+        sparse: return a coalesced sparse COO matrix (memory in proportion to the edges, not V²).
 
     Returns:
-        (V, V) dense matrix on ``faces.device``.
+        (V, V) matrix on ``faces.device``, dense unless ``sparse``.
     """
     check_faces(faces)
+    if sparse:
+        adjacency = adjacency_matrix(num_vertices, faces).coalesce()
+        rows, cols = adjacency.indices()
+        degree = torch.bincount(rows, minlength=num_vertices).clamp(min=1).to(dtype)
+        diagonal = torch.arange(num_vertices, device=faces.device).expand(2, -1)
+        values = torch.cat([1.0 / degree[rows], torch.full((num_vertices,), -1.0, dtype=dtype, device=faces.device)])
+        return torch.sparse_coo_tensor(torch.cat([adjacency.indices(), diagonal], dim=1), values,
+                                       (num_vertices, num_vertices), check_invariants=True).coalesce()
     adjacency = adjacency_matrix(num_vertices, faces, sparse=False).to(dtype)
     degree = adjacency.sum(dim=1, keepdim=True).clamp(min=1)
     return adjacency / degree - torch.eye(num_vertices, dtype=dtype, device=faces.device)

@@ -13,11 +13,15 @@ def laplacian_loss(offsets: torch.Tensor, laplacian: torch.Tensor) -> torch.Tens
 
     Args:
         offsets: (B, V, 3) displacements of the template vertices (or the vertices themselves).
-        laplacian: (V, V) from :func:`kaolin_pipeline.ops.uniform_laplacian`.
+        laplacian: (V, V) from :func:`kaolin_pipeline.ops.uniform_laplacian`, dense or sparse.
 
     Returns:
         Scalar tensor.
     """
+    if laplacian.is_sparse:
+        batch, count, channels = offsets.shape
+        delta = laplacian @ offsets.transpose(0, 1).reshape(count, batch * channels)  # (V, B * 3)
+        return delta.pow(2).sum() / batch
     delta = torch.matmul(laplacian, offsets)
     return delta.pow(2).sum(dim=(1, 2)).mean()
 

@@ -22,7 +22,9 @@ from kaolin_pipeline.yamlfile import load_yaml, read_yaml_mapping
 
 CONFIG_DIR = shipped_path("configs")
 
-ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0}, "fit": {"optim.smoothing": 0.0}}
+ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0},
+              "fit": {"optim.smoothing": 0.0, "template.init": "sphere", "template.hull_resolution": 64,
+                      "template.hull_radius": 0.8, "loss.chamfer": 0.0}}
 """Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour
 (under today's name)."""
 
@@ -41,7 +43,8 @@ runs saved before wrote ``0``."""
 
 RESUME_FIXED_KEYS = {
     "fit": ("target", "views.preset", "views.target_scale", "template.subdivisions", "template.scale",
-            "template.color", "template.texture_resolution", "optim.smoothing"),
+            "template.color", "template.texture_resolution", "optim.smoothing", "template.init",
+            "template.hull_resolution", "template.hull_radius"),
     "reconstruct": ("data.source", "views.image_size", "template.subdivisions", "template.scale",
                     "model.smoothing", "model.channels", "model.hidden", "model.norm"),
 }

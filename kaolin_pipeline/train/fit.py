@@ -19,18 +19,23 @@ import torch.nn.functional as F
 
 from kaolin_pipeline.datasets.sources import open_source
 from kaolin_pipeline.structures import Mesh
-from kaolin_pipeline.ops.mesh import edge_adjacent_faces, fit_in_sphere, mesh_edges, uniform_laplacian
-from kaolin_pipeline.ops.metrics import mask_iou
+from kaolin_pipeline.ops.mesh import edge_adjacent_faces, fit_in_sphere, mesh_edges, uniform_laplacian, vertex_normals
+from kaolin_pipeline.ops.metrics import chamfer_distance, mask_iou
+from kaolin_pipeline.ops.sampling import sample_points
 from kaolin_pipeline.render import DIBRenderer, RenderSettings, preset_cameras, preset_lights
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.train.distributed import DistContext
 from kaolin_pipeline.train.evaluate import folded_faces, image_metrics, mesh_metrics
 from kaolin_pipeline.ops.regularizers import edge_length_loss, flatten_loss, laplacian_loss
+from kaolin_pipeline.train.fit_targets import MAX_SPLATS, TargetShape, read_target_shape, source_metrics
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.recipe import run_recipe
 from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
-from kaolin_pipeline.ops.smoothing import smoothing_matrix
+from kaolin_pipeline.ops.large_steps import LargeSteps
 from kaolin_pipeline.ops.textures import limit_texture_size
+from kaolin_pipeline.ops.topology import mesh_topology
+from kaolin_pipeline.ops.uv_atlas import uv_atlas
+from kaolin_pipeline.render.visual_hull import close_masks, visual_hull
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
 
 #: Target textures are shrunk to twice the render size, but never below this many texels a side.
@@ -45,6 +50,8 @@ class FitTarget:
     The optimisation runs in a normalised frame (a target mesh centred, scaled to
     ``views.target_scale``); ``centre`` (3,) and ``unit`` (the length of one normalised unit in
     the target's units) map it back: ``target_point = centre + unit * normalised_point``.
+    ``summary`` says what the target holds and what will keep it from the quality bars; ``shape``
+    is what the target file holds (``mesh`` is then its drawn form, normalised), None for a folder.
     """
 
     train: Views
@@ -55,12 +62,48 @@ class FitTarget:
     mesh: Optional[Mesh]
     centre: torch.Tensor = dataclasses.field(default_factory=lambda: torch.zeros(3))
     unit: float = 1.0
+    summary: str = ""
+    shape: Optional[TargetShape] = None
+
+
+def read_target(target: str, seed: int = 0) -> TargetShape:
+    """The shape named by ``target`` (a mesh, point-cloud or voxel-grid file, or ``synthetic:<family>``)
+    in its own units and place, the frame of ``fit``'s exports (final mesh, Timelapse)."""
+    if Path(target).expanduser().is_file():
+        return read_target_shape(Path(target).expanduser())
+    mesh = open_source(target).mesh(seed)
+    return TargetShape("mesh", mesh, mesh)
 
 
 def read_target_mesh(target: str, seed: int = 0) -> Mesh:
-    """The mesh named by ``target`` (a file or ``synthetic:<family>``) in its own units and place,
-    the frame of ``fit``'s exports (final mesh, Timelapse, ``target/``)."""
-    return open_source(target).mesh(seed)
+    """The mesh drawn for ``target`` (see :func:`read_target`): the mesh itself, a point cloud's
+    splats or a voxel grid's surface, in the target's units and place."""
+    return read_target(target, seed).display
+
+
+def describe_target(shape: TargetShape, unit: float) -> str:
+    """What ``fit`` found in a target (parts, open boundary, genus, extent, the scale it is fitted
+    at) and, where the target cannot meet the quality bars, why."""
+    if shape.kind == "point cloud":
+        cloud = shape.source
+        extent = " x ".join(f"{v:.4g}" for v in (cloud.points.max(dim=0).values - cloud.points.min(dim=0).values).tolist())
+        return (f"target: point cloud of {cloud.num_points} points{' with colours' if cloud.colors is not None else ''}, "
+                f"extent {extent} (file units), drawn as {shape.display.num_faces // 8} splats; fitted at 1/{unit:.4g} "
+                "of its size")
+    if shape.kind == "voxel grid":
+        grid = shape.source
+        surface = mesh_topology(shape.display.vertices, shape.display.faces).describe()
+        return (f"target: voxel grid of {grid.resolution}^3 ({int((grid.occupancy > 0).sum())} occupied), box size "
+                f"{grid.size:.4g} (file units); its surface: {surface}")
+    topology = mesh_topology(shape.display.vertices, shape.display.faces)
+    lines = [f"target: {topology.describe()}; fitted at 1/{unit:.4g} of its size"]
+    if topology.soup:
+        lines.append("warning: the faces are a triangle soup (most are not joined to a neighbour): fit makes one "
+                     "closed surface, so the folded-face count and the thin walls will not match")
+    elif topology.parts > 1 and topology.largest_part < 0.6:
+        lines.append(f"warning: {topology.parts} separate parts, none with most of the area: if this is a scene of "
+                     "several objects, the gaps between them narrower than a few pixels are not reproduced")
+    return "\n".join(lines)
 
 
 def _normalised(mesh: Mesh, scale: float) -> tuple[Mesh, torch.Tensor, float]:
@@ -79,8 +122,8 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     """Render (or read) the target views described by ``config``."""
     views_cfg, target = config["views"], config["target"]
     preset, settings = view_settings(views_cfg)
-    source = open_source(target)
-    if source.kind == "views":
+    source = None if Path(target).expanduser().is_file() else open_source(target)  # files: any kind, read below
+    if source is not None and source.kind == "views":
         views = load_view_folder(target)
         every = views_cfg["folder_heldout_every"]
         if every < 2:
@@ -93,25 +136,60 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
         settings = settings.replace(image_size=tuple(views.images.shape[1:3]))
         return FitTarget(views.select(index[~heldout_mask]).to(device), views.select(index[heldout_mask]).to(device),
                          settings, settings.renderer().to(device), None, None)
-    if not source.single:
+    if source is not None and not source.single:
         raise ConfigError(f"target: {target} is {source.description}; fit needs one shape (a mesh file or "
                           f"synthetic:<family>) or a folder of <i>_rgb.png views")
+    shape = read_target(target, config["seed"])
     # a 12000² texture costs gigabytes in every render for no visible detail: keep twice the render size
     # (at least MIN_TARGET_TEXTURE, so ordinary assets are rendered as they are)
     max_side = max(MIN_TARGET_TEXTURE, 2 * max(settings.image_size))
-    original, notes = limit_texture_size(source.mesh(config["seed"]), max_side)
+    original, notes = limit_texture_size(shape.display, max_side)
     for note in notes:
         warnings.warn(f"{target}: {note} ({max_side} texels a side are all that {max(settings.image_size)}-pixel "
                       "target views can show)")
     mesh, centre, unit = _normalised(original, views_cfg["target_scale"])
+    summary = describe_target(shape, unit)
     mesh = mesh.to(device)
     lights = preset_lights(preset, device=device)
     train_cameras = preset_cameras(preset, views_cfg["train_set"], device=device, image_size=settings.image_size)
     if views_cfg["num_views"] is not None:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device, image_size=settings.image_size)
-    return FitTarget(render_views(settings, mesh, train_cameras, lights), render_views(settings, mesh, heldout_cameras,
-                     lights), settings, settings.renderer().to(device), lights, mesh, centre, unit)
+    train, heldout = render_views(settings, mesh, train_cameras, lights), render_views(settings, mesh, heldout_cameras,
+                                                                                         lights)
+    if shape.kind == "point cloud":  # the silhouette of the object, not of its splats with the gaps between them
+        train.masks, heldout.masks = close_masks(train.masks), close_masks(heldout.masks)
+    return FitTarget(train, heldout, settings, settings.renderer().to(device), lights, mesh, centre, unit, summary, shape)
+
+
+TEMPLATE_INITS = ("sphere", "visual_hull")
+
+
+def initial_shape(template_cfg: dict, views: Views,
+                  inset: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The mesh ``fit`` starts from and its texture coordinates.
+
+    ``template.init: sphere`` is an icosphere of ``template.subdivisions`` scaled by
+    ``template.scale`` with longitude/latitude UVs; ``visual_hull`` is the visual hull of the
+    training silhouettes (carved on ``template.hull_resolution``³ points in the cube of half-side
+    ``template.hull_radius``), which has the target's genus and thin parts, with an xatlas atlas;
+    its vertices are moved ``inset`` inwards along their normals (the views show a point cloud's
+    splats, which reach that far past the points).
+
+    Returns:
+        vertices (V, 3), faces (F, 3), uvs (T, 2), face_uvs_idx (F, 3), on ``views``' device.
+    """
+    init = template_cfg["init"]
+    if init not in TEMPLATE_INITS:
+        raise ConfigError(f"template.init must be one of {TEMPLATE_INITS}, got {init!r}")
+    device = views.masks.device
+    if init == "sphere":
+        vertices, faces = icosphere(template_cfg["subdivisions"])
+        vertices, faces = vertices.to(device) * template_cfg["scale"], faces.to(device)
+        return (vertices, faces, *sphere_uvs(vertices, faces))
+    hull = visual_hull(views.masks, views.cameras, template_cfg["hull_resolution"], template_cfg["hull_radius"])
+    vertices = hull.vertices - inset * vertex_normals(hull.vertices.unsqueeze(0), hull.faces)[0]
+    return (vertices, hull.faces, *uv_atlas(vertices, hull.faces, template_cfg["texture_resolution"]))
 
 
 class FitProblem:
@@ -122,16 +200,22 @@ class FitProblem:
 
     def __init__(self, config: dict, target: FitTarget, device: torch.device):
         template_cfg = config["template"]
-        vertices, faces = icosphere(template_cfg["subdivisions"])
+        inset = target.shape.inflation / target.unit if target.shape is not None else 0.0
+        vertices, faces, uvs, face_uvs_idx = initial_shape(template_cfg, target.train, inset)
         self.faces = faces.to(device)
-        uvs, face_uvs_idx = sphere_uvs(vertices, faces)
         self.uvs, self.face_uvs_idx = uvs.to(device), face_uvs_idx.to(device)
-        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces)
+        self.laplacian = uniform_laplacian(vertices.shape[0], self.faces, sparse=True)
         smoothing = config["optim"]["smoothing"]
-        self.model = MeshFitModel(vertices * template_cfg["scale"], template_cfg["color"],
-                                  template_cfg["texture_resolution"],
-                                  smoothing_matrix(self.laplacian, smoothing) if smoothing > 0 else None).to(device)
+        self.model = MeshFitModel(vertices.to(device), template_cfg["color"], template_cfg["texture_resolution"],
+                                  LargeSteps(vertices.shape[0], self.faces, smoothing) if smoothing > 0 else None
+                                  ).to(device)
         self.adjacent_faces = edge_adjacent_faces(self.faces)
+        # A point-cloud target's points in the normalised frame (1, N, 3), for the chamfer term.
+        self.points = None
+        if target.shape is not None and target.shape.kind == "point cloud":
+            points = target.shape.source.points.to(device)
+            keep = torch.randperm(points.shape[0], generator=torch.Generator().manual_seed(config["seed"]))[:MAX_SPLATS]
+            self.points = ((points[keep.to(device)] - target.centre.to(points)) / target.unit).unsqueeze(0)
         self.edges = mesh_edges(self.faces)
         self.target, self.config = target, config
 
@@ -172,6 +256,10 @@ class FitProblem:
             "laplacian": laplacian_loss(self.model.displacement().unsqueeze(0), self.laplacian),
         }
         vertices = self.model()[0]
+        if self.points is not None and weights["chamfer"] > 0:
+            generator = torch.Generator(device=vertices.device).manual_seed(self.config["seed"] * 1_000_003 + step)
+            samples = sample_points(vertices, self.faces, self.points.shape[1], generator=generator)[0]
+            terms["chamfer"] = chamfer_distance(samples, self.points)[0]
         if weights["flatten"] > 0:
             terms["flatten"] = flatten_loss(vertices, self.faces, self.adjacent_faces)
         if weights["edge_length"] > 0:
@@ -197,8 +285,13 @@ class FitProblem:
         predicted = render_views(self.target.settings, mesh, heldout.cameras, self.target.lights)
         predictions = predicted.images
         metrics = image_metrics(predictions, predicted.masks, heldout.images, heldout.masks)
-        if self.target.mesh is not None:
-            eval_cfg = self.config["eval"]
+        eval_cfg, shape = self.config["eval"], self.target.shape
+        if shape is not None and shape.kind != "mesh":
+            metrics.update(source_metrics(self.mesh(), shape, eval_cfg["num_points"],
+                                          seed=self.config["seed"]))
+            if shape.kind == "voxel grid":
+                metrics["folded_faces"] = folded_faces(mesh, self.target.mesh)
+        elif self.target.mesh is not None:
             metrics.update(mesh_metrics(mesh, self.target.mesh, eval_cfg["num_points"],
                                         eval_cfg["voxel_resolution"], seed=self.config["seed"]))
             metrics["chamfer"] *= self.target.unit ** 2  # squared distances, in the target's units
@@ -238,11 +331,15 @@ def fit(config: dict, run_dir: str | Path, *, resume: bool = False, overwrite: b
 
     Returns:
         The held-out metrics (``mask_iou``, ``psnr``, and ``chamfer``, ``f_score_1``,
-        ``f_score_2``, ``voxel_iou`` when the target mesh is known) and ``seconds`` of training;
-        empty when the run stopped before its last step.
+        ``f_score_2``, ``voxel_iou`` when the target mesh is known), ``seconds`` (wall time of the
+        run up to its metrics: target, initial shape, training, evaluation) and ``train_seconds``
+        (the training loop alone); empty when the run stopped before its last step.
     """
     def build(context: DistContext) -> FitProblem:
-        return FitProblem(config, prepare_target(config, context.device), context.device)
+        target = prepare_target(config, context.device)
+        if progress and context.is_main and target.summary:
+            print(target.summary, flush=True)
+        return FitProblem(config, target, context.device)
 
     _, metrics = run_recipe("fit", config, run_dir, build, resume=resume, overwrite=overwrite, max_steps=max_steps,
                             progress=progress, finish=finish)

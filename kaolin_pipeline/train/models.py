@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -21,15 +21,16 @@ NORM_LAYERS = ("batch", "group", "none")
 class MeshFitModel(nn.Module):
     """A template deformed by learnable offsets, coloured by a learnable texture or vertex colours.
 
-    The vertices are ``template + S @ offsets``: ``S`` is the identity (Kaolin's tutorial) or a
-    smoothing matrix such as ``(I + λL)⁻¹`` (the large-steps reparametrisation of Nicolet et al.
-    2021), which turns the gradient of each vertex into a smooth field over its neighbourhood.
+    The vertices are ``template + S(offsets)``: ``S`` is the identity (Kaolin's tutorial) or a
+    smoothing operator such as :class:`~kaolin_pipeline.ops.large_steps.LargeSteps`, ``(I + λL)⁻¹``
+    (the large-steps reparametrisation of Nicolet et al. 2021), which turns the gradient of each
+    vertex into a smooth field over its neighbourhood. ``S`` is rebuilt from the template, never saved.
 
     Args:
         template: (V, 3) float template vertices (already scaled).
         color: ``"texture"`` (a ``(1, 3, R, R)`` texture sampled with the template's UVs) or ``"vertex_colors"``.
         texture_resolution: R.
-        smoothing: optional (V, V) matrix ``S``; None is the identity.
+        smoothing: optional callable (V, 3) → (V, 3); None is the identity.
 
     Attributes:
         offsets: (V, 3) parameter, zero at the start.
@@ -38,7 +39,7 @@ class MeshFitModel(nn.Module):
     """
 
     def __init__(self, template: torch.Tensor, color: str = "texture", texture_resolution: int = 128,
-                 smoothing: Optional[torch.Tensor] = None):
+                 smoothing: Optional[Callable[[torch.Tensor], torch.Tensor]] = None):
         super().__init__()
         if color not in COLOR_MODES:
             raise ConfigError(f"template.color must be one of {COLOR_MODES}, got {color!r}")
@@ -46,8 +47,8 @@ class MeshFitModel(nn.Module):
             raise ConfigError(f"template.texture_resolution must be positive, got {texture_resolution}")
         self.register_buffer("template", template.detach().clone())
         self.offsets = nn.Parameter(torch.zeros_like(template))
-        self.smoothing: Optional[torch.Tensor]
-        self.register_buffer("smoothing", None if smoothing is None else smoothing.detach().to(template).clone())
+        self.smoothing = smoothing
+        self.register_load_state_dict_pre_hook(_drop_saved_smoothing)
         grey = 0.5
         self.texture: Optional[nn.Parameter] = None
         self.vertex_colors: Optional[nn.Parameter] = None
@@ -63,12 +64,17 @@ class MeshFitModel(nn.Module):
         return (self.template + self.displacement()).unsqueeze(0), color
 
     def displacement(self) -> torch.Tensor:
-        """(V, 3) the current vertices minus the template: ``S @ offsets``."""
-        return self.offsets if self.smoothing is None else self.smoothing @ self.offsets
+        """(V, 3) the current vertices minus the template: ``S(offsets)``."""
+        return self.offsets if self.smoothing is None else self.smoothing(self.offsets)
 
     def appearance_parameters(self) -> list[nn.Parameter]:
         """The colour parameters (optimised with their own learning rate)."""
         return [p for p in (self.texture, self.vertex_colors) if p is not None]
+
+
+def _drop_saved_smoothing(module, state_dict, prefix, *args) -> None:
+    """Checkpoints written before the smoothing was sparse hold its dense (V, V) matrix; it is rebuilt instead."""
+    state_dict.pop(prefix + "smoothing", None)
 
 
 def _norm(kind: str, channels: int, flat: bool) -> nn.Module:

@@ -103,14 +103,16 @@ def run_recipe(recipe: str, config: dict, run_dir: str | Path, build: Callable[[
         max_steps: stop after this step, as an interruption would (no final outputs).
 
     Returns:
-        The trainer (its ``history`` and ``step``) and the final metrics (``seconds`` of training
-        added; empty when the run stopped early or the problem has none).
+        The trainer (its ``history`` and ``step``) and the final metrics, with ``seconds`` (wall time of
+        the run up to its metrics: folder checks, building the problem, training, evaluation) and
+        ``train_seconds`` (the training loop) added; empty when the run stopped early or the problem has none.
     """
+    started = time.perf_counter()
     run = RunDir(run_dir)
     context = init_distributed(config["device"])
     if not context.is_main:  # rank 0 guards the folder
         torch.manual_seed(config["seed"])
-        return _train(config, run, build(context), context, resume, max_steps, progress, finish)
+        return _train(config, run, build(context), context, resume, max_steps, progress, finish, started)
     run.start(resume=resume, overwrite=overwrite)
     with run.locked():
         run.start(resume=resume, overwrite=overwrite)  # again, now that no other writer can start
@@ -119,11 +121,12 @@ def run_recipe(recipe: str, config: dict, run_dir: str | Path, build: Callable[[
         elif overwrite:
             run.clear()
         torch.manual_seed(config["seed"])
-        return _train(config, run, build(context), context, resume, max_steps, progress, finish)
+        return _train(config, run, build(context), context, resume, max_steps, progress, finish, started)
 
 
 def _train(config: dict, run: RunDir, problem: Problem, context: DistContext, resume: bool,
-           max_steps: Optional[int], progress: bool, finish: bool) -> tuple[Trainer, dict[str, float]]:
+           max_steps: Optional[int], progress: bool, finish: bool,
+           started: float) -> tuple[Trainer, dict[str, float]]:
     if context.is_main:
         run.write_config(config)
     optimizer, scheduler = problem.optimizer()
@@ -147,7 +150,8 @@ def _train(config: dict, run: RunDir, problem: Problem, context: DistContext, re
     metrics, targets, predictions = problem.evaluate()
     save_view_images(run, targets, predictions)
     if metrics:
-        metrics["seconds"] = seconds
+        metrics["train_seconds"] = seconds
+        metrics["seconds"] = time.perf_counter() - started  # the whole run: target, building, training, evaluation
         run.write_json(run.metrics_json, metrics)
     if finish:
         mesh = problem.target_mesh()

@@ -77,13 +77,13 @@ def test_unknown_extension_is_refused(tmp_path, capsys):
 def test_tiny_fit_then_view_and_export(tmp_path, capsys):
     run = tmp_path / "run"
     code = main(["fit", "synthetic:sphere", "--out", str(run), "--steps", "4", "--device", "cpu",
-                 "views.image_size=32", "template.subdivisions=2", "template.texture_resolution=16",
+                 "views.image_size=32", "template.init=sphere", "template.subdivisions=2", "template.texture_resolution=16",
                  "log.timelapse_every=2", "log.checkpoint_every=2", "eval.num_points=1000"])
     assert code == 0
     out = capsys.readouterr().out
     assert f"report:  {run / 'report.html'}" in out
     metrics = json.loads((run / "metrics.json").read_text())
-    assert set(metrics) == {"mask_iou", "psnr", "psnr_foreground", "folded_faces", "chamfer", "f_score_1", "f_score_2", "voxel_iou", "seconds"}
+    assert set(metrics) == {"mask_iou", "psnr", "psnr_foreground", "folded_faces", "chamfer", "f_score_1", "f_score_2", "voxel_iou", "seconds", "train_seconds"}
     for name in ("config.yaml", "metrics.csv", "report.html", "final/mesh.usd", "final/mesh.obj", "final/mesh.glb",
                  "checkpoints/step_000004.pt", "timelapse/fit/mesh_0.usd", "timelapse/fit/pointcloud_0.usd",
                  "timelapse/fit/voxelgrid_0.usd"):

@@ -147,7 +147,7 @@ def test_timelapse_holds_iteration_zero_and_the_last_in_the_targets_units(tmp_pa
     save_mesh(tmp_path / "box.ply", Mesh(torch.tensor(box.vertices, dtype=torch.float32), torch.tensor(box.faces)))
     config = load_config("fit", overrides={
         "target": str(tmp_path / "box.ply"), "device": "cpu", "steps": 5, "views.image_size": 16,
-        "views.target_scale": 0.7, "template.subdivisions": 1, "template.texture_resolution": 8,
+        "views.target_scale": 0.7, "template.init": "sphere", "template.subdivisions": 1, "template.texture_resolution": 8,
         "log.timelapse_every": 3, "log.checkpoint_every": 0, "eval.num_points": 500})
     fit(config, tmp_path / "run", progress=False, finish=False)
     reader = TimelapseReader(tmp_path / "run" / "timelapse")
@@ -172,3 +172,20 @@ def test_heldout_views_are_far_from_every_training_view():
     views = preset["views"]
     assert not set(views["heldout"]["azimuth"]) & set(views["train"]["azimuth"])
     assert not set(views["heldout"]["elevation"]) & set(views["train"]["elevation"])
+
+
+def test_folded_faces_do_not_trust_the_targets_winding():
+    """A closed target wound inward, an open sheet flipped, and a target wound every which way count
+    the same as the same targets wound outward (issue 17: the horse scored 1246 inward, 4 outward)."""
+    box = trimesh.creation.box(extents=(1.0, 2.0, 0.5))
+    mesh = Mesh(torch.tensor(box.vertices, dtype=torch.float32), torch.tensor(box.faces))
+    ball = trimesh.creation.icosphere(2)
+    prediction = Mesh(torch.tensor(ball.vertices * [0.55, 1.05, 0.3], dtype=torch.float32), torch.tensor(ball.faces))
+    expected = folded_faces(prediction, mesh)
+    scrambled = mesh.faces.clone()
+    scrambled[::3] = scrambled[::3].flip(-1)
+    for twin in (mesh.faces.flip(-1), scrambled):
+        assert folded_faces(prediction, Mesh(mesh.vertices, twin)) == expected
+    assert expected < len(ball.faces) // 10
+    flat, folded = _sheet(4, 8), _sheet(4, 8, fold_at=5)
+    assert folded_faces(folded, Mesh(flat.vertices, flat.faces.flip(-1))) == folded_faces(folded, flat) == 24

@@ -24,14 +24,18 @@ from .intrinsics import torch_function_table
 __all__ = ["CameraExtrinsics", "ExtrinsicsRep", "register_backend"]
 
 _TORCH_FUNCTIONS, _torch_function = torch_function_table()
+#: The constructors' dtype, as Kaolin's (the default dtype when imported); ``dtype=None`` keeps the input's.
+DEFAULT_DTYPE = torch.get_default_dtype()
 Vectors = Union[np.ndarray, torch.Tensor, Sequence[float]]
 
 
 def _as_tensor(data: Vectors, dtype: torch.dtype, device) -> torch.Tensor:
-    dtype = torch.get_default_dtype() if dtype is None else dtype
+    """``data`` as a tensor of ``dtype`` (None: a tensor's or array's own dtype, else the default) on ``device``."""
     if isinstance(data, torch.Tensor):
         return data.to(dtype=dtype, device=device)
-    return torch.tensor(np.asarray(data), dtype=dtype, device=device)
+    if isinstance(data, np.ndarray):
+        return torch.from_numpy(data).to(dtype=dtype, device=device)
+    return torch.tensor(data, dtype=dtype, device=device)
 
 
 def _rows(vectors: torch.Tensor, name: str) -> torch.Tensor:
@@ -90,7 +94,7 @@ class CameraExtrinsics:
         return cls._from_matrices(torch.cat([top, bottom], dim=1), dtype, device, requires_grad, backend)
 
     @classmethod
-    def from_camera_pose(cls, cam_pos: Vectors, cam_dir: Vectors, dtype: torch.dtype = None, device=None,
+    def from_camera_pose(cls, cam_pos: Vectors, cam_dir: Vectors, dtype: torch.dtype = DEFAULT_DTYPE, device=None,
                          requires_grad: bool = False, backend: str = None) -> "CameraExtrinsics":
         """From camera positions ``cam_pos`` (3,) or (C, 3) and orientations ``cam_dir`` (3, 3) or (C, 3, 3),
         whose columns are the camera's right, up and backward axes in world coordinates."""
@@ -104,7 +108,7 @@ class CameraExtrinsics:
         return cls._from_rotation_translation(rotation, translation, dtype, device, requires_grad, backend)
 
     @classmethod
-    def from_lookat(cls, eye: Vectors, at: Vectors, up: Vectors, dtype: torch.dtype = None, device=None,
+    def from_lookat(cls, eye: Vectors, at: Vectors, up: Vectors, dtype: torch.dtype = DEFAULT_DTYPE, device=None,
                     requires_grad: bool = False, backend: str = None) -> "CameraExtrinsics":
         """Cameras at ``eye`` looking at ``at`` with ``up`` appearing up; each (3,) or (C, 3)."""
         eye, at, up = (_rows(_as_tensor(v, dtype, device), name) for v, name in ((eye, "eye"), (at, "at"), (up, "up")))
@@ -116,7 +120,7 @@ class CameraExtrinsics:
         return cls._from_rotation_translation(rotation, translation, dtype, device, requires_grad, backend)
 
     @classmethod
-    def from_view_matrix(cls, view_matrix: Vectors, dtype: torch.dtype = None, device=None,
+    def from_view_matrix(cls, view_matrix: Vectors, dtype: torch.dtype = DEFAULT_DTYPE, device=None,
                          requires_grad: bool = False, backend: str = None) -> "CameraExtrinsics":
         """From world-to-camera matrices (4, 4) or (C, 4, 4)."""
         return cls._from_matrices(_as_tensor(view_matrix, dtype, device), dtype, device, requires_grad, backend)

@@ -1,6 +1,7 @@
-"""``kaolin.render.camera.extrinsics_backends``."""
+"""``kaolin.render.camera.extrinsics_backends`` (``_REGISTERED_BACKENDS`` too: Kaolin's tests import it)."""
 from kaolin_pipeline.kaolin._missing import missing_names
-from kaolin_pipeline.render.camera.extrinsics_backends import (
+from kaolin_pipeline.render.camera.extrinsics_backends import (  # noqa: F401  (_REGISTERED_BACKENDS: private)
+    _REGISTERED_BACKENDS,
     ExtrinsicsParamsDefEnum,
     ExtrinsicsRep,
     register_backend,
