@@ -256,13 +256,13 @@ def test_prepare_vertices_bad_camera_raises():
                          camera_transform=torch.zeros(1, 4, 3))
 
 
-def test_device_matches_cpu(device):
+def test_accelerator_matches_cpu(accelerator):
     generator = torch.Generator().manual_seed(11)
     z, image = random_faces(generator, 2, 200, dtype=torch.float32)
     features = torch.rand(2, 200, 3, 3, generator=generator)
     expected, expected_idx = rasterize(40, 56, z, image, features)
-    rendered, face_idx = rasterize(40, 56, z.to(device), image.to(device), features.to(device))
-    assert rendered.device.type == device and face_idx.device.type == device
+    rendered, face_idx = rasterize(40, 56, z.to(accelerator), image.to(accelerator), features.to(accelerator))
+    assert rendered.device.type == accelerator and face_idx.device.type == accelerator
     assert (face_idx.cpu() != expected_idx).float().mean() < 1e-3
     same = face_idx.cpu() == expected_idx
     assert torch.allclose(rendered.cpu()[same], expected[same], atol=1e-5)

@@ -162,10 +162,10 @@ def test_bad_arguments_raise_render_error(kwargs, message):
         dibr_soft_mask(**arguments)
 
 
-def test_device_matches_cpu(device):
+def test_accelerator_matches_cpu(accelerator):
     image, valid = random_scene(2, 200, dtype=torch.float32)
     face_idx = hard_face_idx(image, valid, height=40, width=56)
     expected = dibr_soft_mask(image, face_idx)
-    mask = dibr_soft_mask(image.to(device), face_idx.to(device))
-    assert mask.device.type == device
+    mask = dibr_soft_mask(image.to(accelerator), face_idx.to(accelerator))
+    assert mask.device.type == accelerator
     assert torch.allclose(mask.cpu(), expected, atol=1e-5)
