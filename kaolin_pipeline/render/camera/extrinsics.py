@@ -19,7 +19,7 @@ import torch
 
 from ...errors import RenderError
 from .extrinsics_backends import _REGISTERED_BACKENDS, ExtrinsicsParamsDefEnum, ExtrinsicsRep, register_backend
-from .intrinsics import torch_function_table
+from .intrinsics import MovesLikeATensor, torch_function_table
 
 __all__ = ["CameraExtrinsics", "ExtrinsicsRep", "register_backend"]
 
@@ -56,7 +56,7 @@ def _axis(column: int, like: torch.Tensor) -> torch.Tensor:
     return axis
 
 
-class CameraExtrinsics:
+class CameraExtrinsics(MovesLikeATensor):
     """``C`` cameras' position and orientation; see the module docstring for the conventions."""
 
     DEFAULT_BACKEND = "matrix_se3"
@@ -348,20 +348,6 @@ class CameraExtrinsics:
                                                                                  dtype=backend.dtype)
         return moved
 
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def half(self):
-        return self.to(torch.float16)
-
-    def float(self):
-        return self.to(torch.float32)
-
-    def double(self):
-        return self.to(torch.float64)
 
     def __len__(self) -> int:
         return len(self._backend)

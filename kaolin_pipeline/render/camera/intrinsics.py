@@ -59,7 +59,26 @@ def torch_function_table():
 _TORCH_FUNCTIONS, _torch_function = torch_function_table()
 
 
-class CameraIntrinsics:
+class MovesLikeATensor:
+    """``cpu()``, ``cuda()``, ``half()``, ``float()``, ``double()`` through the class's own ``to``."""
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def half(self):
+        return self.to(torch.float16)
+
+    def float(self):
+        return self.to(torch.float32)
+
+    def double(self):
+        return self.to(torch.float64)
+
+
+class CameraIntrinsics(MovesLikeATensor):
     """Base of the lens models: ``C`` cameras' ``(C, K)`` parameters, image size and clipping planes.
 
     Subclasses define ``param_types()`` (an ``IntEnum`` naming the ``K`` columns of ``params``),
@@ -69,7 +88,11 @@ class CameraIntrinsics:
     _registered: Dict[str, type] = {}
     __torch_function__ = _torch_function
 
-    def __init__(self, width: int, height: int, params: torch.Tensor, near: float, far: float):
+    DEFAULT_NEAR = 0.01
+    DEFAULT_FAR = 100.0
+
+    def __init__(self, width: int, height: int, params: torch.Tensor, near: float = DEFAULT_NEAR,
+                 far: float = DEFAULT_FAR):
         if params.dim() == 1:
             params = params.unsqueeze(0)
         if params.dim() != 2 or params.shape[1] != len(self.param_types()):
@@ -223,20 +246,6 @@ class CameraIntrinsics:
         converted.params = params
         return converted
 
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def half(self):
-        return self.to(torch.float16)
-
-    def float(self):
-        return self.to(torch.float32)
-
-    def double(self):
-        return self.to(torch.float64)
 
     @classmethod
     def cat(cls, cameras: Sequence["CameraIntrinsics"]):

@@ -28,13 +28,6 @@ class OrthoParamsDefEnum(IntEnum):
 class OrthographicIntrinsics(CameraIntrinsics):
     """``C`` orthographic cameras: ``params`` (C, 1) = ``fov_distance``, half the visible height."""
 
-    DEFAULT_NEAR = 0.01
-    DEFAULT_FAR = 100.0
-
-    def __init__(self, width: int, height: int, params: torch.Tensor, near: float = DEFAULT_NEAR,
-                 far: float = DEFAULT_FAR):
-        super().__init__(width, height, params, near, far)
-
     @classmethod
     def param_types(cls):
         return OrthoParamsDefEnum
@@ -48,8 +41,9 @@ class OrthographicIntrinsics(CameraIntrinsics):
         return "ortho"
 
     @classmethod
-    def from_frustum(cls, width: int, height: int, fov_distance: float = 1.0, near: float = DEFAULT_NEAR,
-                     far: float = DEFAULT_FAR, num_cameras: int = 1, device=None,
+    def from_frustum(cls, width: int, height: int, fov_distance: float = 1.0,
+                     near: float = CameraIntrinsics.DEFAULT_NEAR, far: float = CameraIntrinsics.DEFAULT_FAR,
+                     num_cameras: int = 1, device=None,
                      dtype: torch.dtype = None) -> "OrthographicIntrinsics":
         """``num_cameras`` orthographic cameras seeing ``2 * fov_distance`` world units vertically."""
         params = cls._allocate_params(fov_distance, num_cameras=num_cameras, device=device, dtype=dtype)

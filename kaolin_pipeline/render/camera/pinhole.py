@@ -34,13 +34,6 @@ class PinholeParamsDefEnum(IntEnum):
 class PinholeIntrinsics(CameraIntrinsics):
     """``C`` pinhole cameras: ``params`` (C, 4) = ``(x0, y0, focal_x, focal_y)`` in pixels."""
 
-    DEFAULT_NEAR = 0.01
-    DEFAULT_FAR = 100.0
-
-    def __init__(self, width: int, height: int, params: torch.Tensor, near: float = DEFAULT_NEAR,
-                 far: float = DEFAULT_FAR):
-        super().__init__(width, height, params, near, far)
-
     @classmethod
     def param_types(cls):
         return PinholeParamsDefEnum
@@ -55,8 +48,9 @@ class PinholeIntrinsics(CameraIntrinsics):
 
     @classmethod
     def from_focal(cls, width: int, height: int, focal_x: float, focal_y: Optional[float] = None,
-                   x0: Optional[float] = None, y0: Optional[float] = None, near: float = DEFAULT_NEAR,
-                   far: float = DEFAULT_FAR, num_cameras: int = 1, device=None,
+                   x0: Optional[float] = None, y0: Optional[float] = None,
+                   near: float = CameraIntrinsics.DEFAULT_NEAR, far: float = CameraIntrinsics.DEFAULT_FAR,
+                   num_cameras: int = 1, device=None,
                    dtype: torch.dtype = None) -> "PinholeIntrinsics":
         """``num_cameras`` cameras with focal lengths in pixels (``focal_y`` defaults to ``focal_x``)."""
         focal_y = focal_y if focal_y else focal_x
@@ -66,8 +60,9 @@ class PinholeIntrinsics(CameraIntrinsics):
 
     @classmethod
     def from_fov(cls, width: int, height: int, fov: float, fov_direction: CameraFOV = CameraFOV.VERTICAL,
-                 x0: Optional[float] = 0.0, y0: Optional[float] = 0.0, near: float = DEFAULT_NEAR,
-                 far: float = DEFAULT_FAR, num_cameras: int = 1, device=None,
+                 x0: Optional[float] = 0.0, y0: Optional[float] = 0.0,
+                 near: float = CameraIntrinsics.DEFAULT_NEAR, far: float = CameraIntrinsics.DEFAULT_FAR,
+                 num_cameras: int = 1, device=None,
                  dtype: torch.dtype = None) -> "PinholeIntrinsics":
         """``num_cameras`` cameras with square pixels and a field of view ``fov`` in radians along
         ``fov_direction`` (horizontal: the image width, vertical: its height)."""
