@@ -9,7 +9,8 @@ Usage::
 folder at run time (nothing of Kaolin's is stored in this repository), with the user's edit applied to every
 test file (``'cuda'`` device strings become ``'cpu'``, ``.cuda()`` becomes ``.cpu()``). A ``conftest.py`` at
 the top makes ``import kaolin`` resolve to this project and loads ``kaolin.utils.testing`` (Kaolin's test
-helpers) from the checkout itself, so the tests compare with Kaolin's own tolerances. Every test folder is made a
+helpers) from the checkout itself, so the tests compare with Kaolin's own tolerances (with the same edit:
+its lists of device and dtype cases name ``'cuda'``). Every test folder is made a
 package (an empty ``__init__.py`` where there is none), as the math tests' relative imports need. Kaolin's top
 ``conftest.py`` imports its physics module for physics fixtures; that import is made optional.
 
@@ -57,8 +58,7 @@ except ImportError:
     sys.modules["kaolin.utils"] = _utils
     kaolin.utils = _utils
 _utils.testing = _testing
-with open(TESTING) as _file:
-    exec(compile(_file.read(), TESTING, "exec"), _testing.__dict__)
+exec(compile(open({edited!r}).read(), TESTING, "exec"), _testing.__dict__)
 '''
 
 _PHYSICS_IMPORT = "from kaolin.physics.simplicits import SimplicitsObject, SimplicitsScene"
@@ -84,10 +84,14 @@ def prepare(checkout: Path, scratch: Path) -> list[str]:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(path)
-    for folder in (scratch / TESTS).rglob("*"):  # packages, so tests' relative imports and same-named files work
+    folders = [scratch / "tests", scratch / "tests" / "python", scratch / TESTS, *(scratch / TESTS).rglob("*")]
+    for folder in folders:  # packages (tests.python.kaolin.math...), so relative imports and same-named files work
         if folder.is_dir() and not (folder / "__init__.py").exists():
             (folder / "__init__.py").write_text("")
-    (scratch / "conftest.py").write_text(_CONFTEST.format(testing=str(checkout / "kaolin" / "utils" / "testing.py")))
+    testing = checkout / "kaolin" / "utils" / "testing.py"  # its device lists get the user's edit too
+    (scratch / "kaolin_testing.py").write_text(edit_source(testing.read_text())[0])
+    (scratch / "conftest.py").write_text(_CONFTEST.format(testing=str(testing),
+                                                          edited=str(scratch / "kaolin_testing.py")))
     (scratch / "pytest.ini").write_text("[pytest]\n")
     return sorted(str(path.relative_to(scratch / TESTS)) for path in (scratch / TESTS).rglob("test_*.py")
                   if in_scope(str(path.relative_to(scratch / TESTS))))
