@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/kaolin_tests.py KAOLIN_CHECKOUT [--only PATH_PART ...] [-n 2]
+    .venv/bin/python benchmarks/kaolin_tests.py KAOLIN_CHECKOUT [--only PATH_PART ...] [--exclude PATH_PART ...] [-n 2]
         [--out benchmarks/results/kaolin_tests.json]
 
 ``KAOLIN_CHECKOUT`` is a checkout of NVIDIAGameWorks/kaolin (0.18). Its ``tests/`` folder is copied to a scratch
@@ -115,6 +115,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("kaolin", type=Path, help="a checkout of NVIDIAGameWorks/kaolin")
     parser.add_argument("--only", nargs="*", help="run only the test files whose path contains one of these")
+    parser.add_argument("--exclude", nargs="*", default=[], help="skip the test files whose path contains one of these")
     parser.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "kaolin_tests.json")
     args = parser.parse_args()
@@ -124,7 +125,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         files = [name for name in prepare(args.kaolin, scratch)
-                 if not args.only or any(part in name for part in args.only)]
+                 if (not args.only or any(part in name for part in args.only))
+                 and not any(part in name for part in args.exclude)]
         report_xml = scratch / "report.xml"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:dash",
                    "--rootdir", str(scratch), "--continue-on-collection-errors", f"--junitxml={report_xml}", "-o", "junit_family=xunit1",
