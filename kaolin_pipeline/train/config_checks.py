@@ -1,8 +1,8 @@
 """Range checks of a resolved recipe config, before any work starts.
 
 A config key's type is checked by :mod:`.config` against the recipe defaults; this module checks
-its value: the range of every numeric key both recipes share by name, and the memory the template's
-dense smoothing matrix and the texture would take. A value out of range raises one
+its value: the range of every numeric key both recipes share by name, and the memory the reconstruction
+template's dense smoothing matrix and the texture would take. A value out of range raises one
 :class:`ConfigError` naming the key, the value and what it must be.
 """
 from __future__ import annotations
@@ -54,7 +54,9 @@ WEIGHT_SECTIONS = ("loss",)
 #: Keys where ``null`` keeps the render preset's value.
 NULLABLE = ("views.image_size", "views.sigmainv", "views.num_views")
 
-SMOOTHING_KEYS = ("optim.smoothing", "model.smoothing")
+#: Keys whose recipe builds the dense (V, V) matrix: reconstruction's decoder. ``fit``'s ``optim.smoothing``
+#: solves the same system sparsely (``ops.large_steps``), so its memory follows the edges.
+SMOOTHING_KEYS = ("model.smoothing",)
 #: Bytes per entry of the dense (V, V) smoothing matrix at its peak: the float64 system, its
 #: inverse and the LU workspace, plus the float32 result.
 SMOOTHING_BYTES_PER_ENTRY = 28
