@@ -11,6 +11,8 @@ import re
 import shutil
 from pathlib import Path
 
+#: A notebook line that IPython runs as its ``%pip`` magic: ``pip install ...`` with no ``!``.
+_BARE_PIP = re.compile(r"^pip install\s")
 #: ``'cuda'``, ``"cuda"``, ``'cuda:0'`` as string literals.
 _DEVICE_STRING = re.compile(r"(['\"])cuda(?::\d+)?\1")
 
@@ -25,11 +27,12 @@ def edit_source(text: str, drop_shell: bool = False) -> tuple[str, list[str]]:
 
     Args:
         text: Python source (a script, or a notebook's code cells joined).
-        drop_shell: drop IPython shell lines and magics (``!pip install ...``, ``%matplotlib``).
+        drop_shell: drop IPython shell lines and magics (``!pip install ...``, a bare ``pip install ...``,
+            ``%matplotlib``).
     """
     lines, changes = [], []
     for line in text.splitlines():
-        if drop_shell and line.lstrip().startswith(("!", "%")):
+        if drop_shell and (line.lstrip().startswith(("!", "%")) or _BARE_PIP.match(line)):
             changes.append(f"dropped: {line.strip()}")
             continue
         edited = user_edit(line)

@@ -98,7 +98,7 @@ EXCLUDED = {
     "tutorial/physics": "physics (out of scope)",
 }
 
-_PIP_LINE = re.compile(r"^\s*!\s*pip install\s+(.*)$")
+_PIP_LINE = re.compile(r"^\s*!?\s*pip install\s+(.*)$")
 _IMPORT_NAMES = {"pillow": "PIL", "scikit-image": "skimage", "usd-core": "pxr", "opencv-python": "cv2"}
 
 

@@ -17,6 +17,7 @@ image under ``"img"``.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import math
 import time
@@ -30,11 +31,11 @@ from kaolin_pipeline.errors import ConfigError
 __all__ = ["TurntableVisualizer", "widgets_available"]
 
 
-def widgets_available() -> bool:
-    """True when ``ipywidgets`` and ``ipyevents`` (the interactive front end) can be imported."""
+def widgets_available(*modules: str) -> bool:
+    """True when ``modules`` (default: ``ipywidgets`` and ``ipyevents``, the interactive front end) import."""
     try:
-        import ipyevents  # noqa: F401
-        import ipywidgets  # noqa: F401
+        for module in modules or ("ipywidgets", "ipyevents"):
+            importlib.import_module(module)
     except ImportError:
         return False
     return True
@@ -115,7 +116,7 @@ class TurntableVisualizer:
         self.canvas = canvas
         self._last_update = 0.0
         self._dragging_from: Optional[tuple[float, float]] = None
-        if self.interactive:
+        if self.interactive or widgets_available("ipywidgets"):  # without ipyevents: widgets, no mouse
             import ipywidgets
 
             self.out = ipywidgets.Output()
@@ -166,8 +167,9 @@ class TurntableVisualizer:
         returns the encoded image."""
         self.image = encode_image((self.fast_render if fast else self.render)(self.camera), self.img_format,
                                   self.img_quality)
-        if self.interactive:
-            self.canvas.value = self.image
+        if isinstance(self.out, contextlib.nullcontext):
+            return self.image
+        self.canvas.value = self.image
         return self.image
 
     def _repr_png_(self) -> Optional[bytes]:

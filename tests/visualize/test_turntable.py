@@ -41,7 +41,7 @@ def _render(camera):
 
 
 def test_orbit_turns_about_the_up_axis_at_the_same_distance(monkeypatch):
-    monkeypatch.setattr(turntable, "widgets_available", lambda: False)
+    monkeypatch.setattr(turntable, "widgets_available", lambda *modules: False)
     camera = _Camera([0.0, 0.0, 4.0])
     view = kal.visualize.IpyTurntableVisualizer(4, 6, camera, _render, world_up_axis=1)
     view.orbit(d_azimuth=math.pi / 2)
@@ -56,7 +56,7 @@ def test_orbit_turns_about_the_up_axis_at_the_same_distance(monkeypatch):
 
 
 def test_without_a_front_end_show_displays_a_still_image(monkeypatch):
-    monkeypatch.setattr(turntable, "widgets_available", lambda: False)
+    monkeypatch.setattr(turntable, "widgets_available", lambda *modules: False)
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)
     camera = _Camera([2.0, 0.0, 0.0])
