@@ -119,16 +119,21 @@ class RunDir:
             raise SaveError(f"{path}: cannot create the folder ({_cause(exc)})") from None
         return path
 
-    def write_text(self, path: Path, text: str) -> Path:
-        """Atomically write ``text`` to ``path`` (a file of this run); :class:`SaveError` naming it on failure."""
+    @contextlib.contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """Create ``path``'s folder; an ``OSError`` of the body becomes a :class:`SaveError` naming ``path``."""
         self.subfolder(path.parent)
         try:
-            with atomic_open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            yield
         except SaveError:
             raise
         except OSError as exc:
             raise SaveError(f"{path}: cannot write ({_cause(exc)})") from None
+
+    def write_text(self, path: Path, text: str) -> Path:
+        """Atomically write ``text`` to ``path`` (a file of this run); :class:`SaveError` naming it on failure."""
+        with self._writing(path), atomic_open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
         return path
 
     def write_config(self, config: Mapping[str, Any]) -> Path:
@@ -141,14 +146,8 @@ class RunDir:
 
     def write_image(self, path: Path, image) -> Path:
         """Write a PIL ``image`` to ``path`` (PNG by its suffix), atomically."""
-        self.subfolder(path.parent)
-        try:
-            with atomic_path(path) as temporary:
-                image.save(temporary)
-        except SaveError:
-            raise
-        except OSError as exc:
-            raise SaveError(f"{path}: cannot write ({_cause(exc)})") from None
+        with self._writing(path), atomic_path(path) as temporary:
+            image.save(temporary)
         return path
 
     def clear(self) -> None:
