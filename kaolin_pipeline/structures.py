@@ -230,6 +230,29 @@ class Mesh:
         ``normals``/``face_normals_idx``) dropped; faces, UVs, colours and materials are kept."""
         return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None)
 
+    def two_sided(self) -> "Mesh":
+        """Copy that shows every face from both sides, as most viewers draw open surfaces (scans, shells)
+        and faces wound inwards: each face gets a twin wound the other way on a second copy of the
+        vertices, so each side has its own vertex normals. UVs, colours and materials follow their faces.
+
+        Returns:
+            :class:`Mesh` with vertices (2V, 3) and faces (2F, 3); the first F faces are this mesh's.
+        """
+        def doubled(values):
+            return None if values is None else torch.cat([values, values])
+
+        def twin(index: Optional[torch.Tensor], count: int) -> Optional[torch.Tensor]:
+            return None if index is None else torch.cat([index, index.flip(-1) + count])
+
+        return dataclasses.replace(
+            self, vertices=doubled(self.vertices), faces=twin(self.faces, self.num_vertices),
+            face_uvs_idx=None if self.face_uvs_idx is None else torch.cat([self.face_uvs_idx, self.face_uvs_idx.flip(-1)]),
+            vertex_colors=doubled(self.vertex_colors),
+            vertex_normals=None if self.vertex_normals is None else torch.cat([self.vertex_normals, -self.vertex_normals]),
+            material_assignments=doubled(self.material_assignments),
+            normals=None if self.normals is None else torch.cat([self.normals, -self.normals]),
+            face_normals_idx=twin(self.face_normals_idx, 0 if self.normals is None else int(self.normals.shape[0])))
+
     def to(self, device=None, dtype=None) -> "Mesh":
         """Copy with every tensor on ``device`` (floating fields cast to ``dtype`` if given)."""
         return _move(self, device, dtype)

@@ -393,21 +393,26 @@ class Views:
         images: (N, H, W, 3) RGB in [0, 1].
         masks: (N, H, W) silhouettes in {0, 1}.
         cameras: N cameras.
+        depths: optional (N, H, W) distance along each camera's view axis at the pixel centres (0 where
+            nothing is seen there), for views rendered from a known shape; None for photographs.
     """
 
     images: torch.Tensor
     masks: torch.Tensor
     cameras: Cameras
+    depths: Optional[torch.Tensor] = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
     def select(self, index: torch.Tensor) -> "Views":
         """The views at ``index`` (a (K,) long tensor)."""
-        return Views(self.images[index], self.masks[index], self.cameras[index])
+        return Views(self.images[index], self.masks[index], self.cameras[index],
+                     None if self.depths is None else self.depths[index])
 
     def to(self, device) -> "Views":
-        return Views(self.images.to(device), self.masks.to(device), self.cameras.to(device))
+        return Views(self.images.to(device), self.masks.to(device), self.cameras.to(device),
+                     None if self.depths is None else self.depths.to(device))
 
 
 def load_view_folder(folder: Union[str, Path]) -> Views:

@@ -9,6 +9,8 @@ sides is a genus-1 hull); the hull always contains the object that cast the silh
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
@@ -36,8 +38,13 @@ def close_masks(masks: torch.Tensor, pixels: int = 1) -> torch.Tensor:
 
 
 def carve(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: float = 1.0,
-          chunk: int = 1 << 18) -> VoxelGrid:
+          chunk: int = 1 << 18, depths: Optional[torch.Tensor] = None) -> VoxelGrid:
     """Soft occupancy of the visual hull on a grid of ``resolution``³ points in ``[-radius, radius]³``.
+
+    With ``depths`` the carving also removes the space each view sees in front of the surface
+    (space carving with depth): a grid point nearer to a camera than the nearest depth among its
+    pixel and the 8 around it is empty. Concavities and holes that some view looks into are then
+    carved too; the result still contains the surface (the 3 × 3 minimum keeps it on the near side).
 
     Args:
         masks: (N, H, W) silhouettes in [0, 1], row 0 at the top of the image.
@@ -45,10 +52,13 @@ def carve(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: f
         resolution: R, grid points per axis.
         radius: half the side of the carved cube, centred on the origin.
         chunk: grid points projected at once.
+        depths: optional (N, H, W) distance along each view axis at the pixel centres, 0 where
+            nothing is seen (:attr:`Views.depths`).
 
     Returns:
         :class:`VoxelGrid` whose float occupancy (R, R, R) in [0, 1] is, at each point, the
-        smallest mask value over the views (0 where a view does not see the point); the grid's
+        smallest mask value over the views (0 where a view does not see the point), and with
+        ``depths`` at most ``0.5 + (distance - depth) / spacing`` of every view; the grid's
         voxel ``(i, j, k)`` has its centre at the sample point.
     """
     if masks.dim() != 3 or masks.shape[0] != len(cameras) or masks.shape[0] == 0:
@@ -59,6 +69,14 @@ def carve(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: f
     axis = torch.linspace(-radius, radius, resolution, dtype=masks.dtype, device=masks.device)
     points = torch.stack(torch.meshgrid(axis, axis, axis, indexing="ij"), dim=-1).reshape(-1, 3)
     images = masks.to(points.dtype).unsqueeze(1)  # (N, 1, H, W)
+    spacing = 2.0 * radius / (resolution - 1)
+    nearest = None
+    if depths is not None:
+        if depths.shape != masks.shape:
+            raise RenderError(f"carve: depths must have the masks' shape {tuple(masks.shape)}, got {tuple(depths.shape)}")
+        far = torch.finfo(points.dtype).max
+        seen = torch.where(depths > 0, depths.to(points.dtype), torch.full_like(depths, far, dtype=points.dtype))
+        nearest = -F.max_pool2d(-seen.unsqueeze(1), 3, stride=1, padding=1)  # (N, 1, H, W); `far`: no surface near
     rotation, translation = cameras.rotation.to(points), cameras.translation.to(points)
     projection = cameras.projection.to(points)
     values = []
@@ -69,15 +87,20 @@ def carve(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: f
         grid = torch.stack([on_image[..., 0], -on_image[..., 1]], dim=-1).unsqueeze(1)  # grid_sample: +y down
         seen = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)[:, 0, 0]
         seen = torch.where(in_camera[..., 2] < -cameras.near, seen, torch.zeros_like(seen))
+        if nearest is not None:
+            surface = F.grid_sample(nearest, grid, mode="nearest", padding_mode="border", align_corners=False)[:, 0, 0]
+            in_front = (0.5 + (-in_camera[..., 2] - surface) / spacing).clamp(0.0, 1.0)
+            seen = torch.minimum(seen, torch.where(surface < far, in_front, torch.ones_like(in_front)))
         values.append(seen.min(dim=0).values)
     occupancy = torch.cat(values).reshape(resolution, resolution, resolution)
-    spacing = 2.0 * radius / (resolution - 1)
     origin = torch.full((3,), -radius - spacing / 2, dtype=points.dtype, device=points.device)
     return VoxelGrid(occupancy=occupancy, origin=origin, size=spacing * resolution)
 
 
-def visual_hull(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: float = 1.0) -> Mesh:
-    """The visual hull of ``masks`` seen by ``cameras`` as a closed triangle mesh (see :func:`carve`).
+def visual_hull(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: float = 1.0,
+                depths: Optional[torch.Tensor] = None) -> Mesh:
+    """The visual hull of ``masks`` seen by ``cameras`` as a closed triangle mesh (see :func:`carve`;
+    with ``depths`` (N, H, W), also carved by what each view sees in front of the surface).
 
     Returns:
         :class:`Mesh` with vertices (V, 3) and faces (F, 3) wound counter-clockwise from outside;
@@ -86,7 +109,7 @@ def visual_hull(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, rad
     Raises:
         RenderError: when no grid point falls inside every silhouette.
     """
-    grid = carve(masks, cameras, resolution, radius)
+    grid = carve(masks, cameras, resolution, radius, depths=depths)
     if not bool((grid.occupancy > 0.5).any()):
         raise RenderError("visual_hull: no point of the carved cube lies inside every silhouette; "
                           "are the cameras and masks of the same object?")

@@ -155,8 +155,11 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     if views_cfg["num_views"] is not None:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device, image_size=settings.image_size)
-    train, heldout = render_views(settings, mesh, train_cameras, lights), render_views(settings, mesh, heldout_cameras,
-                                                                                         lights)
+    two_sided = views_cfg["two_sided"]
+    train = render_views(settings, mesh, train_cameras, lights, two_sided=two_sided)
+    heldout = render_views(settings, mesh, heldout_cameras, lights, two_sided=two_sided)
+    if not views_cfg["depth"]:
+        train.depths = heldout.depths = None
     if shape.kind == "point cloud":  # the silhouette of the object, not of its splats with the gaps between them
         train.masks, heldout.masks = close_masks(train.masks), close_masks(heldout.masks)
     return FitTarget(train, heldout, settings, settings.renderer().to(device), lights, mesh, centre, unit, summary, shape)
@@ -172,7 +175,8 @@ def initial_shape(template_cfg: dict, views: Views,
     ``template.init: sphere`` is an icosphere of ``template.subdivisions`` scaled by
     ``template.scale`` with longitude/latitude UVs; ``visual_hull`` is the visual hull of the
     training silhouettes (carved on ``template.hull_resolution``³ points in the cube of half-side
-    ``template.hull_radius``), which has the target's genus and thin parts, with an xatlas atlas;
+    ``template.hull_radius``, and by the views' depths when they have them), which has the target's
+    genus and thin parts, with an xatlas atlas;
     its vertices are moved ``inset`` inwards along their normals (the views show a point cloud's
     splats, which reach that far past the points).
 
@@ -187,7 +191,8 @@ def initial_shape(template_cfg: dict, views: Views,
         vertices, faces = icosphere(template_cfg["subdivisions"])
         vertices, faces = vertices.to(device) * template_cfg["scale"], faces.to(device)
         return (vertices, faces, *sphere_uvs(vertices, faces))
-    hull = visual_hull(views.masks, views.cameras, template_cfg["hull_resolution"], template_cfg["hull_radius"])
+    hull = visual_hull(views.masks, views.cameras, template_cfg["hull_resolution"], template_cfg["hull_radius"],
+                       depths=views.depths)
     vertices = hull.vertices - inset * vertex_normals(hull.vertices.unsqueeze(0), hull.faces)[0]
     return (vertices, hull.faces, *uv_atlas(vertices, hull.faces, template_cfg["texture_resolution"]))
 
@@ -255,6 +260,10 @@ class FitProblem:
             "mask": mask_iou(out["soft_mask"], views.masks),
             "laplacian": laplacian_loss(self.model.displacement().unsqueeze(0), self.laplacian),
         }
+        if views.depths is not None and weights["depth"] > 0:
+            both = (views.masks > 0.5) & (views.depths > 0) & (out["face_idx"] >= 0)
+            terms["depth"] = (out["depth"] - views.depths).abs()[both].mean() if bool(both.any()) \
+                else out["depth"].sum() * 0.0
         vertices = self.model()[0]
         if self.points is not None and weights["chamfer"] > 0:
             generator = torch.Generator(device=vertices.device).manual_seed(self.config["seed"] * 1_000_003 + step)

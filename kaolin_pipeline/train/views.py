@@ -33,19 +33,22 @@ def view_settings(views_cfg: Mapping[str, Any]) -> tuple[dict, RenderSettings]:
 
 
 @torch.no_grad()
-def render_views(settings: RenderSettings, mesh: Mesh, cameras: Cameras, lights: Lights = None) -> Views:
+def render_views(settings: RenderSettings, mesh: Mesh, cameras: Cameras, lights: Lights = None,
+                 two_sided: bool = False) -> Views:
     """Photo-like target views of ``mesh`` (its texture or vertex colours) from every camera.
 
     The views come from the hard rasteriser at ``settings.supersample``× the resolution per axis,
     box-filtered (:meth:`RenderSettings.render_antialiased`), never from the soft renderer that a
     recipe optimises; ``settings`` give the image size, background, shading and texture mode.
+    ``two_sided`` draws the back of every face too (:meth:`Mesh.two_sided`): an open scan is then
+    seen as a viewer shows it, not with holes where its inside faces away from the camera.
 
     Returns:
-        Views with images (N, H, W, 3) (anti-aliased over the background) and masks (N, H, W)
-        in {0, 1}: pixels at least half covered.
+        Views with images (N, H, W, 3) (anti-aliased over the background), masks (N, H, W)
+        in {0, 1} (pixels at least half covered) and depths (N, H, W) at the pixel centres.
     """
-    out = settings.render_antialiased(mesh, cameras, lights)
-    return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras)
+    out = settings.render_antialiased(mesh.two_sided() if two_sided else mesh, cameras, lights)
+    return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras, out["depth"])
 
 
 def to_uint8(image: torch.Tensor) -> np.ndarray:

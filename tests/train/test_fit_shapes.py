@@ -25,12 +25,17 @@ def _mesh(shape: trimesh.Trimesh) -> Mesh:
     return Mesh(torch.tensor(shape.vertices, dtype=torch.float32), torch.tensor(shape.faces))
 
 
-def _masks(mesh: Mesh, size: int = 64):
-    """Silhouettes from 20 cameras on a sphere around the origin (elevations up to ±80°)."""
+def _cameras(count: int = 20):
+    """``count`` cameras on a sphere of radius 3 around the origin (elevations up to ±80°)."""
     golden = np.pi * (3 - np.sqrt(5))
-    k = np.arange(20)
-    elevation = np.degrees(np.arcsin(np.clip(1 - 2 * (k + 0.5) / 20, -0.985, 0.985)))
-    cameras = look_at_cameras(np.degrees(k * golden) % 360, elevation, 3.0, 30.0)
+    k = np.arange(count)
+    elevation = np.degrees(np.arcsin(np.clip(1 - 2 * (k + 0.5) / count, -0.985, 0.985)))
+    return look_at_cameras(np.degrees(k * golden) % 360, elevation, 3.0, 30.0)
+
+
+def _masks(mesh: Mesh, size: int = 64):
+    """Silhouettes from the 20 :func:`_cameras`."""
+    cameras = _cameras()
     alpha = render_antialiased(mesh, cameras, size, supersample=4)["alpha"]
     return (alpha >= 0.5).float(), cameras
 
@@ -72,6 +77,58 @@ def test_visual_hull_keeps_separate_objects_apart():
     hull = visual_hull(masks, cameras, resolution=48, radius=0.8)
     topology = mesh_topology(hull.vertices, hull.faces)
     assert (topology.parts, topology.closed_parts, topology.genus) == (2, 2, 0)
+
+
+def _cup() -> trimesh.Trimesh:
+    """A closed cup: a block about 0.8 × 0.5 × 0.8 with a pocket about 0.5 wide and 0.35 deep open at the top
+    (+y), the marching-cubes surface of a voxel grid of pitch 0.05."""
+    matrix = np.zeros((18, 12, 18), dtype=bool)
+    matrix[1:17, 1:11, 1:17] = True
+    matrix[4:14, 4:11, 4:14] = False
+    cup = trimesh.voxel.VoxelGrid(matrix).marching_cubes
+    cup.apply_scale(0.05)
+    cup.apply_translation(-cup.bounds.mean(axis=0))
+    return cup
+
+
+def test_depth_carves_a_pocket_that_silhouettes_cannot_and_keeps_the_solid():
+    cup = _cup()
+    assert cup.is_watertight
+    mesh, cameras = _mesh(cup), _cameras()
+    out = render_antialiased(mesh, cameras, 64, supersample=4)
+    masks = (out["alpha"] >= 0.5).float()
+    pocket = np.array([[0.0, 0.15, 0.0], [0.12, 0.1, -0.12], [-0.15, 0.2, 0.1]])  # empty: inside the pocket
+    solid = np.array([[0.0, -0.2, 0.0], [0.33, 0.0, 0.33], [-0.33, 0.15, 0.0]])   # inside the walls and floor
+    silhouettes_only = visual_hull(masks, cameras, resolution=48, radius=0.8)
+    with_depth = visual_hull(masks, cameras, resolution=48, radius=0.8, depths=out["depth"])
+    # Every silhouette of the cup is that of the full box: carving alone fills the pocket ...
+    assert _winding_numbers(silhouettes_only, pocket).min() > 0.99
+    # ... the views looking into it carve it with depth, and the walls and floor stay (the hull contains the cup).
+    assert _winding_numbers(with_depth, pocket).abs().max() < 0.01
+    assert _winding_numbers(with_depth, solid).min() > 0.99
+    assert 0.95 * cup.volume < trimesh.Trimesh(with_depth.vertices.numpy(), with_depth.faces.numpy()).volume < 1.5 * cup.volume
+
+
+def test_two_sided_mesh_shows_the_inside_of_an_open_shell_and_changes_nothing_else():
+    hemisphere = trimesh.creation.icosphere(3, radius=0.5)
+    keep = hemisphere.triangles_center[:, 2] < 0  # the back half: open towards a camera on +z
+    shell = Mesh(torch.tensor(hemisphere.vertices, dtype=torch.float32), torch.tensor(hemisphere.faces[keep]),
+                 vertex_colors=torch.rand(len(hemisphere.vertices), 3, generator=torch.Generator().manual_seed(0)))
+    camera = look_at_cameras([0.0], [0.0], 3.0, 30.0)
+    one, two = (render_antialiased(m, camera, 32, supersample=1) for m in (shell, shell.two_sided()))
+    # From +z the camera looks into the bowl: its faces face away, so one-sided it is invisible and two-sided whole.
+    assert int((one["face_idx"] >= 0).sum()) == 0
+    covered = two["face_idx"] >= 0
+    rim = 16 * 0.5 / (3.0 * np.tan(np.radians(15)))  # the rim's radius in pixels: 16 px span tan(15°) at distance 3
+    assert 0.9 * np.pi * rim ** 2 < int(covered.sum()) < 1.1 * np.pi * rim ** 2
+    # Every face seen is a twin (index >= F), and its normal points at the camera.
+    assert bool((two["face_idx"][covered] >= shell.num_faces).all()) and bool((two["normals"][covered][:, 2] > 0).all())
+    # From behind, the front faces are drawn exactly as one-sided rendering draws them.
+    back = look_at_cameras([180.0], [0.0], 3.0, 30.0)
+    a, b = (render_antialiased(m, back, 32, supersample=1) for m in (shell, shell.two_sided()))
+    assert torch.equal(a["face_idx"], b["face_idx"]) and torch.allclose(a["image"], b["image"])
+    doubled = shell.two_sided()
+    assert torch.equal(doubled.faces[shell.num_faces:], shell.faces.flip(-1) + shell.num_vertices)
 
 
 def test_large_steps_solves_the_normalised_laplacian_system_and_its_adjoint():
