@@ -53,6 +53,7 @@ WRAPPERS = {
     "kaolin.io.gltf.import_meshes": "each glTF mesh as its own Kaolin SurfaceMesh, no node transforms",
     "kaolin.io.mesh.import_mesh": "Kaolin's format-dispatching import_mesh returning a SurfaceMesh",
     "kaolin.io.import_mesh": "the same function under kaolin.io",
+    "kaolin.io.materials.PBRMaterial": "Kaolin's moved class name: constructing it raises DeprecationWarning",
     "kaolin.visualize.Timelapse": "Kaolin's Timelapse call signatures over export.Timelapse",
     "kaolin.visualize.timelapse.Timelapse": "the same class under its module path",
     "kaolin.visualize.TimelapseParser": "Kaolin's TimelapseParser API over export.TimelapseReader",
