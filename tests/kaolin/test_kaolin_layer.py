@@ -58,6 +58,7 @@ WRAPPERS = {
     "kaolin.visualize.timelapse.Timelapse": "the same class under its module path",
     "kaolin.visualize.TimelapseParser": "Kaolin's TimelapseParser API over export.TimelapseReader",
     "kaolin.visualize.timelapse_parser.TimelapseParser": "the same class under its module path",
+    "kaolin.visualize.timelapse.TimelapseParser": "the same class where Kaolin defines it",
 }
 
 
