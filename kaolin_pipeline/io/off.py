@@ -25,7 +25,7 @@ from kaolin_pipeline.structures import Mesh
 
 class OffPolygons(NamedTuple):
     """An OFF file as written: ``vertices (V, 3)`` float32, ``faces (F, K)`` int64, ``face_colors (F, 3)`` int64
-    in [0, 255] (None unless asked for)."""
+    in [0, 255] ((F, 0) when the file has none; None unless asked for)."""
     vertices: torch.Tensor
     faces: torch.Tensor
     face_colors: Optional[torch.Tensor]
@@ -48,8 +48,8 @@ def read_off_polygons(path: Path, with_face_colors: bool = False) -> OffPolygons
 
     Raises:
         LoadError: the file is missing, its counts are not integers, it holds fewer vertices or faces than
-            its header says, polygons of different corner counts, or (``with_face_colors``) a face without
-            three colour values.
+            its header says, polygons of different corner counts, or (``with_face_colors``) colours on some
+            faces only.
     """
     records = _records(path)
     try:
@@ -75,11 +75,12 @@ def read_off_polygons(path: Path, with_face_colors: bool = False) -> OffPolygons
     if len({len(face) for face in faces}) > 1:
         raise LoadError(f"{path}: OFF polygons have different corner counts "
                         f"{sorted({len(face) for face in faces})}; read it with read_off to triangulate")
-    if any(len(color) != 3 for color in colors):
-        raise LoadError(f"{path}: a face has no r g b colour after its indices")
+    widths = {len(color) for color in colors}
+    if widths - {0, 3} or len(widths) > 1:
+        raise LoadError(f"{path}: some faces have an r g b colour after their indices and some do not")
     return OffPolygons(torch.tensor(vertices, dtype=torch.float32).reshape(-1, 3),
                        torch.tensor(faces, dtype=torch.int64).reshape(num_faces, -1),
-                       torch.tensor(colors, dtype=torch.int64).reshape(-1, 3) if with_face_colors else None)
+                       torch.tensor(colors, dtype=torch.int64).reshape(num_faces, -1) if with_face_colors else None)
 
 
 def read_off(path: Path) -> Mesh:

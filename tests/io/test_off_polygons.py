@@ -45,6 +45,9 @@ def test_modelnet_header_quirk_keeps_quads_and_colours_are_optional(tmp_path):
     mesh = read_off_polygons(path)
     assert mesh.faces.tolist() == [[0, 1, 2, 3]] and mesh.face_colors is None
     assert read_off_polygons(path, with_face_colors=True).face_colors.tolist() == [[9, 8, 7]]
+    plain = tmp_path / "plain.off"
+    plain.write_text("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n")
+    assert read_off_polygons(plain, with_face_colors=True).face_colors.shape == (1, 0)  # as Kaolin: none
     (tmp_path / "short.off").write_text("OFF\n4 1 0\n0 0 0\n")
     with pytest.raises(LoadError, match="short.off.*ends before"):
         read_off_polygons(tmp_path / "short.off")
