@@ -49,6 +49,7 @@ WRAPPERS = {
     "kaolin.io.shapenet.KaolinDatasetItem": "Kaolin's (data, attributes) item tuple",
     "kaolin.io.dataset.KaolinDatasetItem": "the same tuple where Kaolin defines it",
     "kaolin.io.modelnet.ModelNet": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.off",
+    "kaolin.io.shrec.SHREC16": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.obj",
     "kaolin.io.usd.import_meshes": "each Mesh prim as a Kaolin SurfaceMesh, Kaolin's scene_paths arguments",
     "kaolin.io.usd.get_mesh_scene_paths": "Kaolin's helper taking a file or a Usd.Stage",
     "kaolin.io.gltf.import_mesh": "the default scene as one Kaolin SurfaceMesh",

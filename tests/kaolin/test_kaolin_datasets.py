@@ -1,4 +1,4 @@
-"""kal.io.modelnet.ModelNet on a hand-made ModelNet folder."""
+"""kal.io.modelnet.ModelNet and kal.io.shrec.SHREC16 on hand-made dataset folders."""
 import pytest
 
 import kaolin_pipeline.kaolin as kal
@@ -24,3 +24,20 @@ def test_modelnet_lists_categories_in_order_and_reads_off_files(tmp_path):
     assert len(kal.io.modelnet.ModelNet(tmp_path, split="test", output_dict=True)) == 0
     with pytest.raises(ConfigError, match="sofa"):
         kal.io.modelnet.ModelNet(tmp_path, categories=["sofa"], output_dict=True)
+
+
+def test_shrec16_reads_synset_folders_and_the_unlabelled_test_split(tmp_path):
+    triangle = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+    for synset in ("02691156", "02958343"):
+        (tmp_path / "train" / synset).mkdir(parents=True)
+        (tmp_path / "train" / synset / "model.obj").write_text(triangle)
+    (tmp_path / "test_allinone").mkdir()
+    (tmp_path / "test_allinone" / "query.obj").write_text(triangle.replace("v 1 0 0", "v 2 0 0"))
+    dataset = kal.io.shrec.SHREC16(tmp_path, categories=["car", "02691156"], output_dict=True)
+    assert [dataset[i]["synset"] for i in range(2)] == ["02958343", "02691156"]
+    assert dataset[0]["labels"] == ["car"] and dataset[0]["name"] == "02958343/model.obj"
+    assert dataset[1]["mesh"].faces.tolist() == [[0, 1, 2]]
+    test = kal.io.shrec.SHREC16(tmp_path, split="test", output_dict=True)
+    assert len(test) == 1 and test[0]["synset"] is None and test[0]["mesh"].vertices[1].tolist() == [2.0, 0, 0]
+    with pytest.raises(ConfigError, match="val"):
+        kal.io.shrec.SHREC16(tmp_path, categories=["car"], split="val", output_dict=True)
