@@ -1,14 +1,14 @@
 """A first-person view of any render function in a notebook, as Kaolin's ``IpyFirstPersonVisualizer``.
 
 The camera turns about its own position: dragging with the left button changes the azimuth (about
-``world_up``) and the elevation (about the turned right axis, within ±π/2) by ``rotation_sensitivity × π``
+``world_up``) and the elevation (about the turned right axis, within ±π/2; dragging up looks down) by ``rotation_sensitivity × π``
 per canvas width or height, so the view never rolls. Dragging with the right button, or the movement keys,
 move the camera along its own up, right and forward axes; the wheel widens or narrows the field of view
 (:func:`~kaolin_pipeline.visualize.interactive.safe_zoom`).
 
 At construction the camera keeps its position and view direction; when ``world_up`` differs from its up
 vector it is turned about its view direction to stand upright on ``world_up`` (the elevation is then the
-angle between the two ups, negative when the camera looks up).
+angle between the two ups, negative when the camera looks down).
 
 Front ends, the render function and the canvas: :mod:`kaolin_pipeline.visualize.interactive`.
 """
@@ -73,9 +73,12 @@ class FirstPersonVisualizer(BaseVisualizer):
                 camera.extrinsics = type(camera.extrinsics).from_lookat(
                     eye=eye, at=eye - camera.cam_forward().reshape(3), up=self.world_up.reshape(3),
                     dtype=dtype, device=device)
-                cos = (self.world_up * camera.cam_up().reshape(1, 3)).sum(-1).clamp(-1.0, 1.0)
+                # the angle between the two ups, by atan2 (acos loses float32 precision near 0 and π)
+                cam_up = camera.cam_up().reshape(1, 3)
+                angle = torch.atan2(torch.linalg.cross(self.world_up, cam_up, dim=-1).norm(dim=-1),
+                                    (self.world_up * cam_up).sum(-1))
                 looks_up = float((self.world_up * camera.cam_forward().reshape(1, 3)).sum()) >= 0
-                self.elevation = -torch.acos(cos) if looks_up else torch.acos(cos)
+                self.elevation = -angle if looks_up else angle
             self.world_right = F.normalize(camera.cam_right().reshape(1, 3).clone(), dim=-1)
         self.azimuth = torch.zeros(1, dtype=dtype, device=device)
         self.zoom_sensitivity, self.rotation_sensitivity = zoom_sensitivity, rotation_sensitivity

@@ -112,8 +112,19 @@ def test_first_person_turns_in_place_and_moves_with_keys(capsys):
     view._handle_event({"type": "keyup", "key": "o"})
     view._handle_event({"type": "keydown", "key": "i"})  # up
     assert torch.allclose(_pos(camera), torch.tensor([0.95, 0.05, 0]), atol=1e-5) and render.calls == 2
-    _drag(view, 0, -100)  # looking up is clamped at the zenith
+    _drag(view, 0, -100)  # dragging up looks down, clamped at the nadir
     assert math.isclose(float(view.elevation), -math.pi / 2, rel_tol=1e-6)
+    assert torch.allclose(camera.cam_forward().reshape(3), torch.tensor([0.0, 1, 0]), atol=1e-5)
+
+
+def test_first_person_stands_a_tilted_camera_upright_on_world_up():
+    down = math.radians(30)  # looking along -z, 30 degrees down, rolled by a tilted up hint
+    camera = _camera([0.0, 0, 0], at=[0.0, -math.sin(down), -math.cos(down)], up=[0.5, 1.0, 0])
+    view = kal.visualize.IpyFirstPersonVisualizer(4, 6, camera, _Render(), world_up=torch.tensor([0.0, 1, 0]))
+    assert math.isclose(float(view.elevation), -down, rel_tol=1e-5)  # negative: looking down
+    assert torch.allclose(camera.cam_right().reshape(3), torch.tensor([1.0, 0, 0]), atol=1e-6)  # no roll left
+    assert torch.allclose(camera.cam_forward().reshape(3), torch.tensor([0.0, math.sin(down), math.cos(down)]),
+                          atol=1e-6)
 
 
 def test_additional_handler_can_swallow_events():
