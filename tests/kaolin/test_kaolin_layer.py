@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import kaolin_pipeline.kaolin as kal
-from kaolin_pipeline.errors import LoadError, PipelineError
+from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.export.timelapse import Timelapse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -191,8 +191,7 @@ def test_obj_import_mesh_polygons_need_triangulate_or_a_handler(tmp_path):
     with pytest.raises(PipelineError, match="heterogeneous_mesh_handler=.*not supported"):
         kal.io.obj.import_mesh(path, heterogeneous_mesh_handler=print)
     path.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n")
-    with pytest.raises(LoadError, match="triangulate=True"):
-        kal.io.obj.import_mesh(path)
+    assert kal.io.obj.import_mesh(path).faces.tolist() == [[0, 1, 2, 3]]  # all quads: kept, as Kaolin
 
 
 # --- USD ------------------------------------------------------------------------------------------
