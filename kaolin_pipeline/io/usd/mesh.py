@@ -252,7 +252,8 @@ def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLib
     corners = _fan_corners(counts, len(indices), source)
     matrix = world_matrix(prim, at) if world else np.eye(4)
     mesh = Mesh(vertices=float_tensor(transform_points(points, matrix)), faces=long_tensor(indices[corners]))
-    mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points))
+    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
+    mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points), polygon_of_face)
     mesh.vertex_colors = _read_vertex_colors(usd_mesh, at, len(points))
     normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
     interpolation = usd_mesh.GetNormalsInterpolation()
@@ -263,7 +264,6 @@ def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLib
             mesh.vertex_normals = float_tensor(normals)
         elif interpolation == UsdGeom.Tokens.faceVarying and len(normals) == len(indices):
             mesh.normals, mesh.face_normals_idx = float_tensor(normals), long_tensor(corners)
-    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
     mesh.material_assignments = library.assignments(prim, polygon_of_face, at)
     return mesh, set(np.unique(counts).tolist())
 
@@ -316,22 +316,35 @@ def _uv_primvar(usd_mesh: UsdGeom.Mesh) -> Optional[UsdGeom.Primvar]:
 
 
 def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, indices: np.ndarray,
-              num_vertices: int) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+              num_vertices: int, polygon_of_face: np.ndarray) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """``uvs (T, 2)`` and ``face_uvs_idx (F, 3)`` of the UV primvar: an indexed primvar keeps its values and
+    indices; a face-varying one without indices has its equal values merged. None, None when there is no
+    primvar or its size does not fit its interpolation."""
     primvar = _uv_primvar(usd_mesh)
-    values = primvar.ComputeFlattened(at) if primvar and primvar.HasValue() else None
+    values = primvar.Get(at) if primvar and primvar.HasValue() else None
     if values is None:
         return None, None
     values = np.asarray(values, dtype=np.float32).reshape(-1, 2)
+    stored = primvar.GetIndices(at) if primvar.IsIndexed() else None
+    stored = None if stored is None else np.asarray(stored, dtype=np.int64)
     interpolation = primvar.GetInterpolation()
-    if interpolation == UsdGeom.Tokens.faceVarying and len(values) == len(indices):
+    if interpolation == UsdGeom.Tokens.faceVarying and stored is None and len(values) == len(indices):
         # One UV per distinct value: each (u, v) float32 pair viewed as one 64-bit key (a 1-D unique is
         # several times faster than np.unique(axis=0)); adding 0 turns -0.0 into 0.0 so equal values share a key.
         corner_uvs = np.ascontiguousarray(values[corners.reshape(-1)] + np.float32(0.0))
         _, first, inverse = np.unique(corner_uvs.view(np.uint64).reshape(-1), return_index=True, return_inverse=True)
         return float_tensor(corner_uvs[first]), long_tensor(inverse.reshape(-1, 3))
-    if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(values) == num_vertices:
-        return float_tensor(values), long_tensor(indices[corners])
-    return None, None
+    # the UV index of each element the interpolation names: polygon corner, vertex or polygon
+    elements, of_corner = {UsdGeom.Tokens.faceVarying: (len(indices), corners),
+                           UsdGeom.Tokens.vertex: (num_vertices, indices[corners]),
+                           UsdGeom.Tokens.varying: (num_vertices, indices[corners]),
+                           UsdGeom.Tokens.uniform: (int(polygon_of_face.max(initial=-1)) + 1,
+                                                    np.repeat(polygon_of_face[:, None], 3, axis=1))
+                           }.get(interpolation, (-1, None))
+    per_element = stored if stored is not None else np.arange(len(values))
+    if len(per_element) != elements or (per_element.size and per_element.max() >= len(values)):
+        return None, None
+    return float_tensor(values), long_tensor(per_element[of_corner])
 
 
 def _read_vertex_colors(geom: UsdGeom.Gprim, at: Usd.TimeCode, count: int) -> Optional[torch.Tensor]:
