@@ -152,3 +152,32 @@ def test_indexed_uv_primvars_written_by_pxr(tmp_path):
     by_hand = torch.tensor([[[1.0, 0], [0.5, 0.5], [1, 0]], [[1.0, 0], [1, 0], [0.5, 0.5]]])
     assert torch.equal(face_uvs, by_hand)
 
+    quad, = usd.import_mesh_prims(str(path), triangulate=False)  # polygons of one size kept as they are
+    assert quad.mesh.faces.tolist() == [[0, 1, 2, 3]] and quad.mesh.face_uvs_idx.tolist() == [[1, 0, 1, 0]]
+    assert quad.corner_counts == {4}
+
+
+def test_a_missing_texture_warns_and_the_mesh_is_read(tmp_path):
+    from kaolin_pipeline.errors import MaterialFileError
+    from pxr import UsdShade
+
+    path = tmp_path / "tex.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/M")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3])
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2])
+    material = UsdShade.Material.Define(stage, "/Looks/m")
+    surface = UsdShade.Shader.Define(stage, "/Looks/m/surface")
+    surface.CreateIdAttr("UsdPreviewSurface")
+    texture = UsdShade.Shader.Define(stage, "/Looks/m/tex")
+    texture.CreateIdAttr("UsdUVTexture")
+    texture.CreateInput("file", Sdf.ValueTypeNames.Asset).Set("gone.png")
+    surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(
+        texture.ConnectableAPI(), "rgb")
+    material.CreateSurfaceOutput().ConnectToSource(surface.ConnectableAPI(), "surface")
+    UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(material)
+    stage.Save()
+    with pytest.warns(MaterialFileError, match="gone.png"):
+        read = usd.import_mesh(str(path))
+    assert read.faces.tolist() == [[0, 1, 2]] and read.materials[0].diffuse_texture is None

@@ -204,12 +204,14 @@ def mesh_prim_paths(path: PathLike | Usd.Stage, under: Optional[str] = None) -> 
 
 
 def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[str]] = None,
-                      times: Optional[Sequence[TimeArg]] = None) -> list[MeshPrim]:
+                      times: Optional[Sequence[TimeArg]] = None, triangulate: bool = True) -> list[MeshPrim]:
     """Each Mesh prim (all, or those at ``prim_paths``) of a USD file or ``Usd.Stage`` as a triangle
     :class:`Mesh` in its own coordinates, with its local-to-world transform kept apart.
 
     Fields as :func:`import_mesh`, plus ``normals`` with ``face_normals_idx`` for face-varying normals
-    (one normal per polygon corner, as the file stores them); each mesh's materials are its own.
+    (one normal per polygon corner, as the file stores them); each mesh's materials are its own. With
+    ``triangulate=False``, a prim whose polygons all have ``K`` corners keeps them: ``faces (F, K)`` (and
+    ``face_uvs_idx``, ``face_normals_idx`` alike); prims of mixed polygons are still fan-triangulated.
 
     Raises:
         LoadError: missing or non-USD file, a path that is not a Mesh prim, no sample at a time.
@@ -223,7 +225,7 @@ def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[
         for prim_path, time in zip(prim_paths, times):
             prim = find_prim(stage, str(prim_path), _is_mesh, "Mesh", source)
             library = MaterialLibrary(source)
-            mesh, counts = _read_prim(prim, time, source, library, world=False)
+            mesh, counts = _read_prim(prim, time, source, library, world=False, triangulate=triangulate)
             if library.materials:
                 mesh.materials, mesh.material_assignments = library.sorted_by_path(mesh.material_assignments)
             else:
@@ -239,9 +241,10 @@ def _is_mesh(prim: Usd.Prim) -> bool:
 
 
 def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary",
-               world: bool = True) -> tuple[Mesh, set]:
+               world: bool = True, triangulate: bool = True) -> tuple[Mesh, set]:
     """One Mesh prim, in world space unless ``world`` is False (``material_assignments`` index
-    ``library.materials``), and the corner counts of its polygons."""
+    ``library.materials``), and the corner counts of its polygons. Polygons of one size are kept
+    (``faces (F, K)``) when ``triangulate`` is False."""
     usd_mesh = UsdGeom.Mesh(prim)
     at = resolve_time(usd_mesh.GetPointsAttr(), time, source)
     points = read_array(usd_mesh.GetPointsAttr(), at, np.float32).reshape(-1, 3)
@@ -250,9 +253,12 @@ def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLib
     if counts is None or indices is None:
         raise LoadError(f"{source}: mesh {prim.GetPath()} has no faceVertexCounts/faceVertexIndices")
     corners = _fan_corners(counts, len(indices), source)
+    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
+    if not triangulate and len(np.unique(counts)) == 1:
+        corners = np.arange(len(indices)).reshape(len(counts), -1)
+        polygon_of_face = np.arange(len(counts))
     matrix = world_matrix(prim, at) if world else np.eye(4)
     mesh = Mesh(vertices=float_tensor(transform_points(points, matrix)), faces=long_tensor(indices[corners]))
-    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
     mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points), polygon_of_face)
     mesh.vertex_colors = _read_vertex_colors(usd_mesh, at, len(points))
     normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
@@ -317,8 +323,8 @@ def _uv_primvar(usd_mesh: UsdGeom.Mesh) -> Optional[UsdGeom.Primvar]:
 
 def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, indices: np.ndarray,
               num_vertices: int, polygon_of_face: np.ndarray) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
-    """``uvs (T, 2)`` and ``face_uvs_idx (F, 3)`` of the UV primvar: an indexed primvar keeps its values and
-    indices; a face-varying one without indices has its equal values merged. None, None when there is no
+    """``uvs (T, 2)`` and ``face_uvs_idx (F, K)`` (``K`` = ``corners.shape[1]``) of the UV primvar: an indexed
+    primvar keeps its values and indices; a face-varying one without indices has its equal values merged. None, None when there is no
     primvar or its size does not fit its interpolation."""
     primvar = _uv_primvar(usd_mesh)
     values = primvar.Get(at) if primvar and primvar.HasValue() else None
@@ -333,13 +339,13 @@ def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, ind
         # several times faster than np.unique(axis=0)); adding 0 turns -0.0 into 0.0 so equal values share a key.
         corner_uvs = np.ascontiguousarray(values[corners.reshape(-1)] + np.float32(0.0))
         _, first, inverse = np.unique(corner_uvs.view(np.uint64).reshape(-1), return_index=True, return_inverse=True)
-        return float_tensor(corner_uvs[first]), long_tensor(inverse.reshape(-1, 3))
+        return float_tensor(corner_uvs[first]), long_tensor(inverse.reshape(corners.shape))
     # the UV index of each element the interpolation names: polygon corner, vertex or polygon
     elements, of_corner = {UsdGeom.Tokens.faceVarying: (len(indices), corners),
                            UsdGeom.Tokens.vertex: (num_vertices, indices[corners]),
                            UsdGeom.Tokens.varying: (num_vertices, indices[corners]),
                            UsdGeom.Tokens.uniform: (int(polygon_of_face.max(initial=-1)) + 1,
-                                                    np.repeat(polygon_of_face[:, None], 3, axis=1))
+                                                    np.repeat(polygon_of_face[:, None], corners.shape[1], axis=1))
                            }.get(interpolation, (-1, None))
     per_element = stored if stored is not None else np.arange(len(values))
     if len(per_element) != elements or (per_element.size and per_element.max() >= len(values)):

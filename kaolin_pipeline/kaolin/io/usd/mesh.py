@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import torch
 from pxr import Usd
 
-from kaolin_pipeline.errors import ArgumentTypeError, LoadError, NonHomogeneousMeshError, PipelineError
+from kaolin_pipeline.errors import ArgumentTypeError, NonHomogeneousMeshError, PipelineError
 from kaolin_pipeline.io.polygons import (
     heterogeneous_mesh_handler_naive_homogenize,
     heterogeneous_mesh_handler_skip,
@@ -21,7 +21,7 @@ from kaolin_pipeline.io.polygons import (
 )
 from kaolin_pipeline.io import usd
 from kaolin_pipeline.io.usd.authoring import add_mesh as _add_mesh
-from kaolin_pipeline.io.usd.scene import create_stage, stage_of
+from kaolin_pipeline.io.usd.scene import create_stage, is_path, stage_of
 from kaolin_pipeline.kaolin._convert import flip_v, refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.io.usd._common import check_new_file, per_item, transforms_per_item
@@ -54,8 +54,8 @@ def _kaolin_mesh(prim: "usd.MeshPrim", with_materials: bool, with_normals: bool)
     return result
 
 
-def _homogeneous(prim: "usd.MeshPrim", handler, triangulate: bool, source) -> bool:
-    """Whether to keep the (fan-triangulated) mesh: False when ``heterogeneous_mesh_handler_skip`` skips it."""
+def _homogeneous(prim: "usd.MeshPrim", handler, triangulate: bool, source: str) -> bool:
+    """Whether to keep the mesh: False when ``heterogeneous_mesh_handler_skip`` skips it."""
     counts = prim.corner_counts
     if counts <= {3}:
         return True
@@ -67,9 +67,6 @@ def _homogeneous(prim: "usd.MeshPrim", handler, triangulate: bool, source) -> bo
     if len(counts) > 1 and handler is None and not triangulate:
         raise NonHomogeneousMeshError(f"{source}: mesh {prim.path} has faces of {sorted(counts)} corners; pass "
                                       "triangulate=True or heterogeneous_mesh_handler (see kaolin.io.utils)")
-    if len(counts) == 1 and not triangulate:
-        raise LoadError(f"{source}: mesh {prim.path} has faces of {counts.pop()} corners; pass triangulate=True "
-                        "to split them into triangles (kaolin-pipeline does not keep polygons)")
     return True
 
 
@@ -79,22 +76,24 @@ def import_meshes(file_path_or_stage, scene_paths: Optional[Sequence[str]] = Non
     """Each Mesh prim (all, or ``scene_paths``) of a USD file or ``Usd.Stage`` as an unbatched
     :class:`SurfaceMesh` in its own coordinates, with its local-to-world ``transform`` stored (not applied).
 
-    Polygons: fan-triangulated with ``triangulate=True`` or a triangulating ``heterogeneous_mesh_handler``;
-    ``heterogeneous_mesh_handler_skip`` leaves out meshes of mixed corner counts.
+    Polygons: a mesh of ``K``-gons keeps them (``faces (F, K)``) unless ``triangulate=True``, which splits
+    them as fans; a mesh of mixed polygons needs ``triangulate`` or a triangulating
+    ``heterogeneous_mesh_handler``, and ``heterogeneous_mesh_handler_skip`` leaves it out.
 
     Returns:
         a list, or with ``return_list=False`` a dict by scene path.
 
     Raises:
         NonHomogeneousMeshError: mixed corner counts with neither ``triangulate`` nor a handler.
-        LoadError: bad file or prim; quads (or larger) only and ``triangulate`` False.
+        LoadError: bad file or prim.
     """
-    source = stage_of(file_path_or_stage)
+    stage = stage_of(file_path_or_stage)
+    name = str(file_path_or_stage) if is_path(file_path_or_stage) else stage.GetRootLayer().identifier
     if scene_paths is not None:
-        per_item(times, len(scene_paths), "kaolin.io.usd.import_meshes")
-    prims = usd.import_mesh_prims(source, scene_paths, times)
+        times = per_item(times, len(scene_paths), "kaolin.io.usd.import_meshes")
+    prims = usd.import_mesh_prims(stage, scene_paths, times, triangulate=triangulate)
     meshes = {prim.path: _kaolin_mesh(prim, with_materials, with_normals) for prim in prims
-              if _homogeneous(prim, heterogeneous_mesh_handler, triangulate, source)}
+              if _homogeneous(prim, heterogeneous_mesh_handler, triangulate, name)}
     return list(meshes.values()) if return_list else meshes
 
 
