@@ -181,3 +181,21 @@ def test_a_missing_texture_warns_and_the_mesh_is_read(tmp_path):
     with pytest.warns(MaterialFileError, match="gone.png"):
         read = usd.import_mesh(str(path))
     assert read.faces.tolist() == [[0, 1, 2]] and read.materials[0].diffuse_texture is None
+
+
+def test_partial_prims_signed_zeros_and_uv_order_as_the_file_has_them(tmp_path):
+    path = tmp_path / "partial.usda"
+    stage = Usd.Stage.CreateNew(str(path))
+    UsdGeom.Mesh.Define(stage, "/Points").CreatePointsAttr([(-0.0, 1, 2), (3, -0.0, 5)])  # no faces at all
+    mesh = UsdGeom.Mesh.Define(stage, "/Tri")
+    mesh.CreatePointsAttr([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.CreateFaceVertexCountsAttr([3])
+    mesh.CreateFaceVertexIndicesAttr([0, 1, 2])
+    st = UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, "faceVarying")
+    st.Set([(0.9, 0.1), (0.2, 0.3), (0.9, 0.1)])  # the first and last corners share a UV
+    stage.Save()
+    points, tri = usd.import_mesh_prims(str(path))
+    assert points.mesh.faces.shape == (0, 3) and points.mesh.vertices.shape == (2, 3)
+    assert torch.signbit(points.mesh.vertices[:, :2]).tolist() == [[True, False], [False, True]]
+    assert torch.equal(tri.mesh.uvs, torch.tensor([[0.9, 0.1], [0.2, 0.3]]))  # listed by first corner
+    assert tri.mesh.face_uvs_idx.tolist() == [[0, 1, 0]]
