@@ -19,16 +19,10 @@ from pxr import Sdf, Usd, UsdGeom, Vt
 
 from kaolin_pipeline.errors import SaveError
 from kaolin_pipeline.io.usd.materials import write_material_subsets
+from kaolin_pipeline.io.usd.stage import time_code
 from kaolin_pipeline.io.usd.transform import set_local_to_world_transform
 
 POINTS_PRIM_TYPES = {"point_instancer": "PointInstancer", "usd_geom_points": "Points"}
-
-
-def time_code(time) -> Usd.TimeCode:
-    """Kaolin's time argument: None (or a ``Usd.TimeCode``) as given, else a number."""
-    if isinstance(time, Usd.TimeCode):
-        return time
-    return Usd.TimeCode.Default() if time is None else Usd.TimeCode(float(time))
 
 
 def _array(tensor: torch.Tensor, dtype) -> np.ndarray:

@@ -6,14 +6,11 @@ from typing import Optional
 
 import numpy as np
 import torch
-from pxr import Gf, Usd, UsdGeom
+from pxr import Gf, UsdGeom
 
 from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.io.usd.stage import time_code
 from kaolin_pipeline.io.usd.scene import PrimArg, StageArg, is_path, prim_of, stage_of
-
-
-def _time_code(time) -> Usd.TimeCode:
-    return time if isinstance(time, Usd.TimeCode) else Usd.TimeCode.Default() if time is None else Usd.TimeCode(float(time))
 
 
 def get_local_to_world_transform(file_path_or_stage: StageArg, prim_or_path: PrimArg,
@@ -25,7 +22,7 @@ def get_local_to_world_transform(file_path_or_stage: StageArg, prim_or_path: Pri
     xformable = UsdGeom.Xformable(prim)
     if not xformable:
         return None
-    matrix = np.array(xformable.ComputeLocalToWorldTransform(_time_code(time)), dtype=np.float64)
+    matrix = np.array(xformable.ComputeLocalToWorldTransform(time_code(time)), dtype=np.float64)
     return None if np.array_equal(matrix, np.eye(4)) else torch.from_numpy(matrix.T.copy())
 
 
@@ -45,7 +42,7 @@ def set_local_to_world_transform(file_path_or_stage: StageArg, prim_or_path: Pri
     if tuple(local_to_world.shape) != (4, 4):
         raise PipelineError(f"set_local_to_world_transform: local_to_world must be (4, 4), "
                             f"got {tuple(local_to_world.shape)}")
-    code = _time_code(time)
+    code = time_code(time)
     parent_to_world = UsdGeom.XformCache(code).GetParentToWorldTransform(prim)
     wanted = Gf.Matrix4d(local_to_world.detach().to("cpu", torch.float64).T.numpy().tolist())
     UsdGeom.Xformable(prim).MakeMatrixXform().Set(wanted * parent_to_world.GetInverse(), code)
