@@ -11,6 +11,7 @@ from kaolin_pipeline.io.usd.authoring import add_mesh, add_pointcloud, add_voxel
 from kaolin_pipeline.io.usd.scene import create_stage, get_authored_time_samples, get_scene_paths
 from kaolin_pipeline.io.usd.subset import add_subset, import_subsets
 from kaolin_pipeline.io.usd.transform import get_local_to_world_transform, set_local_to_world_transform
+from kaolin_pipeline.structures import PointCloud
 
 
 def _pxr_scene(path):
@@ -199,3 +200,14 @@ def test_partial_prims_signed_zeros_and_uv_order_as_the_file_has_them(tmp_path):
     assert torch.signbit(points.mesh.vertices[:, :2]).tolist() == [[True, False], [False, True]]
     assert torch.equal(tri.mesh.uvs, torch.tensor([[0.9, 0.1], [0.2, 0.3]]))  # listed by first corner
     assert tri.mesh.face_uvs_idx.tolist() == [[0, 1, 0]]
+
+
+def test_a_file_rewritten_on_disk_is_read_anew_unless_the_program_holds_unsaved_edits(tmp_path):
+    path = tmp_path / "cloud.usda"
+    first = create_stage(str(path))
+    add_pointcloud(first, "/World/a", torch.rand(5, 3))
+    first.Save()
+    assert get_scene_paths(str(path), prim_types="PointInstancer") == ["/World/a"]
+    usd.export_pointcloud(str(path), PointCloud(points=torch.rand(4, 3)), prim_path="/World/b")  # a new file, renamed over
+    assert get_scene_paths(str(path), prim_types="Points") == ["/World/b"]
+    assert get_scene_paths(str(path), prim_types="PointInstancer") == []

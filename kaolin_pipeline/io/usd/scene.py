@@ -1,8 +1,9 @@
 """Live USD stages as Kaolin's ``kaolin.io.usd.utils`` handles them: a new stage, a file path or an open
 ``Usd.Stage``, prims by path, the scene paths and the authored time samples of a stage.
 
-A file path is opened through USD's layer registry (``Usd.Stage.Open``), so a stage that is still open
-in the program is seen with its unsaved edits, as Kaolin's functions see it.
+A file path is opened through USD's layer registry, so a stage that is still open in the program is seen
+with its unsaved edits, as Kaolin's functions see it; a layer without unsaved edits is re-read if the file
+changed on disk since.
 """
 from __future__ import annotations
 
@@ -56,9 +57,14 @@ def stage_of(file_path_or_stage: StageArg) -> Usd.Stage:
     if not path.is_file():
         raise MissingFileError(f"{path}: file does not exist")
     try:
-        return Usd.Stage.Open(str(path))
+        layer = Sdf.Layer.FindOrOpen(str(path))
     except Exception as exc:  # pxr raises Tf.ErrorException on a malformed file
         raise LoadError(f"{path}: not a readable USD file ({exc})".strip()) from exc
+    if layer is None:
+        raise LoadError(f"{path}: not a readable USD file")
+    if not layer.dirty:  # nothing unsaved in the program: pick up what was written to the file since
+        layer.Reload()
+    return Usd.Stage.Open(layer)
 
 
 def is_path(value) -> bool:
