@@ -21,6 +21,9 @@ tutorial folder's helper modules and scripts that need data the checkout does no
 import nvdiffrast in their own code. One example gets one more edit, printed and recorded with its reason
 (``working_with_meshes``: its render cells run only where ``torch.cuda.is_available()``).
 
+Each example is allowed its own time (``Example.seconds``: 1200 s, more for the five that train for
+thousands of steps; the DMTet tutorial needs hours of one core); ``--timeout`` sets one limit for all.
+
 Prints a table (example, runs to the end, seconds, final value where the example computes one) and
 writes JSON.
 """
@@ -58,13 +61,16 @@ class Example:
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 
 EXAMPLES = [
-    Example("tutorial/bbox_tutorial.ipynb", rf"loss on epoch \d+: (?:tensor\()?{_NUMBER}", needs_clock_views=True),
-    Example("tutorial/dibr_tutorial.ipynb", rf"Epoch \d+ - loss: {_NUMBER}", needs_clock_views=True),
-    Example("tutorial/diffuse_lighting.ipynb"),
-    Example("tutorial/dmtet_tutorial.ipynb", rf"Iteration \d+ - loss: (?:tensor\()?{_NUMBER}"),
+    Example("tutorial/bbox_tutorial.ipynb", rf"loss on epoch \d+: (?:tensor\()?{_NUMBER}", needs_clock_views=True,
+            seconds=1800),  # 1,500 steps: ~280 s of one core
+    Example("tutorial/dibr_tutorial.ipynb", rf"Epoch \d+ - loss: {_NUMBER}", needs_clock_views=True,
+            seconds=1800),  # 2,500 steps: ~225 s of one core
+    Example("tutorial/diffuse_lighting.ipynb", seconds=1800),  # 1,100 steps: ~300 s of one core
+    Example("tutorial/dmtet_tutorial.ipynb", rf"Iteration \d+ - loss: (?:tensor\()?{_NUMBER}",
+            seconds=36000),  # 5,000 steps of 3-6.5 s of one core (an MLP on 277k grid vertices, 50k x 89k chamfer)
     Example("tutorial/gltf_viz.ipynb"),
     Example("tutorial/quaternion_tutorial.ipynb"),
-    Example("tutorial/sg_specular_lighting.ipynb"),
+    Example("tutorial/sg_specular_lighting.ipynb", seconds=2400),  # 500 steps: ~350 s of one core
     Example("tutorial/understanding_spcs_tutorial.ipynb"),
     Example("tutorial/working_with_meshes.ipynb", rf"Sample loss (?:tensor\()?{_NUMBER}",
             extra_edit=("if torch.cuda.is_available():", "if True:",
