@@ -104,6 +104,8 @@ def reason_of(element: ElementTree.Element) -> str:
         return "calls kaolin._C (CUDA kernel)"
     if "nvdiffrast" in text:
         return "needs nvdiffrast"
+    if "No module named 'kaolin.physics'" in text:
+        return "needs kaolin.physics (physics is out of scope)"
     lines = [line.strip() for line in (element.text or "").splitlines() if line.strip().startswith("E ")]
     if element.get("message") == "collection failure" and lines:  # the error pytest printed, not its label
         return "collection: " + lines[-1][1:].strip()[:150]
