@@ -27,12 +27,20 @@ def wrap_uv(uv: torch.Tensor, wrap: str | tuple[str, str]) -> torch.Tensor:
     modes = (wrap, wrap) if isinstance(wrap, str) else tuple(wrap)
     if len(modes) != 2 or any(mode not in WRAP_MODES for mode in modes):
         raise RenderError(f"texture_mapping: wrap must be one of {WRAP_MODES} or a (u, v) pair of them, got {wrap!r}")
-    outside = (uv < 0) | (uv > 1)
-    repeated = torch.where(outside, uv - torch.floor(uv), uv)
-    mirrored = torch.where(outside, 1.0 - (torch.remainder(uv, 2.0) - 1.0).abs(), uv)
-    columns = [{"clamp": uv[..., axis].clamp(0.0, 1.0), "repeat": repeated[..., axis],
-                "mirror": mirrored[..., axis]}[mode] for axis, mode in enumerate(modes)]
-    return torch.stack(columns, dim=-1)
+    if modes[0] == modes[1]:
+        return _wrap(uv, modes[0])
+    return torch.stack([_wrap(uv[..., axis], mode) for axis, mode in enumerate(modes)], dim=-1)
+
+
+def _wrap(values: torch.Tensor, mode: str) -> torch.Tensor:
+    """``values`` brought into [0, 1] by one wrap mode (only that mode is computed)."""
+    if mode == "clamp":
+        return values.clamp(0.0, 1.0)
+    if mode == "repeat":
+        wrapped = values - torch.floor(values)
+    else:
+        wrapped = 1.0 - (torch.remainder(values, 2.0) - 1.0).abs()
+    return torch.where((values < 0) | (values > 1), wrapped, values)
 
 
 def _check_texture_arguments(texture_coordinates: torch.Tensor, texture_maps: torch.Tensor,

@@ -73,7 +73,10 @@ def _unbatched(vertices: torch.Tensor, tets: torch.Tensor, sdf: torch.Tensor, re
         crossing_tets = (case > 0) & (case < 15)
         case = case[crossing_tets]
         edges = tets[crossing_tets][:, _EDGES.to(device)].sort(dim=-1).values  # (T', 6, 2), (low, high)
-        unique, tet_edge = torch.unique(edges.reshape(-1, 2), dim=0, return_inverse=True)
+        # one long key per edge (low * V + high) sorts as the pairs do; unique on it is far faster than dim=0
+        keys, tet_edge = torch.unique(edges[..., 0] * sdf.shape[0] + edges[..., 1], return_inverse=True)
+        unique = torch.stack([keys // sdf.shape[0], keys % sdf.shape[0]], dim=-1)
+        tet_edge = tet_edge.reshape(-1)
         crosses = positive[unique[:, 0]] != positive[unique[:, 1]]
         new_id = torch.cumsum(crosses.long(), 0) - 1  # surface vertex id of each crossing edge
         tet_edge = torch.where(crosses[tet_edge], new_id[tet_edge], -1).reshape(-1, 6)
