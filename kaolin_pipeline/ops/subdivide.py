@@ -99,7 +99,7 @@ def subdivide_trianglemesh(vertices: torch.Tensor, faces: torch.Tensor, iteratio
 
 
 def subdivide_vertices(vertices: torch.Tensor, faces: torch.Tensor, resolution: int) -> torch.Tensor:
-    """Points on the surface dense enough for a ``resolution``\ :sup:`3` grid (Kaolin's ``_unbatched_subdivide_vertices``).
+    """Points on the surface dense enough for a grid of ``resolution`` cells a side (Kaolin's ``_unbatched_subdivide_vertices``).
 
     Every face whose longest squared edge exceeds ``((resolution - 1) / resolution**2) ** 2`` is split into four
     at its edge midpoints, and the children are split again by the same rule until none exceeds it. Only
