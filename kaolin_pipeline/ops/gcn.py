@@ -62,7 +62,8 @@ def normalize_adj(adj: torch.Tensor) -> torch.Tensor:
         return adj / sums
     adj = adj.coalesce()
     rows = adj.indices()[0]
-    return torch.sparse_coo_tensor(adj.indices(), adj.values() / sums[rows, 0], adj.shape).coalesce()
+    return torch.sparse_coo_tensor(adj.indices(), adj.values() / sums[rows, 0], adj.shape,
+                                   check_invariants=False).coalesce()  # the indices of a coalesced tensor
 
 
 class GraphConv(nn.Module):
