@@ -25,6 +25,7 @@ RANGES: dict[str, tuple[float, bool, float]] = {
     "views.target_scale": (0, False, INF),
     "views.folder_heldout_every": (2, True, INF),
     "views.supersample": (1, True, 16),
+    "views.crease_angle": (0, False, 180),
     "views.supervise": (1, True, INF),
     "template.subdivisions": (0, True, 8),
     "template.scale": (0, False, INF),
@@ -53,6 +54,8 @@ WEIGHT_SECTIONS = ("loss",)
 
 #: Keys where ``null`` keeps the render preset's value.
 NULLABLE = ("views.image_size", "views.sigmainv", "views.num_views")
+#: Keys where ``null`` turns the feature off.
+OPTIONAL = ("views.crease_angle",)
 
 #: Keys whose recipe builds the dense (V, V) matrix: reconstruction's decoder. ``fit``'s ``optim.smoothing``
 #: solves the same system sparsely (``ops.large_steps``), so its memory follows the edges.
@@ -104,7 +107,7 @@ def check_values(config: Mapping[str, Any], memory: Optional[int] = None) -> Non
         if limits is None and not weight:
             continue
         low, inclusive, high = limits or (0, True, INF)
-        if value is None and key in NULLABLE:
+        if value is None and (key in NULLABLE or key in OPTIONAL):
             continue
         keep = " or null to keep the preset's" if key in NULLABLE else ""
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):

@@ -31,6 +31,7 @@ from kaolin_pipeline.train.fit_targets import MAX_SPLATS, TargetShape, read_targ
 from kaolin_pipeline.train.models import MeshFitModel
 from kaolin_pipeline.train.recipe import run_recipe
 from kaolin_pipeline.ops.icosphere import icosphere, sphere_uvs
+from kaolin_pipeline.ops.creases import split_creases
 from kaolin_pipeline.ops.large_steps import LargeSteps
 from kaolin_pipeline.ops.textures import limit_texture_size
 from kaolin_pipeline.ops.topology import mesh_topology
@@ -155,9 +156,10 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     if views_cfg["num_views"] is not None:
         train_cameras = train_cameras[list(range(min(views_cfg["num_views"], len(train_cameras))))]
     heldout_cameras = preset_cameras(preset, views_cfg["heldout_set"], device=device, image_size=settings.image_size)
+    drawn = mesh if views_cfg["crease_angle"] is None else split_creases(mesh, views_cfg["crease_angle"])
     two_sided = views_cfg["two_sided"]
-    train = render_views(settings, mesh, train_cameras, lights, two_sided=two_sided)
-    heldout = render_views(settings, mesh, heldout_cameras, lights, two_sided=two_sided)
+    train = render_views(settings, drawn, train_cameras, lights, two_sided=two_sided)
+    heldout = render_views(settings, drawn, heldout_cameras, lights, two_sided=two_sided)
     if not views_cfg["depth"]:
         train.depths = heldout.depths = None
     if shape.kind == "point cloud":  # the silhouette of the object, not of its splats with the gaps between them
