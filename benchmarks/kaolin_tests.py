@@ -109,6 +109,8 @@ def reason_of(element: ElementTree.Element) -> str:
         return f"calls {cuda_class.group(1)} (Kaolin's CUDA kernel wrapper)"
     if "deserialize object on a CUDA device" in text:
         return "loads a golden tensor Kaolin saved on a CUDA device (torch.load without map_location)"
+    if "No module named 'kaolin.physics'" in text:
+        return "needs kaolin.physics (physics is out of scope)"
     lines = [line.strip() for line in (element.text or "").splitlines() if line.strip().startswith("E ")]
     if element.get("message") == "collection failure" and lines:  # the error pytest printed, not its label
         return "collection: " + lines[-1][1:].strip()[:150]

@@ -521,11 +521,16 @@ def ignore_error_handler(error: MaterialError, **kwargs) -> None:
     """Load without the material, silently."""
 
 
-def create_missing_materials_error_handler(error: MaterialError, **kwargs) -> None:
+def create_missing_materials_error_handler(error: MaterialError, **kwargs) -> Optional[dict]:
     """Warn about every material problem; an undefined material is kept as a material with only its name
-    (what the reader does anyway), so faces keep their assignment."""
-    suffix = ", creating a material with only its name" if isinstance(error, MaterialNotFoundError) else ""
-    warnings.warn(f"{error}{suffix}", UserWarning)
+    (what the reader does anyway), so faces keep their assignment. For a :class:`MaterialNotFoundError`
+    returns that stand-in, ``{'error': message}`` (its ``material_name`` is set by the caller, as in
+    :func:`kaolin_pipeline.io.material_assignments.process_materials_and_assignments`)."""
+    if isinstance(error, MaterialNotFoundError):
+        warnings.warn(f"{error}, creating a material with only its name", UserWarning)
+        return {"error": f"stand-in for a missing material: {error}"}
+    warnings.warn(str(error), UserWarning)
+    return None
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@ with a count per face, as OBJ and USD store them.
 
 ``mesh_handler_naive_triangulate`` splits every face into a fan from its first corner (the triangles
 ``(c0, c1, c2), (c0, c2, c3), ...``, the file's winding kept), vectorised; ``heterogeneous_mesh_handler_skip``
-drops the mesh (returns None).
+drops the mesh (returns None). :func:`unfan_polygons` undoes the fan of faces that all had ``K`` corners.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Optional
 import torch
 
 __all__ = ["heterogeneous_mesh_handler_naive_homogenize", "heterogeneous_mesh_handler_skip",
-           "mesh_handler_naive_triangulate"]
+           "mesh_handler_naive_triangulate", "unfan_polygons"]
 
 
 def heterogeneous_mesh_handler_skip(*args, **kwargs) -> None:
@@ -33,6 +33,20 @@ def _fan_corners(face_vertex_counts: torch.Tensor) -> tuple[torch.Tensor, torch.
     base = starts[face].unsqueeze(1)
     corners = torch.cat([base, base + local.unsqueeze(1) + 1, base + local.unsqueeze(1) + 2], dim=1)
     return corners, first_triangle
+
+
+def unfan_polygons(triangles: torch.Tensor, corners: int) -> torch.Tensor:
+    """The ``K = corners``-gons whose fans (``K - 2`` consecutive triangles ``(c0, c_j, c_j+1)`` each, in
+    face order) are ``triangles`` (T, 3): returns (T / (K - 2), K), the corners in their original order.
+
+    Raises:
+        ValueError: ``T`` is not a multiple of ``K - 2``.
+    """
+    per_face = corners - 2
+    if corners < 3 or triangles.shape[0] % per_face:
+        raise ValueError(f"unfan_polygons: {triangles.shape[0]} triangles are not fans of {corners}-gons")
+    fans = triangles.reshape(-1, per_face, 3)
+    return torch.cat([fans[:, 0, :], fans[:, 1:, 2]], dim=1)
 
 
 def mesh_handler_naive_triangulate(vertices: torch.Tensor, face_vertex_counts: torch.Tensor, *features,

@@ -40,6 +40,7 @@ from typing import Callable, Optional, Sequence
 import torch
 
 from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.ops.material_groups import group_materials_by_name as merge_materials_by_name
 from kaolin_pipeline.ops.mesh import (
     average_face_vertex_features,
     face_normals as unit_face_normals,
@@ -635,7 +636,7 @@ class SurfaceMesh:
         for name in names:
             arguments[name] = joined(name, getattr(mesh, name))
         if group_materials_by_name and arguments.get("materials") is not None:
-            arguments["materials"], arguments["material_assignments"] = _group_materials_by_name(
+            arguments["materials"], arguments["material_assignments"] = merge_materials_by_name(
                 arguments["materials"], arguments.get("material_assignments"))
         return SurfaceMesh(**{k: v for k, v in arguments.items() if v is not None})
 
@@ -826,20 +827,3 @@ class SurfaceMesh:
 # Kaolin's helpers (``kaolin.utils.testing.contained_torch_equal``) compare objects through the attribute
 # names in ``__slots__``; set after the class is made, so it names the attributes without creating slots.
 SurfaceMesh.__slots__ = _SUPPORTED
-
-
-def _group_materials_by_name(materials: list, assignments: Optional[torch.Tensor]):
-    """Materials with the same ``material_name`` merged into the first of them; assignments re-indexed."""
-    names = [getattr(m, "material_name", None) if not isinstance(m, dict) else m.get("material_name")
-             for m in materials]
-    first = {}
-    for name in names:
-        first.setdefault(name, len(first))
-    kept = {}
-    for position, name in enumerate(names):
-        kept.setdefault(name, materials[position])
-    if assignments is None:
-        return list(kept.values()), None
-    remap = torch.tensor([first[name] for name in names], dtype=assignments.dtype, device=assignments.device)
-    remapped = torch.where(assignments >= 0, remap[assignments.clamp(min=0).long()], assignments)
-    return list(kept.values()), remapped

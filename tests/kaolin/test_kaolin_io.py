@@ -148,7 +148,7 @@ def test_usd_export_meshes_writes_face_varying_normals_read_back_by_pxr(tmp_path
     faces = torch.tensor([[0, 1, 2]])
     face_normals = torch.tensor([[[[0.0, 0, 1], [0, 1, 0], [1, 0, 0]]], [[[0.0, 0, -1], [0, -1, 0], [-1, 0, 0]]]])
     path = str(tmp_path / "two.usda")
-    kal.io.usd.export_meshes(path, vertices=vertices, faces=faces, face_normals=face_normals)
+    kal.io.usd.export_meshes(path, vertices=list(vertices), faces=[faces, faces], face_normals=list(face_normals))
     stage = Usd.Stage.Open(path)
     second = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Meshes/mesh_1"))
     assert second.GetNormalsInterpolation() == UsdGeom.Tokens.faceVarying
@@ -157,7 +157,9 @@ def test_usd_export_meshes_writes_face_varying_normals_read_back_by_pxr(tmp_path
     back = kal.io.usd.import_meshes(path, with_normals=True)
     assert [torch.equal(m.face_normals, n) for m, n in zip(back, face_normals)] == [True, True]
     with pytest.raises(FileExistsError):
-        kal.io.usd.export_meshes(path, vertices=vertices, faces=faces)
+        kal.io.usd.export_meshes(path, vertices=list(vertices), faces=[faces, faces])
+    with pytest.raises(TypeError, match="vertices must be a list"):
+        kal.io.usd.export_meshes(path, vertices=vertices, faces=[faces, faces], overwrite=True)
 
 
 def test_shapenet_v1_and_v2_split_each_synset_by_the_fraction_of_sorted_models(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import kaolin_pipeline.kaolin as kal
-from kaolin_pipeline.errors import LoadError, PipelineError
+from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.export.timelapse import Timelapse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,26 +37,55 @@ def _layer_names() -> dict[str, object]:
 
 LAYER = _layer_names()
 
+#: kaolin.io.usd's wrappers by Kaolin submodule; each is also listed under kaolin.io.usd itself.
+_USD_WRAPPERS = {
+    "mesh": {
+        "import_mesh": "every Mesh prim merged in world space as one Kaolin SurfaceMesh",
+        "import_meshes": "each Mesh prim as a Kaolin SurfaceMesh, Kaolin's scene_paths arguments",
+        "get_mesh_scene_paths": "Kaolin's helper taking a file or a Usd.Stage",
+        "add_mesh": "Kaolin's UV convention (v' = 1 - v) onto io.usd.authoring.add_mesh",
+        "export_mesh": "Kaolin's file rule: a new stage, add_mesh, save",
+        "export_meshes": "Kaolin's batched export arguments (lists of tensors, scene_paths, batched transforms)",
+    },
+    "pointcloud": {
+        "pointcloud_return_type": "Kaolin's (points, colors, normals, transform) namedtuple",
+        "get_pointcloud_scene_paths": "Points prims, then PointInstancers that are not voxel grids",
+        "import_pointcloud": "the prims under a path merged in world space",
+        "import_pointclouds": "each prim in its own space with its transform, as Kaolin's namedtuple",
+        "add_pointcloud": "Kaolin 0.18's positional order, with its DeprecationWarning",
+        "export_pointcloud": "Kaolin's file rule and its deprecated argument forms",
+        "export_pointclouds": "the same for several clouds, with batched transforms",
+    },
+    "voxelgrid": {
+        "import_voxelgrid": "the occupancy of io.usd.import_voxelgrid, from a file or a stage",
+        "import_voxelgrids": "every grid tagged VoxelGrid by default",
+        "export_voxelgrid": "Kaolin's file rule: a new stage, add_voxelgrid, save",
+        "export_voxelgrids": "the same for several grids",
+    },
+}
+
 #: The names defined inside the layer on purpose, and why each cannot be a plain mapping. Every other
 #: name must be the very object of an implementation package (``render``, ``ops``, ``io``, ...).
 WRAPPERS = {
     "kaolin.io.obj.import_mesh": "returns Kaolin's SurfaceMesh / return tuple, UVs flipped to Kaolin's v",
-    **{f"kaolin.io.usd.{verb}_{kind}": "Kaolin's argument names, overwrite rules and return structure"
-       for verb in ("import", "export") for kind in ("mesh", "pointcloud", "pointclouds", "voxelgrid", "voxelgrids")},
-    "kaolin.io.usd.export_meshes": "Kaolin's batched export arguments (lists of tensors, scene_paths)",
     "kaolin.io.shapenet.ShapeNetV1": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.obj",
     "kaolin.io.shapenet.ShapeNetV2": "the same for ShapeNet v2's folder layout",
     "kaolin.io.shapenet.KaolinDatasetItem": "Kaolin's (data, attributes) item tuple",
-    "kaolin.io.usd.import_meshes": "each Mesh prim as a Kaolin SurfaceMesh, Kaolin's scene_paths arguments",
-    "kaolin.io.usd.get_mesh_scene_paths": "Kaolin's helper taking a file or a Usd.Stage",
+    "kaolin.io.dataset.KaolinDatasetItem": "the same tuple where Kaolin defines it",
+    "kaolin.io.modelnet.ModelNet": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.off",
+    "kaolin.io.shrec.SHREC16": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.obj",
     "kaolin.io.gltf.import_mesh": "the default scene as one Kaolin SurfaceMesh",
     "kaolin.io.gltf.import_meshes": "each glTF mesh as its own Kaolin SurfaceMesh, no node transforms",
     "kaolin.io.mesh.import_mesh": "Kaolin's format-dispatching import_mesh returning a SurfaceMesh",
     "kaolin.io.import_mesh": "the same function under kaolin.io",
+    "kaolin.io.materials.PBRMaterial": "Kaolin's moved class name: constructing it raises DeprecationWarning",
     "kaolin.visualize.Timelapse": "Kaolin's Timelapse call signatures over export.Timelapse",
     "kaolin.visualize.timelapse.Timelapse": "the same class under its module path",
     "kaolin.visualize.TimelapseParser": "Kaolin's TimelapseParser API over export.TimelapseReader",
     "kaolin.visualize.timelapse_parser.TimelapseParser": "the same class under its module path",
+    "kaolin.visualize.timelapse.TimelapseParser": "the same class where Kaolin defines it",
+    **{f"kaolin.io.usd.{prefix}{name}": reason for module, names in _USD_WRAPPERS.items()
+       for name, reason in names.items() for prefix in ("", f"{module}.")},
 }
 
 
@@ -186,8 +215,7 @@ def test_obj_import_mesh_polygons_need_triangulate_or_a_handler(tmp_path):
     with pytest.raises(PipelineError, match="heterogeneous_mesh_handler=.*not supported"):
         kal.io.obj.import_mesh(path, heterogeneous_mesh_handler=print)
     path.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n")
-    with pytest.raises(LoadError, match="triangulate=True"):
-        kal.io.obj.import_mesh(path)
+    assert kal.io.obj.import_mesh(path).faces.tolist() == [[0, 1, 2, 3]]  # all quads: kept, as Kaolin
 
 
 # --- USD ------------------------------------------------------------------------------------------
@@ -210,10 +238,17 @@ def test_usd_mesh_round_trip_writes_the_file_convention(tmp_path):
     assert torch.allclose(back.face_uvs, kaolin_uvs[faces]) and torch.equal(back.vertices, vertices)
     with pytest.raises(OSError, match="overwrite=True"):
         kal.io.usd.export_mesh(str(path), vertices=vertices, faces=faces)
-    with pytest.raises(PipelineError, match=r"local_to_world=<\(4, 4\) tensor> not supported"):
-        kal.io.usd.export_mesh(str(tmp_path / "t.usda"), vertices=vertices, faces=faces, local_to_world=torch.eye(4))
-    with pytest.raises(PipelineError, match="up_axis='Z'"):
-        kal.io.usd.export_mesh(str(tmp_path / "z.usda"), vertices=vertices, faces=faces, up_axis="Z")
+    moved = torch.tensor([[0.0, -1, 0, 1], [1, 0, 0, 2], [0, 0, 1, 3], [0, 0, 0, 1]])  # a turn about z, then a shift
+    kal.io.usd.export_mesh(str(tmp_path / "t.usda"), vertices=vertices, faces=faces, local_to_world=moved,
+                           up_axis="Z")
+    opened = Usd.Stage.Open(str(tmp_path / "t.usda"))
+    prim = opened.GetPrimAtPath("/World/Meshes/mesh_0")
+    assert UsdGeom.GetStageUpAxis(opened) == "Z"
+    assert np.allclose(np.array(UsdGeom.Xformable(prim).ComputeLocalToWorldTransform(0)), moved.numpy().T)
+    world = kal.io.usd.import_mesh(str(tmp_path / "t.usda")).vertices  # by hand: (x, y, z) -> (1 - y, 2 + x, 3 + z)
+    assert torch.allclose(world, torch.stack([1 - vertices[:, 1], 2 + vertices[:, 0], 3 + vertices[:, 2]], 1))
+    local, = kal.io.usd.import_meshes(str(tmp_path / "t.usda"))
+    assert torch.equal(local.vertices, vertices) and torch.allclose(local.transform, moved)
 
 
 def test_usd_pointclouds_and_voxelgrids_round_trip(tmp_path):
@@ -223,11 +258,18 @@ def test_usd_pointclouds_and_voxelgrids_round_trip(tmp_path):
     cloud, = kal.io.usd.import_pointclouds(str(path), scene_paths=["/World/PointClouds/pointcloud_0"])
     assert cloud._fields == ("points", "colors", "normals", "transform") and torch.allclose(cloud.points, points[0])
     timed = tmp_path / "timed.usda"
-    kal.io.usd.export_pointcloud(str(timed), points=points[1], time=0)
-    kal.io.usd.export_pointcloud(str(timed), points=points[1] + 1, time=3)
+    stage = kal.io.usd.export_pointcloud(str(timed), points=points[1], time=0)
+    kal.io.usd.add_pointcloud(stage, "/World/PointClouds/pointcloud_0", points[1] + 1, time=3)
+    stage.Save()
     assert torch.allclose(kal.io.usd.import_pointcloud(str(timed), time=3).points, points[1] + 1)
-    with pytest.raises(PipelineError, match="one prim per file"):
-        kal.io.usd.export_pointclouds(str(tmp_path / "two.usda"), points=points)
+    assert kal.io.usd.get_authored_time_samples(str(timed)) == [0.0, 3.0]
+    with pytest.raises(FileExistsError):
+        kal.io.usd.export_pointcloud(str(timed), points=points[1], time=5)
+    kal.io.usd.export_pointclouds(str(tmp_path / "two.usda"), points=points, colors=[None, torch.rand(7, 3)],
+                                  points_type="usd_geom_points")
+    first, second = kal.io.usd.import_pointclouds(str(tmp_path / "two.usda"))
+    assert torch.equal(first.points, points[0]) and torch.equal(second.points, points[1])
+    assert first.colors is None and second.colors.shape == (7, 3)
 
     grid = torch.zeros(4, 4, 4, dtype=torch.bool)
     grid[0, 1, 2] = grid[3, 3, 3] = True

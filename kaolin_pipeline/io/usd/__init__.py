@@ -1,7 +1,10 @@
 """Read and write meshes, point clouds and voxel grids as USD (usd-core / ``pxr``).
 
 Modules: :mod:`.stage` (layers, stages, time samples), :mod:`.mesh`, :mod:`.points`, :mod:`.voxels`,
-:mod:`.materials` (UsdPreviewSurface). Everything public is re-exported here.
+:mod:`.materials` (UsdPreviewSurface); for working on open stages as Kaolin does, :mod:`.scene` (a new stage,
+a file or ``Usd.Stage`` argument, scene paths, authored times), :mod:`.transform` (a prim's local-to-world
+matrix), :mod:`.subset` (GeomSubsets) and :mod:`.authoring` (Kaolin's ``add_mesh`` / ``add_pointcloud`` /
+``add_voxelgrid`` layout, byte for byte). Everything public is re-exported here.
 
 Layouts follow Kaolin's ``kaolin.io.usd`` so files move between the two:
 
@@ -29,6 +32,7 @@ stage twice; :mod:`kaolin_pipeline.export.timelapse` passes a small per-iteratio
 layer as ``samples`` (a USD value clip) so appending stays cheap.
 """
 from kaolin_pipeline.io.textures import read_texture_png, write_texture_png
+from kaolin_pipeline.io.usd.authoring import add_mesh, add_pointcloud, add_voxelgrid
 from kaolin_pipeline.io.usd.materials import TEXTURE_DIR, bind_material, texture_file_name, write_preview_material
 from kaolin_pipeline.io.usd.mesh import (
     DEFAULT_MESH_PATH,
@@ -47,6 +51,9 @@ from kaolin_pipeline.io.usd.points import (
     import_pointcloud,
     write_pointcloud,
 )
+from kaolin_pipeline.io.usd.scene import create_stage, get_authored_time_samples, get_scene_paths, prim_of, stage_of
+from kaolin_pipeline.io.usd.subset import add_subset, import_subsets
+from kaolin_pipeline.io.usd.transform import get_local_to_world_transform, set_local_to_world_transform
 from kaolin_pipeline.io.usd.stage import (
     TimeArg,
     new_stage_layer,
@@ -72,4 +79,7 @@ __all__ = [
     "texture_file_name", "read_texture_png", "write_texture_png", "new_stage_layer", "open_layer", "save_layer",
     "resolve_time", "sample_times", "set_static", "TimeArg", "POINTS_TYPES", "DEFAULT_MESH_PATH",
     "DEFAULT_POINTCLOUD_PATH", "DEFAULT_VOXELGRID_PATH", "TEXTURE_DIR", "ORIGIN_ATTR", "SIZE_ATTR",
+    "create_stage", "stage_of", "prim_of", "get_scene_paths", "get_authored_time_samples",
+    "get_local_to_world_transform", "set_local_to_world_transform", "add_subset", "import_subsets",
+    "add_mesh", "add_pointcloud", "add_voxelgrid",
 ]

@@ -26,6 +26,7 @@ as default values (not time samples); texture file names carry the time.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import torch
@@ -37,7 +38,7 @@ from kaolin_pipeline.io.mtl import material_names
 from kaolin_pipeline.io.textures import from_file_values, read_texture_png, to_file_values, write_texture_png
 from kaolin_pipeline.io.usd.stage import TimeArg, time_code
 from kaolin_pipeline.structures import PBRMaterial
-from kaolin_pipeline.errors import LoadError
+from kaolin_pipeline.errors import LoadError, MaterialFileError
 
 TEXTURE_DIR = "textures"
 MATERIAL_FAMILY = "materialBind"
@@ -194,7 +195,8 @@ def _read_wrap(texture: UsdShade.Shader, time: Usd.TimeCode):
 
 
 def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.TimeCode, source: str):
-    """(3, H, W) for an ``rgb`` output, (1, H, W) for ``r``/``g``/``b``; None without a file."""
+    """(3, H, W) for an ``rgb`` output, (1, H, W) for ``r``/``g``/``b``; None without a file (a warning,
+    :class:`MaterialFileError`, when the file it names is missing)."""
     file_input = texture.GetInput("file")
     asset = file_input.Get(time) if file_input else None
     if asset is None and not time.IsDefault():
@@ -209,6 +211,10 @@ def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.Ti
         if packaged is None:
             raise LoadError(f"{source}: texture {asset.path} is not in the package")
         image = read_texture_png(io.BytesIO(bytes(packaged.GetBuffer())), source, name=resolved)
+    elif not Path(resolved).is_file():  # as Kaolin: the material is read without it
+        warnings.warn(MaterialFileError(f"{source}: texture file {resolved} does not exist; its material is read "
+                                        "without that texture"), stacklevel=2)
+        return None
     else:
         image = read_texture_png(resolved, source)
     if output_name in _CHANNEL_OUTPUTS:

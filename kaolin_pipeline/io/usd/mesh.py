@@ -204,12 +204,14 @@ def mesh_prim_paths(path: PathLike | Usd.Stage, under: Optional[str] = None) -> 
 
 
 def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[str]] = None,
-                      times: Optional[Sequence[TimeArg]] = None) -> list[MeshPrim]:
+                      times: Optional[Sequence[TimeArg]] = None, triangulate: bool = True) -> list[MeshPrim]:
     """Each Mesh prim (all, or those at ``prim_paths``) of a USD file or ``Usd.Stage`` as a triangle
     :class:`Mesh` in its own coordinates, with its local-to-world transform kept apart.
 
     Fields as :func:`import_mesh`, plus ``normals`` with ``face_normals_idx`` for face-varying normals
-    (one normal per polygon corner, as the file stores them); each mesh's materials are its own.
+    (one normal per polygon corner, as the file stores them); each mesh's materials are its own. With
+    ``triangulate=False``, a prim whose polygons all have ``K`` corners keeps them: ``faces (F, K)`` (and
+    ``face_uvs_idx``, ``face_normals_idx`` alike); prims of mixed polygons are still fan-triangulated.
 
     Raises:
         LoadError: missing or non-USD file, a path that is not a Mesh prim, no sample at a time.
@@ -223,12 +225,12 @@ def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[
         for prim_path, time in zip(prim_paths, times):
             prim = find_prim(stage, str(prim_path), _is_mesh, "Mesh", source)
             library = MaterialLibrary(source)
-            mesh, counts = _read_prim(prim, time, source, library, world=False)
+            mesh, counts = _read_prim(prim, time, source, library, world=False, triangulate=triangulate)
             if library.materials:
                 mesh.materials, mesh.material_assignments = library.sorted_by_path(mesh.material_assignments)
             else:
                 mesh.material_assignments = None
-            matrix = world_matrix(prim, resolve_time(UsdGeom.Mesh(prim).GetPointsAttr(), time, source))
+            matrix = world_matrix(prim, resolve_time(_timing_attribute(UsdGeom.Mesh(prim)), time, source))
             transform = None if is_identity(matrix) else torch.tensor(matrix.T, dtype=torch.float32)
             result.append(MeshPrim(str(prim_path), mesh, transform, counts))
     return result
@@ -238,21 +240,36 @@ def _is_mesh(prim: Usd.Prim) -> bool:
     return prim.IsA(UsdGeom.Mesh)
 
 
+def _timing_attribute(usd_mesh: UsdGeom.Mesh) -> Usd.Attribute:
+    """The attribute whose samples time a prim: its points, else its faces or normals when only those are set."""
+    attributes = (usd_mesh.GetPointsAttr(), usd_mesh.GetFaceVertexIndicesAttr(), usd_mesh.GetNormalsAttr())
+    return next((attribute for attribute in attributes if attribute.HasValue()), attributes[0])
+
+
+def _or_empty(values: Optional[np.ndarray], dtype) -> np.ndarray:
+    return np.zeros(0, dtype) if values is None else values
+
+
 def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary",
-               world: bool = True) -> tuple[Mesh, set]:
+               world: bool = True, triangulate: bool = True) -> tuple[Mesh, set]:
     """One Mesh prim, in world space unless ``world`` is False (``material_assignments`` index
-    ``library.materials``), and the corner counts of its polygons."""
+    ``library.materials``), and the corner counts of its polygons. Polygons of one size are kept
+    (``faces (F, K)``) when ``triangulate`` is False."""
     usd_mesh = UsdGeom.Mesh(prim)
-    at = resolve_time(usd_mesh.GetPointsAttr(), time, source)
-    points = read_array(usd_mesh.GetPointsAttr(), at, np.float32).reshape(-1, 3)
-    counts = read_array(usd_mesh.GetFaceVertexCountsAttr(), at, np.int64)
-    indices = read_array(usd_mesh.GetFaceVertexIndicesAttr(), at, np.int64)
-    if counts is None or indices is None:
-        raise LoadError(f"{source}: mesh {prim.GetPath()} has no faceVertexCounts/faceVertexIndices")
+    at = resolve_time(_timing_attribute(usd_mesh), time, source)
+    # a prim may carry only some of its data (Kaolin writes, e.g., points alone): what is missing reads as empty
+    points = _or_empty(read_array(usd_mesh.GetPointsAttr(), at, np.float32), np.float32).reshape(-1, 3)
+    counts = _or_empty(read_array(usd_mesh.GetFaceVertexCountsAttr(), at, np.int64), np.int64)
+    indices = _or_empty(read_array(usd_mesh.GetFaceVertexIndicesAttr(), at, np.int64), np.int64)
     corners = _fan_corners(counts, len(indices), source)
+    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
+    if not triangulate and len(np.unique(counts)) == 1:
+        corners = np.arange(len(indices)).reshape(len(counts), -1)
+        polygon_of_face = np.arange(len(counts))
     matrix = world_matrix(prim, at) if world else np.eye(4)
-    mesh = Mesh(vertices=float_tensor(transform_points(points, matrix)), faces=long_tensor(indices[corners]))
-    mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points))
+    placed = points if is_identity(matrix) else transform_points(points, matrix)  # keeps -0.0 as the file has it
+    mesh = Mesh(vertices=float_tensor(placed), faces=long_tensor(indices[corners]))
+    mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points), polygon_of_face)
     mesh.vertex_colors = _read_vertex_colors(usd_mesh, at, len(points))
     normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
     interpolation = usd_mesh.GetNormalsInterpolation()
@@ -263,7 +280,6 @@ def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLib
             mesh.vertex_normals = float_tensor(normals)
         elif interpolation == UsdGeom.Tokens.faceVarying and len(normals) == len(indices):
             mesh.normals, mesh.face_normals_idx = float_tensor(normals), long_tensor(corners)
-    polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
     mesh.material_assignments = library.assignments(prim, polygon_of_face, at)
     return mesh, set(np.unique(counts).tolist())
 
@@ -316,22 +332,39 @@ def _uv_primvar(usd_mesh: UsdGeom.Mesh) -> Optional[UsdGeom.Primvar]:
 
 
 def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, indices: np.ndarray,
-              num_vertices: int) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+              num_vertices: int, polygon_of_face: np.ndarray) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """``uvs (T, 2)`` and ``face_uvs_idx (F, K)`` (``K`` = ``corners.shape[1]``) of the UV primvar: an indexed
+    primvar keeps its values and indices; a face-varying one without indices has its equal values merged. None, None when there is no
+    primvar or its size does not fit its interpolation."""
     primvar = _uv_primvar(usd_mesh)
-    values = primvar.ComputeFlattened(at) if primvar and primvar.HasValue() else None
+    values = primvar.Get(at) if primvar and primvar.HasValue() else None
     if values is None:
         return None, None
     values = np.asarray(values, dtype=np.float32).reshape(-1, 2)
+    stored = primvar.GetIndices(at) if primvar.IsIndexed() else None
+    stored = None if stored is None else np.asarray(stored, dtype=np.int64)
     interpolation = primvar.GetInterpolation()
-    if interpolation == UsdGeom.Tokens.faceVarying and len(values) == len(indices):
+    if interpolation == UsdGeom.Tokens.faceVarying and stored is None and len(values) == len(indices):
         # One UV per distinct value: each (u, v) float32 pair viewed as one 64-bit key (a 1-D unique is
         # several times faster than np.unique(axis=0)); adding 0 turns -0.0 into 0.0 so equal values share a key.
         corner_uvs = np.ascontiguousarray(values[corners.reshape(-1)] + np.float32(0.0))
+        # Kept in the order of their first corner, so UVs without repeats read back as the file lists them.
         _, first, inverse = np.unique(corner_uvs.view(np.uint64).reshape(-1), return_index=True, return_inverse=True)
-        return float_tensor(corner_uvs[first]), long_tensor(inverse.reshape(-1, 3))
-    if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(values) == num_vertices:
-        return float_tensor(values), long_tensor(indices[corners])
-    return None, None
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return float_tensor(corner_uvs[first[order]]), long_tensor(rank[inverse.reshape(-1)].reshape(corners.shape))
+    # the UV index of each element the interpolation names: polygon corner, vertex or polygon
+    elements, of_corner = {UsdGeom.Tokens.faceVarying: (len(indices), corners),
+                           UsdGeom.Tokens.vertex: (num_vertices, indices[corners]),
+                           UsdGeom.Tokens.varying: (num_vertices, indices[corners]),
+                           UsdGeom.Tokens.uniform: (int(polygon_of_face.max(initial=-1)) + 1,
+                                                    np.repeat(polygon_of_face[:, None], corners.shape[1], axis=1))
+                           }.get(interpolation, (-1, None))
+    per_element = stored if stored is not None else np.arange(len(values))
+    if len(per_element) != elements or (per_element.size and per_element.max() >= len(values)):
+        return None, None
+    return float_tensor(values), long_tensor(per_element[of_corner])
 
 
 def _read_vertex_colors(geom: UsdGeom.Gprim, at: Usd.TimeCode, count: int) -> Optional[torch.Tensor]:

@@ -131,10 +131,11 @@ def export_pointcloud(path: PathLike, cloud: PointCloud, time: TimeArg = None, p
     save_layer(layer, path)
 
 
-def import_pointcloud(path: PathLike, time: TimeArg = None, prim_path: Optional[str] = None) -> PointCloud:
+def import_pointcloud(path: PathLike, time: TimeArg = None, prim_path: Optional[str] = None,
+                      world: bool = True) -> PointCloud:
     """Read a :class:`PointCloud` from the first ``Points`` or ``PointInstancer`` prim (or ``prim_path``).
 
-    Points give ``points (N, 3)`` (world transform applied), ``normals`` and
+    Points give ``points (N, 3)`` (world transform applied unless ``world`` is False), ``normals`` and
     ``colors`` from vertex ``displayColor``; a PointInstancer gives its ``positions``
     and per-instance ``displayColor`` / ``normals`` primvars.
 
@@ -157,7 +158,7 @@ def import_pointcloud(path: PathLike, time: TimeArg = None, prim_path: Optional[
             normals_pv = UsdGeom.PrimvarsAPI(prim).GetPrimvar("normals")
             normals = read_array(normals_pv.GetAttr(), at, np.float32) if normals_pv else None
         points = points.reshape(-1, 3)
-        matrix = world_matrix(prim, at)
+        matrix = world_matrix(prim, at) if world else np.eye(4)
         cloud = PointCloud(points=float_tensor(transform_points(points, matrix)))
         if normals is not None and len(normals) == len(points):
             normals = normals.reshape(-1, 3)

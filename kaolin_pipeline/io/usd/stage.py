@@ -74,7 +74,10 @@ def authored_times(stage: Usd.Stage, attribute_path: str) -> list[float]:
     return sample_times(attribute) if attribute else []
 
 
-def time_code(time: TimeArg) -> Usd.TimeCode:
+def time_code(time) -> Usd.TimeCode:
+    """A time argument as USD's time code: None is the default value; a ``Usd.TimeCode`` is kept."""
+    if isinstance(time, Usd.TimeCode):
+        return time
     return Usd.TimeCode.Default() if time is None else Usd.TimeCode(float(time))
 
 

@@ -25,6 +25,7 @@ from kaolin_pipeline.io.polygons import (
     heterogeneous_mesh_handler_naive_homogenize,
     heterogeneous_mesh_handler_skip,
     mesh_handler_naive_triangulate,
+    unfan_polygons,
 )
 from kaolin_pipeline.kaolin._convert import refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
@@ -55,13 +56,13 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
     (F, 3)`` as the file indexes them, only with ``with_normals``. A material problem (missing library,
     material or image) goes to ``error_handler(error)`` (default: raised).
 
-    Polygons: fan-triangulated with ``triangulate=True`` or ``heterogeneous_mesh_handler=
+    Polygons: kept when every face has the same corner count ``K`` (``faces``, ``face_uvs_idx`` and
+    ``face_normals_idx`` (F, K)); fan-triangulated with ``triangulate=True`` or ``heterogeneous_mesh_handler=
     mesh_handler_naive_triangulate`` (mixed corner counts); ``heterogeneous_mesh_handler_skip`` returns None.
 
     Raises:
         NonHomogeneousMeshError: mixed corner counts and neither ``triangulate`` nor a handler.
-        LoadError: the file is missing or malformed; it holds only quads (or larger) and ``triangulate`` is
-            False (kaolin-pipeline does not keep polygons); a handler other than Kaolin's is given.
+        LoadError: the file is missing or malformed; a handler other than Kaolin's is given.
         MaterialError: from the default ``error_handler``.
     """
     path = Path(path)
@@ -80,11 +81,19 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
         elif len(counts) > 1 and not triangulate:
             raise NonHomogeneousMeshError(f"{path}: faces have {sorted(counts)} corners; pass triangulate=True or "
                                           "heterogeneous_mesh_handler (see kaolin.io.utils)")
-        elif not triangulate:
-            raise LoadError(f"{path}: holds faces with more than 3 corners; pass triangulate=True to split them "
-                            "into triangles (kaolin-pipeline does not keep polygons)")
-    return surface_mesh(mesh, with_uvs=with_materials, with_normals=with_normals, with_materials=with_materials,
-                        raw_materials=raw_materials)
+    result = surface_mesh(mesh, with_uvs=with_materials, with_normals=with_normals, with_materials=with_materials,
+                          raw_materials=raw_materials)
+    if len(counts) == 1 and counts != {3} and not triangulate:  # every face a K-gon: Kaolin keeps them
+        corners = counts.pop()
+        fields = result.as_dict(only_tensors=True)
+        fields["materials"] = result.materials
+        for name in ("faces", "face_uvs_idx", "face_normals_idx"):
+            if fields.get(name) is not None:
+                fields[name] = unfan_polygons(fields[name], corners)
+        if fields.get("material_assignments") is not None:
+            fields["material_assignments"] = fields["material_assignments"][::corners - 2]
+        result = SurfaceMesh(**fields)
+    return result
 
 
 __getattr__ = missing_names(__name__, __all__)

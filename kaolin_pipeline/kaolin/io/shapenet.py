@@ -2,24 +2,19 @@
 :func:`kaolin_pipeline.datasets.folders.shapenet_models_by_fraction` and ``kaolin.io.obj.import_mesh``."""
 from __future__ import annotations
 
-import collections
 import os
 from typing import Callable, Optional
-
-from torch.utils.data import Dataset
 
 from kaolin_pipeline.datasets.folders import SHAPENET_MODEL_FILES, shapenet_models_by_fraction
 from kaolin_pipeline.datasets.shapenet_synsets import SYNSET_TO_NAME
 from kaolin_pipeline.kaolin._missing import missing_names
+from kaolin_pipeline.kaolin.io.dataset import FileDataset, KaolinDatasetItem
 from kaolin_pipeline.kaolin.io.obj import ignore_error_handler, import_mesh
 
 __all__ = ["KaolinDatasetItem", "ShapeNetV1", "ShapeNetV2"]
 
-#: Kaolin's item of its datasets without ``output_dict``.
-KaolinDatasetItem = collections.namedtuple("KaolinDatasetItem", ["data", "attributes"])
 
-
-class _ShapeNet(Dataset):
+class _ShapeNet(FileDataset):
     """Kaolin's ShapeNet dataset: item ``i`` is the :class:`SurfaceMesh` of ``<synset>/<model>/<model file>``
     (materials loaded with ``with_materials``, problems ignored) with ``name`` (``'<synset>/<model>'``),
     ``path``, ``synset`` and ``labels``; a dict with ``output_dict``, else ``KaolinDatasetItem(data,
@@ -35,9 +30,6 @@ class _ShapeNet(Dataset):
         self.names = [os.path.join(synset, folder.name) for folder, synset in models]
         self.with_materials, self.transform, self.output_dict = with_materials, transform, output_dict
 
-    def __len__(self) -> int:
-        return len(self.paths)
-
     def get_data(self, index: int):
         return import_mesh(self.paths[index], with_materials=self.with_materials, error_handler=ignore_error_handler,
                            triangulate=True)
@@ -46,16 +38,6 @@ class _ShapeNet(Dataset):
         synset = self.synsets[index]
         return {"name": self.names[index], "path": self.paths[index], "synset": synset,
                 "labels": [SYNSET_TO_NAME[synset]]}
-
-    def get_cache_key(self, index: int) -> str:
-        return self.names[index]
-
-    def __getitem__(self, index: int):
-        if self.output_dict:
-            item = {"mesh": self.get_data(index), **self.get_attributes(index)}
-        else:
-            item = KaolinDatasetItem(data=self.get_data(index), attributes=self.get_attributes(index))
-        return self.transform(item) if self.transform is not None else item
 
 
 class ShapeNetV1(_ShapeNet):

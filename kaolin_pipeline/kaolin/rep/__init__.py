@@ -1,8 +1,9 @@
-"""``kaolin.rep``: the ``SurfaceMesh`` and ``Spc`` containers."""
+"""``kaolin.rep``: the ``SurfaceMesh`` and ``Spc`` containers, ``TensorContainerBase`` (``kaolin_pipeline.tensor_container``)."""
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.rep import spc
 from kaolin_pipeline.kaolin.rep.spc import Spc
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
+from kaolin_pipeline.tensor_container import TensorContainerBase
 
-__all__ = ["Spc", "SurfaceMesh", "spc"]
+__all__ = ["Spc", "SurfaceMesh", "TensorContainerBase", "spc"]
 __getattr__ = missing_names(__name__, __all__)

@@ -1,12 +1,14 @@
-"""Kaolin's ``Timelapse`` call pattern over :class:`kaolin_pipeline.export.timelapse.Timelapse`."""
+"""Kaolin's ``Timelapse`` call pattern over :class:`kaolin_pipeline.export.timelapse.Timelapse`; ``TimelapseParser``
+also under this module, as in Kaolin."""
 from __future__ import annotations
 
 from typing import Optional, Sequence
 
 from kaolin_pipeline.errors import SaveError
 from kaolin_pipeline.export import timelapse
+from kaolin_pipeline.kaolin.visualize.timelapse_parser import TimelapseParser
 
-__all__ = ["Timelapse"]
+__all__ = ["Timelapse", "TimelapseParser"]
 
 
 class Timelapse(timelapse.Timelapse):

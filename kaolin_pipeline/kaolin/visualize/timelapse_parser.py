@@ -1,6 +1,7 @@
 """Kaolin's ``TimelapseParser`` API over :class:`kaolin_pipeline.export.timelapse.TimelapseReader`."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Optional
 
@@ -22,6 +23,17 @@ class TimelapseParser:
             last logged iteration of the category.
     """
 
+    @dataclasses.dataclass
+    class CategoryInfo:
+        """One category of one type: the item ids logged in it and its last logged iteration."""
+        category: str
+        ids: list = dataclasses.field(default_factory=list)
+        end_time: int = 0
+
+        def serializable(self) -> dict:
+            """``{'category', 'ids', 'end_time'}``, the form of the entries of ``dir_info``."""
+            return {"category": self.category, "ids": list(self.ids), "end_time": self.end_time}
+
     def __init__(self, log_dir: str | os.PathLike):
         self.logdir = log_dir
         self._reader = TimelapseReader(log_dir)
@@ -34,13 +46,13 @@ class TimelapseParser:
                 for item in self._reader.ids(category, kind):
                     self.filepaths[(kind, category, item)] = str(self._reader.path(category, kind, item))
         self.timestamps = {path: os.stat(path).st_mtime_ns for path in self.filepaths.values()}
-        info: dict[str, dict[str, dict]] = {kind: {} for kind in _KINDS}
+        info: dict[str, dict[str, TimelapseParser.CategoryInfo]] = {kind: {} for kind in _KINDS}
         for (kind, category, item) in sorted(self.filepaths):
             iterations = self._reader.iterations(category, kind, item)
-            entry = info[kind].setdefault(category, {"category": category, "ids": [], "end_time": 0})
-            entry["ids"].append(item)
-            entry["end_time"] = max(entry["end_time"], iterations[-1] if iterations else 0)
-        self.dir_info = {kind: [info[kind][c] for c in sorted(info[kind])] for kind in _KINDS}
+            entry = info[kind].setdefault(category, self.CategoryInfo(category))
+            entry.ids.append(item)
+            entry.end_time = max(entry.end_time, iterations[-1] if iterations else 0)
+        self.dir_info = {kind: [info[kind][c].serializable() for c in sorted(info[kind])] for kind in _KINDS}
 
     def get_file_path(self, type: str, category: str, id: int) -> Optional[str]:
         """The file of item ``id`` of ``category`` and ``type``, or None."""
