@@ -104,6 +104,11 @@ def reason_of(element: ElementTree.Element) -> str:
         return "calls kaolin._C (CUDA kernel)"
     if "nvdiffrast" in text:
         return "needs nvdiffrast"
+    cuda_class = re.search(r"\b(_\w+Cuda)\b is not implemented", text)  # Kaolin's autograd wrappers of _C kernels
+    if cuda_class:
+        return f"calls {cuda_class.group(1)} (Kaolin's CUDA kernel wrapper)"
+    if "deserialize object on a CUDA device" in text:
+        return "loads a golden tensor Kaolin saved on a CUDA device (torch.load without map_location)"
     if "No module named 'kaolin.physics'" in text:
         return "needs kaolin.physics (physics is out of scope)"
     lines = [line.strip() for line in (element.text or "").splitlines() if line.strip().startswith("E ")]

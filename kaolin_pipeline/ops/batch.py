@@ -13,7 +13,8 @@ import torch
 from kaolin_pipeline.errors import PipelineError
 
 __all__ = ["fill_max_shape", "get_first_idx", "get_shape_per_tensor", "list_to_packed", "list_to_padded",
-           "packed_to_list", "packed_to_padded", "padded_to_list", "padded_to_packed", "tile_to_packed"]
+           "packed_simple_sum", "packed_to_list", "packed_to_padded", "padded_to_list", "padded_to_packed",
+           "tile_to_packed"]
 
 ShapeLike = Union[Sequence[int], torch.Tensor, None]
 
@@ -54,6 +55,24 @@ def get_first_idx(numel_per_tensor: torch.Tensor) -> torch.Tensor:
 def tile_to_packed(values: torch.Tensor, numel_per_tensor: torch.Tensor) -> torch.Tensor:
     """(sum n_i, 1): ``values[i]`` repeated ``numel_per_tensor[i]`` times."""
     return torch.repeat_interleave(values, numel_per_tensor.to(values.device)).unsqueeze(-1)
+
+
+def packed_simple_sum(tensor: torch.Tensor, numel_per_tensor: torch.Tensor) -> torch.Tensor:
+    """(B,) the sum of each sub-tensor of a packed ``(sum n_i, 1)`` tensor (Kaolin's ``packed_simple_sum``).
+
+    The dtype is ``torch.sum``'s: floats keep theirs (accumulated in float64, as long segments would drift in
+    a running float32 sum), bool and integers sum as int64. Differentiable.
+    """
+    if not isinstance(tensor, torch.Tensor) or tensor.dim() != 2 or tensor.shape[-1] != 1:
+        raise PipelineError(f"tensor must be a packed (N, 1) tensor, got {tuple(getattr(tensor, 'shape', ()))}")
+    counts = numel_per_tensor.to(device=tensor.device, dtype=torch.long)
+    segment = torch.repeat_interleave(torch.arange(counts.shape[0], device=tensor.device), counts)
+    if segment.shape[0] != tensor.shape[0]:
+        raise PipelineError(f"numel_per_tensor sums to {segment.shape[0]} but tensor has {tensor.shape[0]} rows")
+    dtype = tensor.dtype if tensor.is_floating_point() else torch.long
+    accumulate = torch.float64 if tensor.is_floating_point() else torch.long
+    sums = tensor.new_zeros(counts.shape[0], dtype=accumulate).index_add(0, segment, tensor[:, 0].to(accumulate))
+    return sums.to(dtype)
 
 
 def packed_to_list(packed_tensor: torch.Tensor, shape_per_tensor: torch.Tensor,

@@ -9,7 +9,7 @@ import torch
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.ops.mesh import check_faces, check_points
 
-__all__ = ["subdivide_trianglemesh"]
+__all__ = ["subdivide_trianglemesh", "subdivide_vertices"]
 
 # Corners of the four children of face (a, b, c) with side midpoints m_ab, m_bc, m_ca, as indices into
 # (a, b, c, m_ab, m_bc, m_ca): the three corner triangles, then the middle one (Kaolin's order).
@@ -96,3 +96,41 @@ def subdivide_trianglemesh(vertices: torch.Tensor, faces: torch.Tensor, iteratio
         vertices, faces, carried = _subdivide_once(vertices, faces, alpha)
         alpha = carried if alpha is not None else None
     return vertices, faces
+
+
+def subdivide_vertices(vertices: torch.Tensor, faces: torch.Tensor, resolution: int) -> torch.Tensor:
+    """Points on the surface dense enough for a grid of ``resolution`` cells a side (Kaolin's ``_unbatched_subdivide_vertices``).
+
+    Every face whose longest squared edge exceeds ``((resolution - 1) / resolution**2) ** 2`` is split into four
+    at its edge midpoints, and the children are split again by the same rule until none exceeds it. Only
+    points are produced (no faces): the input vertices plus every midpoint made on the way.
+
+    Args:
+        vertices: (V, 3) float positions.
+        faces: (F, 3) long vertex indices.
+        resolution: the grid resolution, > 1.
+
+    Returns:
+        (V', 3) the distinct points in lexicographic order (as ``torch.unique(dim=0)``), or ``vertices``
+        unchanged when no face needed splitting.
+    """
+    check_points(vertices, "vertices", batched=False)
+    check_faces(faces)
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise PipelineError(f"resolution must be an int > 1, got {resolution!r}")
+    threshold = ((resolution - 1) / resolution ** 2) ** 2
+    corners = vertices[faces.long()]  # (F, 3, 3)
+    made = [vertices]
+    while True:
+        longest = (corners - corners.roll(1, dims=1)).pow(2).sum(-1).amax(-1)  # (F,) squared
+        corners = corners[longest > threshold]
+        if corners.shape[0] == 0:
+            break
+        # midpoints of sides (0, 1), (1, 2), (2, 0), then the four children as in subdivide_trianglemesh
+        mids = (corners + corners.roll(-1, dims=1)) / 2
+        made.append(mids.reshape(-1, 3))
+        six = torch.cat([corners, mids], dim=1)  # (K, 6, 3): a, b, c, m_ab, m_bc, m_ca
+        corners = six[:, torch.tensor(_CHILDREN, device=six.device)].reshape(-1, 3, 3)
+    if len(made) == 1:
+        return vertices
+    return torch.unique(torch.cat(made), dim=0)

@@ -112,10 +112,10 @@ def test_the_wrapper_list_is_exact():
 
 
 def test_a_kaolin_name_we_do_not_provide_says_so():
-    with pytest.raises(AttributeError, match=r"kaolin\.render\.mesh\.deftet_sparse_render is not implemented"):
-        kal.render.mesh.deftet_sparse_render
-    with pytest.raises(AttributeError, match=r"kaolin\.ops\.mesh\.subdivide_tetmesh.*has: adjacency_matrix"):
-        kal.ops.mesh.subdivide_tetmesh
+    with pytest.raises(AttributeError, match=r"kaolin\.render\.mesh\.nvdiffrast_context is not implemented"):
+        kal.render.mesh.nvdiffrast_context
+    with pytest.raises(AttributeError, match=r"kaolin\.ops\.mesh\.not_a_kaolin_op.*has: adjacency_matrix"):
+        kal.ops.mesh.not_a_kaolin_op
 
 
 # --- SurfaceMesh ----------------------------------------------------------------------------------
