@@ -20,7 +20,7 @@ from typing import Callable, Optional
 import torch
 import torch.nn.functional as F
 
-from kaolin_pipeline.visualize.interactive import BaseVisualizer, Canvas, camera_drag_delta, rotate_around_axis, safe_zoom
+from kaolin_pipeline.visualize.interactive import BaseVisualizer, Canvas, rotate_around_axis
 
 __all__ = ["FirstPersonVisualizer"]
 
@@ -104,34 +104,19 @@ class FirstPersonVisualizer(BaseVisualizer):
         view[:, :3, :3] = rotation
         self.camera.extrinsics.update(view)
 
-    def _handle_event(self, event: dict) -> None:
-        with torch.no_grad(), self.out:
-            if self.additional_event_handler is not None and not self.additional_event_handler(self, event):
+    def _drag_rotate(self, dx: float, dy: float) -> None:
+        self._first_person_rotate(dx, dy)
+
+    def _drag_translate(self, dx: float, dy: float) -> None:
+        self.camera.move_up(dy)
+        self.camera.move_right(-dx)
+
+    def _other_event(self, event: dict) -> None:
+        """Keys move the camera (``_keys``); releasing one draws at full quality."""
+        if event["type"] in ("keydown", "keyup") and event.get("key") in self._keys:
+            if event["type"] == "keyup":
+                self.render_update()
                 return
-            kind = event["type"]
-            if kind == "wheel":
-                safe_zoom(self.camera, event["deltaY"] * self.zoom_sensitivity)
-                self.render_update()
-            elif kind == "mousedown":
-                self.position = (event["relativeX"], event["relativeY"])
-            elif kind in ("mouseup", "mouseleave", "mouseenter"):
-                self.render_update()
-                if kind == "mouseup" and event.get("button") == 0:
-                    self._print_pixel_all_infos(event)
-            elif kind == "mousemove" and self.position is not None and event.get("buttons") in (1, 2):
-                if event["buttons"] == 1:
-                    dx, dy = camera_drag_delta(self, event, self.rotation_sensitivity * math.pi)
-                    self._first_person_rotate(dx, dy)
-                else:
-                    dx, dy = camera_drag_delta(self, event, self.translation_sensitivity)
-                    self.camera.move_up(dy)
-                    self.camera.move_right(-dx)
-                if not self.update_only_on_release:
-                    self.fast_render_update()
-            elif kind in ("keydown", "keyup") and event.get("key") in self._keys:
-                if kind == "keyup":
-                    self.render_update()
-                    return
-                method, sign = self._keys[event["key"]]
-                getattr(self.camera, method)(sign * self.key_move_sensitivity)
-                self.fast_render_update()
+            method, sign = self._keys[event["key"]]
+            getattr(self.camera, method)(sign * self.key_move_sensitivity)
+            self.fast_render_update()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import math
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -225,7 +226,45 @@ class BaseVisualizer:
             print(f"{key}: {value}" + ("" if scaled is None else f" (coords scaled to {scaled})"))
 
     def _handle_event(self, event: dict) -> None:
+        """The mouse and keyboard flow both viewers share (Kaolin's): the ``additional_event_handler`` first
+        (returning False stops the viewer's own handling), the wheel, a click's pixel values, a left drag
+        that turns and a right drag that moves the camera; each viewer says how (:meth:`_wheel`,
+        :meth:`_drag_rotate`, :meth:`_drag_translate`, :meth:`_other_event`)."""
+        with torch.no_grad(), self.out:
+            if self.additional_event_handler is not None and not self.additional_event_handler(self, event):
+                return
+            kind = event["type"]
+            if kind == "wheel":
+                self._wheel(event)
+                self.render_update()
+            elif kind == "mousedown":
+                self.position = (event["relativeX"], event["relativeY"])
+            elif kind in ("mouseup", "mouseleave", "mouseenter"):
+                self.render_update()
+                if kind == "mouseup" and event.get("button") == 0:
+                    self._print_pixel_all_infos(event)
+            elif kind == "mousemove" and self.position is not None and event.get("buttons") in (1, 2):
+                if event["buttons"] == 1:
+                    self._drag_rotate(*camera_drag_delta(self, event, self.rotation_sensitivity * math.pi))
+                else:
+                    self._drag_translate(*camera_drag_delta(self, event, self.translation_sensitivity))
+                if not self.update_only_on_release:
+                    self.fast_render_update()
+            else:
+                self._other_event(event)
+
+    def _wheel(self, event: dict) -> None:
+        """A wheel event zooms (the field of view, :func:`safe_zoom`)."""
+        safe_zoom(self.camera, event["deltaY"] * self.zoom_sensitivity)
+
+    def _drag_rotate(self, dx: float, dy: float) -> None:
         raise NotImplementedError
+
+    def _drag_translate(self, dx: float, dy: float) -> None:
+        raise NotImplementedError
+
+    def _other_event(self, event: dict) -> None:
+        """Events the shared flow does not handle (keys, for a viewer that moves with them): ignored."""
 
 
 def camera_drag_delta(visualizer: BaseVisualizer, event: dict, scale: float) -> tuple[float, float]:

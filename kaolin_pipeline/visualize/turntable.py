@@ -21,8 +21,7 @@ import torch
 
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.ops.coords import cartesian2spherical, spherical2cartesian
-from kaolin_pipeline.visualize.interactive import (BaseVisualizer, Canvas, camera_drag_delta, encode_image,
-                                                   safe_zoom, widgets_available)
+from kaolin_pipeline.visualize.interactive import BaseVisualizer, Canvas, encode_image, widgets_available
 
 __all__ = ["TurntableVisualizer", "encode_image", "widgets_available"]
 
@@ -124,29 +123,15 @@ class TurntableVisualizer(BaseVisualizer):
 
     # ------------------------------------------------------------------ events
 
-    def _handle_event(self, event: dict) -> None:
-        with torch.no_grad(), self.out:
-            if self.additional_event_handler is not None and not self.additional_event_handler(self, event):
-                return
-            kind = event["type"]
-            if kind == "wheel":
-                if event.get("ctrlKey"):
-                    self._safe_forward(event["deltaY"] * self.forward_sensitivity)
-                else:
-                    safe_zoom(self.camera, event["deltaY"] * self.zoom_sensitivity)
-                self.render_update()
-            elif kind == "mousedown":
-                self.position = (event["relativeX"], event["relativeY"])
-            elif kind in ("mouseup", "mouseleave", "mouseenter"):
-                self.render_update()
-                if kind == "mouseup" and event.get("button") == 0:
-                    self._print_pixel_all_infos(event)
-            elif kind == "mousemove" and self.position is not None and event.get("buttons") in (1, 2):
-                if event["buttons"] == 1:
-                    dx, dy = camera_drag_delta(self, event, self.rotation_sensitivity * math.pi)
-                    self._move_turntable(dy, dx)
-                else:
-                    dx, dy = camera_drag_delta(self, event, self.translation_sensitivity)
-                    self._move_translation(dy, dx)
-                if not self.update_only_on_release:
-                    self.fast_render_update()
+    def _wheel(self, event: dict) -> None:
+        """The wheel zooms; with Ctrl it moves the camera towards the focus point."""
+        if event.get("ctrlKey"):
+            self._safe_forward(event["deltaY"] * self.forward_sensitivity)
+        else:
+            super()._wheel(event)
+
+    def _drag_rotate(self, dx: float, dy: float) -> None:
+        self._move_turntable(dy, dx)
+
+    def _drag_translate(self, dx: float, dy: float) -> None:
+        self._move_translation(dy, dx)
