@@ -246,7 +246,7 @@ class Mesh:
 
         return dataclasses.replace(
             self, vertices=doubled(self.vertices), faces=twin(self.faces, self.num_vertices),
-            face_uvs_idx=None if self.face_uvs_idx is None else torch.cat([self.face_uvs_idx, self.face_uvs_idx.flip(-1)]),
+            face_uvs_idx=twin(self.face_uvs_idx, 0),
             vertex_colors=doubled(self.vertex_colors),
             vertex_normals=None if self.vertex_normals is None else torch.cat([self.vertex_normals, -self.vertex_normals]),
             material_assignments=doubled(self.material_assignments),

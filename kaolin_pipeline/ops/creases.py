@@ -18,7 +18,7 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces
+from kaolin_pipeline.ops.mesh import face_normals, index_vertices_by_faces, interior_side_pairs
 from kaolin_pipeline.structures import Mesh
 
 
@@ -37,15 +37,11 @@ def corner_groups(vertices: torch.Tensor, faces: torch.Tensor, angle: float = 30
     """
     num_faces = faces.shape[0]
     corner_vertex = faces.reshape(-1)  # corner 3f + k is vertex faces[f, k]
-    start = torch.arange(3 * num_faces, device=faces.device)
-    end = (start // 3) * 3 + (start % 3 + 1) % 3  # the next corner of the same face: half-edge start -> end
+    start = torch.arange(3 * num_faces, device=faces.device)  # side 3f + k starts at corner 3f + k ...
+    end = (start // 3) * 3 + (start % 3 + 1) % 3  # ... and ends at the next corner of the same face
     lo_first = corner_vertex[start] < corner_vertex[end]
     lo_corner, hi_corner = torch.where(lo_first, start, end), torch.where(lo_first, end, start)
-    keys = corner_vertex[lo_corner] * (int(corner_vertex.max()) + 1 if num_faces else 1) + corner_vertex[hi_corner]
-    keys, order = keys.sort(stable=True)
-    _, counts = keys.unique_consecutive(return_counts=True)
-    first = (counts.cumsum(0) - counts)[counts == 2]  # edges of exactly two faces (manifold, interior)
-    a, b = order[first], order[first + 1]  # the two half-edges of each such edge
+    a, b = interior_side_pairs(faces)  # the two sides of each edge of exactly two faces
     normals = face_normals(index_vertices_by_faces(vertices.unsqueeze(0), faces), unit=True)[0]
     smooth = (normals[a // 3] * normals[b // 3]).sum(-1) >= math.cos(math.radians(angle))
     a, b = a[smooth], b[smooth]

@@ -174,6 +174,27 @@ def edge_lengths(vertices: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(ends[:, :, 1] - ends[:, :, 0], dim=-1)
 
 
+def interior_side_pairs(faces: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two face sides of every edge that exactly two faces share.
+
+    Side ``3 f + k`` of face ``f`` runs from its corner ``k`` to corner ``(k + 1) % 3``. Boundary edges
+    (one face) and non-manifold edges (three or more faces) are skipped.
+
+    Args:
+        faces: (F, 3) long vertex indices.
+
+    Returns:
+        Two (E_interior,) long side indices, the lower first, in the order of the shared edges in
+        :func:`mesh_edges`.
+    """
+    sides, _ = _sorted_half_edges(faces)
+    num_keys = int(faces.max()) + 1 if faces.numel() else 1
+    keys, order = (sides[:, 0] * num_keys + sides[:, 1]).sort(stable=True)
+    _, counts = keys.unique_consecutive(return_counts=True)
+    first = (counts.cumsum(0) - counts)[counts == 2]
+    return order[first], order[first + 1]
+
+
 def edge_adjacent_faces(faces: torch.Tensor) -> torch.Tensor:
     """Pairs of faces that share an edge (for dihedral / flatten losses).
 
@@ -187,15 +208,8 @@ def edge_adjacent_faces(faces: torch.Tensor) -> torch.Tensor:
         (E_interior, 2) long face indices, the lower face index first, rows in the
         order of the shared edges in :func:`mesh_edges`.
     """
-    sides, owner = _sorted_half_edges(faces)
-    num_keys = int(faces.max()) + 1 if faces.numel() else 1
-    keys = sides[:, 0] * num_keys + sides[:, 1]
-    keys, order = keys.sort(stable=True)
-    owner = owner[order]
-    _, counts = keys.unique_consecutive(return_counts=True)
-    first = counts.cumsum(0) - counts
-    first = first[counts == 2]
-    return torch.stack([owner[first], owner[first + 1]], dim=1)
+    first, second = interior_side_pairs(faces)
+    return torch.stack([first // 3, second // 3], dim=1)
 
 
 def uniform_laplacian(num_vertices: int, faces: torch.Tensor, dtype: torch.dtype = torch.float32,
