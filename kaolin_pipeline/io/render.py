@@ -395,12 +395,15 @@ class Views:
         cameras: N cameras.
         depths: optional (N, H, W) distance along each camera's view axis at the pixel centres (0 where
             nothing is seen there), for views rendered from a known shape; None for photographs.
+        normals: optional (N, H, W, 3) unit camera-space normals at the pixel centres (zero where nothing
+            is seen), as the Kaolin App's synthetic views hold them; None for photographs.
     """
 
     images: torch.Tensor
     masks: torch.Tensor
     cameras: Cameras
     depths: Optional[torch.Tensor] = None
+    normals: Optional[torch.Tensor] = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -408,11 +411,11 @@ class Views:
     def select(self, index: torch.Tensor) -> "Views":
         """The views at ``index`` (a (K,) long tensor)."""
         return Views(self.images[index], self.masks[index], self.cameras[index],
-                     None if self.depths is None else self.depths[index])
+                     *(None if value is None else value[index] for value in (self.depths, self.normals)))
 
     def to(self, device) -> "Views":
         return Views(self.images.to(device), self.masks.to(device), self.cameras.to(device),
-                     None if self.depths is None else self.depths.to(device))
+                     *(None if value is None else value.to(device) for value in (self.depths, self.normals)))
 
 
 def load_view_folder(folder: Union[str, Path]) -> Views:

@@ -25,7 +25,8 @@ CONFIG_DIR = shipped_path("configs")
 ADDED_KEYS = {"reconstruct": {"model.smoothing": 0.0},
               "fit": {"optim.smoothing": 0.0, "template.init": "sphere", "template.hull_resolution": 64,
                       "template.hull_radius": 0.8, "loss.chamfer": 0.0,
-                      "views.two_sided": False, "views.crease_angle": None, "views.depth": False, "loss.depth": 0.0}}
+                      "views.two_sided": False, "views.crease_angle": None, "views.depth": False, "loss.depth": 0.0,
+                      "template.projected": False, "views.normals": False, "loss.normal": 0.0}}
 """Per recipe, keys added after runs of it were saved, with the value that keeps such a run's behaviour
 (under today's name)."""
 

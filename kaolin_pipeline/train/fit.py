@@ -38,6 +38,7 @@ from kaolin_pipeline.ops.large_steps import LargeSteps
 from kaolin_pipeline.ops.textures import limit_texture_size
 from kaolin_pipeline.ops.topology import mesh_topology
 from kaolin_pipeline.ops.uv_atlas import uv_atlas
+from kaolin_pipeline.render.projection import fill_unseen, projected_colors
 from kaolin_pipeline.render.visual_hull import close_masks, visual_hull
 from kaolin_pipeline.train.views import Views, load_view_folder, render_views, view_settings
 
@@ -164,6 +165,8 @@ def prepare_target(config: dict, device: torch.device) -> FitTarget:
     heldout = render_views(settings, drawn, heldout_cameras, lights, two_sided=two_sided)
     if not views_cfg["depth"]:
         train.depths = heldout.depths = None
+    if not views_cfg["normals"]:
+        train.normals = heldout.normals = None
     if shape.kind == "point cloud":  # the silhouette of the object, not of its splats with the gaps between them
         train.masks, heldout.masks = close_masks(train.masks), close_masks(heldout.masks)
     return FitTarget(train, heldout, settings, settings.renderer().to(device), lights, mesh, centre, unit, summary, shape)
@@ -218,6 +221,9 @@ class FitProblem:
         self.model = MeshFitModel(vertices.to(device), template_cfg["color"], template_cfg["texture_resolution"],
                                   LargeSteps(vertices.shape[0], self.faces, smoothing) if smoothing > 0 else None
                                   ).to(device)
+        self.target, self.config = target, config
+        if template_cfg["projected"]:
+            self._project_views()
         self.adjacent_faces = edge_adjacent_faces(self.faces)
         # A point-cloud target's points in the normalised frame (1, N, 3), for the chamfer term.
         self.points = None
@@ -226,7 +232,29 @@ class FitProblem:
             keep = torch.randperm(points.shape[0], generator=torch.Generator().manual_seed(config["seed"]))[:MAX_SPLATS]
             self.points = ((points[keep.to(device)] - target.centre.to(points)) / target.unit).unsqueeze(0)
         self.edges = mesh_edges(self.faces)
-        self.target, self.config = target, config
+
+    @torch.no_grad()
+    def _project_views(self) -> None:
+        """Start the colours as the training views projected onto the start shape (least squares per
+        texel or vertex, :func:`~kaolin_pipeline.render.projection.projected_colors`); what no view saw
+        takes its neighbours' colour."""
+        train, textured = self.target.train, self.model.texture is not None
+        colors = self.model.texture[0] if textured else self.model.vertex_colors  # (3, R, R) or (V, 3) views
+        vertices = self.model()[0][0]
+
+        def render(values: torch.Tensor, index: torch.Tensor) -> dict:
+            color = {"uvs": self.uvs, "face_uvs_idx": self.face_uvs_idx, "texture": values} \
+                if textured else {"vertex_colors": values}
+            return self.target.renderer(vertices, self.faces, train.cameras[index], lights=self.target.lights,
+                                        soft_mask=False, **color)
+
+        with torch.enable_grad():
+            projected, weights = projected_colors(render, colors.detach(), train.images, train.masks, train.depths)
+        if textured:
+            projected = fill_unseen(projected, weights)
+        elif bool((weights > 0).any()):
+            projected[weights <= 0] = projected[weights > 0].mean(dim=0)
+        colors.copy_(projected.clamp(0.0, 1.0))
 
     def normalised_mesh(self) -> Mesh:
         """The current prediction in the normalised frame the views are rendered in, as a :class:`Mesh`
@@ -268,6 +296,10 @@ class FitProblem:
             both = (views.masks > 0.5) & (views.depths > 0) & (out["face_idx"] >= 0)
             terms["depth"] = (out["depth"] - views.depths).abs()[both].mean() if bool(both.any()) \
                 else out["depth"].sum() * 0.0
+        if views.normals is not None and weights["normal"] > 0:
+            both = (views.masks > 0.5) & (out["face_idx"] >= 0) & (views.normals.norm(dim=-1) > 0.5)
+            cosine = (out["normals"] * views.normals).sum(dim=-1)
+            terms["normal"] = (1.0 - cosine)[both].mean() if bool(both.any()) else cosine.sum() * 0.0
         vertices = self.model()[0]
         if self.points is not None and weights["chamfer"] > 0:
             generator = torch.Generator(device=vertices.device).manual_seed(self.config["seed"] * 1_000_003 + step)

@@ -45,10 +45,12 @@ def render_views(settings: RenderSettings, mesh: Mesh, cameras: Cameras, lights:
 
     Returns:
         Views with images (N, H, W, 3) (anti-aliased over the background), masks (N, H, W)
-        in {0, 1} (pixels at least half covered) and depths (N, H, W) at the pixel centres.
+        in {0, 1} (pixels at least half covered), depths (N, H, W) and camera-space normals (N, H, W, 3)
+        at the pixel centres.
     """
     out = settings.render_antialiased(mesh.two_sided() if two_sided else mesh, cameras, lights)
-    return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras, out["depth"])
+    return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras, out["depth"],
+                 out["normals"])
 
 
 def to_uint8(image: torch.Tensor) -> np.ndarray:

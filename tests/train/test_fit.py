@@ -99,3 +99,35 @@ def test_missing_view_metadata_is_a_load_error(tmp_path):
     (tmp_path / "2_metadata.json").unlink()
     with pytest.raises(LoadError, match="2_metadata.json"):
         load_view_folder(tmp_path)
+
+
+def test_projected_colours_start_closer_to_the_views_than_grey():
+    """``template.projected`` reads the start colours off the training views: the image term at step 0
+    is a fraction of a grey start's, for a texture and for vertex colours; the mesh is the same."""
+    for color in ("texture", "vertex_colors"):
+        config = _tiny(**{"template.init": "visual_hull", "template.hull_resolution": 24, "template.color": color})
+        target = prepare_target(config, torch.device("cpu"))
+        starts = {}
+        for projected in (False, True):
+            config["template"]["projected"] = projected
+            problem = FitProblem(config, target, torch.device("cpu"))
+            starts[projected] = (problem.losses(0)["image"].item(), problem.model()[0])
+        assert starts[True][0] < 0.5 * starts[False][0]
+        assert torch.equal(starts[True][1], starts[False][1])
+
+
+def test_normal_term_compares_rendered_and_target_normals_where_both_see_the_surface():
+    config = _tiny(**{"template.init": "visual_hull", "template.hull_resolution": 24})
+    target = prepare_target(config, torch.device("cpu"))
+    assert target.train.normals.shape == (*target.train.masks.shape, 3)
+    norms = target.train.normals.norm(dim=-1)  # unit where a face covers the pixel centre, zero elsewhere
+    assert bool(((norms - 1).abs() < 1e-5).logical_or(norms == 0).all())
+    assert float((norms[target.train.masks > 0.5] > 0.5).float().mean()) > 0.95
+    problem = FitProblem(config, target, torch.device("cpu"))
+    terms = problem.losses(0)
+    assert 0.0 < terms["normal"].item() < 0.5  # the hull's normals are near, not equal to, the target's
+    terms["normal"].backward()
+    assert problem.model.offsets.grad.abs().sum() > 0
+    config["views"]["normals"] = False
+    assert "normal" not in FitProblem(config, prepare_target(config, torch.device("cpu")),
+                                      torch.device("cpu")).losses(0)
