@@ -20,7 +20,8 @@ class                         also a
 :class:`CheckpointError`      ``RuntimeError`` (``torch.load`` on a bad file)
 :class:`RenderError`          ``ValueError`` (Kaolin's rasterizers: bad backend, shapes)
 :class:`TrainingError`        ``RuntimeError``
-:class:`StaleCacheError`      ``RuntimeError`` and ``AssertionError`` (Kaolin's ``CachedDataset`` on a folder that does not fit)
+:class:`StaleCacheError`      ``RuntimeError`` and ``AssertionError`` (Kaolin's ``CachedDataset``: a folder
+                              that does not fit the dataset)
 :class:`MaterialError`        ``LoadError`` and ``UserWarning``: ``MaterialFileError``, ``MaterialNotFoundError``,
                               ``MaterialLoadError`` (Kaolin's OBJ material errors; loaders warn with them)
 ============================  ==========================================================

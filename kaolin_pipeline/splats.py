@@ -107,7 +107,8 @@ class GaussianSplatModel(TensorContainerBase):
         else:
             valid = torch.is_tensor(value) and check_tensor(value, shape=self._expected_shape(attr), throw=False)
         if not valid and log_error:
-            expected = self._expected_shape(attr) or {"transform": "(4, 4), (1, 4, 4) or (N, 4, 4)"}.get(attr, "(N, ...)")
+            expected = self._expected_shape(attr) or ("(4, 4), (1, 4, 4) or (N, 4, 4)" if attr == "transform"
+                                                      else "(N, ...)")
             logger.error("%s: %s should have shape %s", type(self).__name__, self.describe_attribute(attr), expected)
         return valid
 

@@ -19,7 +19,7 @@ from kaolin_pipeline.datasets.transforms import Compose, Normalize, SamplePoints
 __all__ = [
     "CachedDataset", "CombinationDataset", "Compose", "FAMILIES", "FieldCachedDataset", "FunctionCache",
     "INDEX_PADDING", "ItemCache", "KaolinDatasetItem", "MeshFileDataset", "MeshFolder", "ModelNet",
-    "NAME_TO_SYNSET", "Normalize", "ProcessedDataset", "SYNSET_TO_NAME", "SamplePoints", "ShapeNetCore", "ShapeSource", "SyntheticShapes", "Transform",
-    "VERTEX_PADDING", "Voxelize", "collate_meshes", "hash_split", "item_to_mesh", "make_shape", "mesh_to_item", "open_source",
-    "procedural_texture", "synset_id",
+    "NAME_TO_SYNSET", "Normalize", "ProcessedDataset", "SYNSET_TO_NAME", "SamplePoints", "ShapeNetCore",
+    "ShapeSource", "SyntheticShapes", "Transform", "VERTEX_PADDING", "Voxelize", "collate_meshes", "hash_split",
+    "item_to_mesh", "make_shape", "mesh_to_item", "open_source", "procedural_texture", "synset_id",
 ]

@@ -158,8 +158,8 @@ def export_gaussiancloud(file_path: PathLike, positions: torch.Tensor, orientati
     rest = sh[:, 1:, :].transpose(0, 2, 1).reshape(n, -1)
     columns.update({f"f_rest_{i}": rest[:, i] for i in range(rest.shape[1])})
     columns["opacity"] = to_numpy(logits, "opacities", path, np.float32)
-    columns.update({f"scale_{i}": values for i, values in enumerate(to_numpy(log_scales, "scales", path, np.float32).T)})
-    columns.update({f"rot_{i}": values for i, values in enumerate(to_numpy(orientations, "orientations", path, np.float32).T)})
+    for prefix, name, value in (("scale", "scales", log_scales), ("rot", "orientations", orientations)):
+        columns.update({f"{prefix}_{i}": values for i, values in enumerate(to_numpy(value, name, path, np.float32).T)})
     columns.update(_feature_columns(features, n, path))
 
     table = np.empty(n, dtype=[(name, "<f4") for name in columns])

@@ -52,7 +52,8 @@ class Named(torch.utils.data.Dataset):
 
 def test_repr_hash_is_the_md5_of_the_repr():
     assert repr_hash("abc") == hashlib.md5(b"'abc'").hexdigest()
-    assert repr_hash({"b": 1, "a": 2}) == repr_hash({"a": 2, "b": 1}) == hashlib.md5(b"(('a', 2), ('b', 1))").hexdigest()
+    expected = hashlib.md5(b"(('a', 2), ('b', 1))").hexdigest()
+    assert repr_hash({"b": 1, "a": 2}) == repr_hash({"a": 2, "b": 1}) == expected
 
 
 def test_function_cache_computes_once_then_reads_from_disk(tmp_path):

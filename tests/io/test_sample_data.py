@@ -42,7 +42,8 @@ def test_an_archive_with_other_content_is_reported(tmp_path):
 def test_kaolin_environment_variable_names(tmp_path):
     assert KaolinTestEnvVars.TEST_SCANNED_TOYS == "KAOLIN_TEST_SCANNED_TOYS"
     assert KaolinEnvVars.TENSOR_IR_PATH.value == "KAOLIN_TENSOR_IR_PATH"
-    code = "from kaolin_pipeline.sample_data import SCANNED_TOYS_PATH, TENSOR_IR_PATH; print(SCANNED_TOYS_PATH, TENSOR_IR_PATH)"
+    code = ("from kaolin_pipeline.sample_data import SCANNED_TOYS_PATH, TENSOR_IR_PATH; "
+            "print(SCANNED_TOYS_PATH, TENSOR_IR_PATH)")
     env = {**os.environ, "KAOLIN_SCANNED_TOYS_PATH": str(tmp_path / "toys"), "XDG_CACHE_HOME": str(tmp_path)}
     env.pop("KAOLIN_TENSOR_IR_PATH", None)
     printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
