@@ -39,7 +39,10 @@ def render_views(settings: RenderSettings, mesh: Mesh, cameras: Cameras, lights:
 
     The views come from the hard rasteriser at ``settings.supersample``× the resolution per axis,
     box-filtered (:meth:`RenderSettings.render_antialiased`), never from the soft renderer that a
-    recipe optimises; ``settings`` give the image size, background, shading and texture mode.
+    recipe optimises; ``settings`` give the image size, background, shading and texture mode. Depths,
+    normals and textures are interpolated perspective-correctly, whatever ``settings`` say: in screen
+    space, the middle of a large face (a CAD part's side, a textured box) would sit deeper than it is
+    and its texture would slide.
     ``two_sided`` draws the back of every face too (:meth:`Mesh.two_sided`): an open scan is then
     seen as a viewer shows it, not with holes where its inside faces away from the camera.
 
@@ -48,7 +51,8 @@ def render_views(settings: RenderSettings, mesh: Mesh, cameras: Cameras, lights:
         in {0, 1} (pixels at least half covered), depths (N, H, W) and camera-space normals (N, H, W, 3)
         at the pixel centres.
     """
-    out = settings.render_antialiased(mesh.two_sided() if two_sided else mesh, cameras, lights)
+    photo = settings.replace(perspective_correct=True)  # a large face's depth and texture as a camera sees them
+    out = photo.render_antialiased(mesh.two_sided() if two_sided else mesh, cameras, lights)
     return Views(out["image"].clamp(0.0, 1.0), (out["alpha"] >= 0.5).to(out["image"].dtype), cameras, out["depth"],
                  out["normals"])
 

@@ -3,7 +3,8 @@ Timelapse from iteration 0 to the last, named configs."""
 import torch
 import trimesh
 
-from kaolin_pipeline.render import RenderSettings, load_preset, preset_cameras, preset_lights
+from kaolin_pipeline.render import RenderSettings, load_preset, look_at_cameras, preset_cameras, preset_lights
+from kaolin_pipeline.render.camera import rotate_translate_points
 from kaolin_pipeline.structures import Mesh
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.evaluate import folded_faces
@@ -113,7 +114,7 @@ def test_targets_are_the_hard_raster_supersampled_and_box_filtered():
     views = render_views(settings, mesh, cameras, lights)
     # By hand: the hard raster at 4x the size, each 4x4 block averaged.
     fine = type(renderer)((64, 64), background=renderer.background.tolist(), shading=renderer.shading,
-                          texture_mode=renderer.texture_mode)
+                          texture_mode=renderer.texture_mode, perspective_correct=True)
     dense = fine(mesh, cameras=cameras, lights=lights, soft_mask=False)
     blocks = dense["image"].reshape(2, 16, 4, 16, 4, 3).mean(dim=(2, 4))
     coverage = (dense["face_idx"] >= 0).float().reshape(2, 16, 4, 16, 4).mean(dim=(2, 4))
@@ -124,6 +125,30 @@ def test_targets_are_the_hard_raster_supersampled_and_box_filtered():
     assert partial.sum() > 20
     soft = renderer(mesh, cameras=cameras, lights=lights)
     assert not torch.allclose(views.images, soft["image"].clamp(0, 1), atol=1e-3)
+
+
+
+def test_target_depth_inside_a_large_oblique_face_is_where_the_camera_ray_meets_it():
+    """Two triangles make a 1.6-wide square tilted 60° from a camera 3 units away; the depth of every
+    covered pixel centre equals the ray-plane intersection by hand (in screen space it would sit deeper
+    in the middle of each triangle, and a fit matching it would sink there)."""
+    square = torch.tensor([[-0.8, -0.8, 0.0], [0.8, -0.8, 0.0], [0.8, 0.8, 0.0], [-0.8, 0.8, 0.0]])
+    tilt = torch.tensor(trimesh.transformations.rotation_matrix(1.047, [0, 1, 0])[:3, :3], dtype=torch.float32)
+    mesh = Mesh(square @ tilt.T, torch.tensor([[0, 1, 2], [0, 2, 3]]))
+    camera = look_at_cameras([0.0], [0.0], 3.0, 30.0)
+    settings = RenderSettings(image_size=(48, 48), shading="smooth")  # perspective_correct False, as DIB-R's default
+    views = render_views(settings, mesh, camera)
+    corners = rotate_translate_points(mesh.vertices[None], camera.rotation, camera.translation)[0].double()
+    normal = torch.linalg.cross(corners[1] - corners[0], corners[2] - corners[0])
+    offset = normal @ corners[0]
+    centres = (torch.arange(48, dtype=torch.float64) + 0.5) / 24 - 1
+    y, x = torch.meshgrid(-centres, centres, indexing="ij")  # row 0 at the top
+    projection = camera.projection[:, 0].double()
+    rays = torch.stack([x / projection[0], y / projection[1], -torch.ones_like(x)], dim=-1)  # z = -1 at depth 1
+    depth = offset / (rays @ normal)  # the ray's parameter is the depth along the view axis
+    seen = views.depths[0] > 0
+    assert int(seen.sum()) > 600
+    torch.testing.assert_close(views.depths[0][seen].double(), depth[seen], atol=1e-4, rtol=0)
 
 
 def test_named_kaolin_tutorial_config_keeps_the_tutorial_values():
