@@ -309,6 +309,8 @@ class Mesh:
         normals: optional (N, 3) float32 normals as a file indexes them per corner (OBJ ``vn``), with
         face_normals_idx: (F, 3) int64 index into ``normals`` per face corner (Kaolin's layout). Loaders fill
             both only from files that give every corner a normal; code that moves vertices drops them.
+        vertex_tangents: optional (V, 3) float32 unit tangents (the direction of increasing ``u``, times the
+            bitangent's handedness), as glTF files store them; code that moves vertices drops them.
         texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image:
             the single-texture case (one texture over the whole mesh).
         materials: optional list of M :class:`PBRMaterial` (Kaolin's ``SurfaceMesh.materials``).
@@ -334,6 +336,7 @@ class Mesh:
     material_assignments: Optional[torch.Tensor] = None
     normals: Optional[torch.Tensor] = None
     face_normals_idx: Optional[torch.Tensor] = None
+    vertex_tangents: Optional[torch.Tensor] = None
 
     @property
     def num_vertices(self) -> int:
@@ -360,9 +363,10 @@ class Mesh:
         return Appearance(vertex_colors=self.vertex_colors)
 
     def with_vertices(self, vertices: torch.Tensor) -> "Mesh":
-        """Copy with ``vertices`` (V, 3) moved, and the normals they invalidate (``vertex_normals``,
-        ``normals``/``face_normals_idx``) dropped; faces, UVs, colours and materials are kept."""
-        return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None)
+        """Copy with ``vertices`` (V, 3) moved, and the normals and tangents they invalidate (``vertex_normals``,
+        ``normals``/``face_normals_idx``, ``vertex_tangents``) dropped; faces, UVs, colours and materials are kept."""
+        return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None,
+                                   vertex_tangents=None)
 
     def two_sided(self) -> "Mesh":
         """Copy that shows every face from both sides, as most viewers draw open surfaces (scans, shells)
@@ -383,6 +387,7 @@ class Mesh:
             face_uvs_idx=twin(self.face_uvs_idx, 0),
             vertex_colors=doubled(self.vertex_colors),
             vertex_normals=None if self.vertex_normals is None else torch.cat([self.vertex_normals, -self.vertex_normals]),
+            vertex_tangents=doubled(self.vertex_tangents),
             material_assignments=doubled(self.material_assignments),
             normals=None if self.normals is None else torch.cat([self.normals, -self.normals]),
             face_normals_idx=twin(self.face_normals_idx, 0 if self.normals is None else int(self.normals.shape[0])))

@@ -20,6 +20,8 @@ the part's winding so faces stay counter-clockwise = front, as glTF specifies). 
   (``wrapS``/``wrapT``: REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE) → ``wrap_mode``. No texture atlas is built;
 * ``texture``: the one diffuse texture when every face uses it (see :class:`~kaolin_pipeline.structures.Mesh`);
 * ``vertex_normals (V, 3)`` when every part stores normals (moved with the node transforms);
+  ``vertex_tangents (V, 3)`` (``TANGENT``'s xyz times its handedness w, moved with the node transforms and
+  normalised, as Kaolin) when every part stores tangents;
   ``vertex_colors (V, 3)`` when every part stores ``COLOR_0`` and none has a material.
 
 Units are metres, +Y up (no conversion is made).
@@ -32,6 +34,7 @@ Textures are embedded (``.gltf``: base64 buffers, one self-contained file).
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Optional
@@ -59,10 +62,11 @@ def read_gltf(path: Path) -> Mesh:
 
     with reading(path, f"{ext[1:].upper()} mesh"):
         # resolved, so external buffers next to a symlinked file are found relative to the real file
-        scene = trimesh.load(str(Path(path).resolve()), file_type=ext[1:], process=False, force="scene")
+        document, binary = _document(path)
+        scene = _load_scene(path, document, binary)
         parts = _scene_parts(scene, path)
         mesh = _merge_parts(parts, path)
-        wraps = _sampler_wraps(path)
+        wraps = _sampler_wraps(document)
         for material in mesh.materials or []:
             material.wrap_mode = wraps.get(material.material_name, "repeat")
         return mesh
@@ -72,17 +76,45 @@ def read_gltf(path: Path) -> Mesh:
 _WRAP_CODES = {10497: "repeat", 33648: "mirror", 33071: "clamp"}
 
 
-def _sampler_wraps(path: Path) -> dict[str, object]:
+def _document(path: Path) -> tuple[dict, Optional[bytes]]:
+    """The file's glTF JSON, and for a GLB the chunks that follow the JSON chunk (None for ``.gltf``)."""
+    data = path.read_bytes()
+    if data[:4] == b"glTF":  # GLB: 12-byte header, then the JSON chunk (length, type, bytes)
+        end = 20 + int.from_bytes(data[12:16], "little")
+        return json.loads(data[20:end]), data[end:]
+    return json.loads(data), None
+
+
+def _load_scene(path: Path, document: dict, binary: Optional[bytes]):
+    """trimesh's scene of the file, each primitive's ``TANGENT`` kept as the vertex attribute ``_TANGENT``
+    (trimesh's parser keeps only attributes named with a leading underscore)."""
+    import trimesh
+    from trimesh.resolvers import FilePathResolver
+
+    for mesh in document.get("meshes", []):
+        for primitive in mesh.get("primitives", []):
+            attributes = primitive.get("attributes", {})
+            if "TANGENT" in attributes:
+                attributes["_TANGENT"] = attributes.pop("TANGENT")
+    text = json.dumps(document).encode()
+    if binary is None:
+        data, file_type = text, "gltf"
+    else:
+        text += b" " * (-len(text) % 4)  # chunks are 4-byte aligned, JSON padded with spaces
+        chunk = len(text).to_bytes(4, "little") + b"JSON" + text
+        data = b"glTF" + (2).to_bytes(4, "little") + (12 + len(chunk) + len(binary)).to_bytes(4, "little")
+        data, file_type = data + chunk + binary, "glb"
+    # resolved, so external buffers next to a symlinked file are found relative to the real file
+    return trimesh.load(io.BytesIO(data), file_type=file_type, resolver=FilePathResolver(str(path.resolve())),
+                        process=False, force="scene")
+
+
+def _sampler_wraps(document: dict) -> dict[str, object]:
     """Material name -> ``wrap_mode`` of its base-colour texture's sampler (``(u, v)`` when wrapS != wrapT).
 
     trimesh's parser drops samplers, so the file's JSON is read here. Unnamed materials, or names
     used twice with different samplers, are left out (they get glTF's default, repeat).
     """
-    data = path.read_bytes()
-    if data[:4] == b"glTF":  # GLB: 12-byte header, then the JSON chunk (length, type, bytes)
-        document = json.loads(data[20:20 + int.from_bytes(data[12:16], "little")])
-    else:
-        document = json.loads(data)
     textures, samplers = document.get("textures", []), document.get("samplers", [])
     wraps: dict[str, object] = {}
     for material in document.get("materials", []):
@@ -103,7 +135,7 @@ def read_gltf_meshes(path: Path) -> list[Mesh]:
     import trimesh
 
     with reading(path, f"{path.suffix[1:].upper()} mesh"):
-        scene = trimesh.load(str(path.resolve()), file_type=path.suffix[1:].lower(), process=False, force="scene")
+        scene = _load_scene(path, *_document(path))
         geometries = [g for g in scene.geometry.values() if isinstance(g, trimesh.Trimesh)]
         if not geometries:
             raise LoadError(f"{path}: file contains no triangle mesh")
@@ -131,7 +163,7 @@ def _scene_parts(scene, path: Path) -> list:
 
 
 def _merge_parts(parts: list, path: Path) -> Mesh:
-    vertices, faces, uvs, normals, colors, assignments = [], [], [], [], [], []
+    vertices, faces, uvs, normals, tangents, colors, assignments = [], [], [], [], [], [], []
     materials: list[PBRMaterial] = []
     material_index: dict[int, int] = {}
     offset = 0
@@ -151,6 +183,12 @@ def _merge_parts(parts: list, path: Path) -> Mesh:
             normals.append(moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12))
         else:
             normals.append(None)
+        tangent = geometry.vertex_attributes.get("_TANGENT")
+        if tangent is not None and len(tangent) == len(geometry.vertices):
+            moved = (np.asarray(tangent[:, :3], dtype=np.float64) * tangent[:, 3:4]) @ linear.T
+            tangents.append(moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12))
+        else:
+            tangents.append(None)
         colors.append(visual.vertex_colors if visual.kind == "vertex" else None)
         material = getattr(visual, "material", None) if visual.kind == "texture" else None
         if material is None:
@@ -168,6 +206,8 @@ def _merge_parts(parts: list, path: Path) -> Mesh:
         mesh.face_uvs_idx = mesh.faces.clone()
     if all(n is not None for n in normals):
         mesh.vertex_normals = float_tensor(np.concatenate(normals))
+    if all(t is not None for t in tangents):
+        mesh.vertex_tangents = float_tensor(np.concatenate(tangents))
     if materials:
         mesh.materials = materials
         mesh.material_assignments = torch.from_numpy(np.concatenate(assignments))

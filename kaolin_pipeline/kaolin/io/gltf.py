@@ -26,9 +26,13 @@ def _gltf_path(path, function: str) -> Path:
 
 def _surface_mesh(mesh: Mesh) -> SurfaceMesh:
     """Kaolin's glTF layout: uvs (``v`` down, as glTF stores it) with ``face_uvs_idx``, ``vertex_normals``,
-    :class:`PBRMaterial` materials with ``material_assignments``."""
+    ``vertex_tangents``, :class:`PBRMaterial` materials with textures ``(H, W, C)`` (as Kaolin's glTF reader
+    returns them) and ``material_assignments``."""
     result = surface_mesh(mesh, with_uvs=True, with_normals=False, with_materials=True)
     result.vertex_normals = mesh.vertex_normals
+    result.vertex_tangents = mesh.vertex_tangents
+    if result.materials is not None:
+        result.materials = [material.hwc() for material in result.materials]
     return result
 
 
