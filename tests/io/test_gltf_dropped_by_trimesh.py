@@ -1,12 +1,15 @@
-"""glTF TANGENT attributes (which trimesh's parser drops) reach Mesh.vertex_tangents, moved by the node transform;
-files written by hand here, expected values computed by hand."""
+"""What trimesh's glTF parser drops and the reader restores: TANGENT attributes (moved by the node transform), each
+material's own sampler and KHR_materials_transmission; files written by hand here, expected values by hand."""
 import base64
 import json
+import io
 import struct
 
 import numpy as np
 import pytest
 import torch
+
+from PIL import Image
 
 from kaolin_pipeline.io import load_mesh
 
@@ -66,3 +69,39 @@ def test_kaolin_layer_returns_the_tangents(tmp_path):
     _write(path, binary=False)
     mesh = gltf.import_mesh(path)
     assert torch.equal(mesh.vertex_tangents, load_mesh(path).vertex_tangents)
+
+
+def test_materials_keep_their_own_sampler_and_transmission(tmp_path):
+    """Two materials with the same name: one clamps and transmits 0.25 everywhere, the other mirrors and
+    transmits half of its texture's red channel."""
+    red = np.array([[0, 51], [102, 255]], dtype=np.uint8)
+    pixels = np.stack([red, np.full_like(red, 9), np.full_like(red, 200)], axis=-1)
+    png = io.BytesIO()
+    Image.fromarray(pixels).save(png, format="PNG")
+    document = _document({"byteLength": 0})
+    blob = POSITIONS.tobytes() + TANGENTS.tobytes() + INDICES.tobytes()
+    blob += b"\0" * (-len(blob) % 4)
+    document["buffers"] = [{"byteLength": len(blob),
+                            "uri": "data:application/octet-stream;base64," + base64.b64encode(blob).decode()}]
+    primitive = document["meshes"][0]["primitives"][0]
+    document["meshes"][0]["primitives"] = [dict(primitive, material=0), dict(primitive, material=1)]
+    document["images"] = [{"uri": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()}]
+    document["samplers"] = [{"wrapS": 33071, "wrapT": 33071}, {"wrapS": 33648, "wrapT": 10497}]
+    document["textures"] = [{"source": 0, "sampler": 0}, {"source": 0, "sampler": 1}]
+    transmission = "KHR_materials_transmission"
+    document["materials"] = [
+        {"name": "glass", "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}},
+         "extensions": {transmission: {"transmissionFactor": 0.25}}},
+        {"name": "glass", "pbrMetallicRoughness": {"baseColorTexture": {"index": 1}},
+         "extensions": {transmission: {"transmissionFactor": 0.5, "transmissionTexture": {"index": 0}}}}]
+    document["extensionsUsed"] = [transmission]
+    path = tmp_path / "glass.gltf"
+    path.write_text(json.dumps(document))
+    mesh = load_mesh(path)
+    first, second = mesh.materials
+    assert first.material_name == second.material_name == "glass"
+    assert first.wrap_mode == "clamp" and second.wrap_mode == ("mirror", "repeat")
+    assert first.transmittance_value.tolist() == [0.25] and first.transmittance_texture is None
+    assert second.transmittance_value is None and second.transmittance_texture.shape == (1, 2, 2)
+    torch.testing.assert_close(second.transmittance_texture[0], torch.from_numpy(red).float() / 255 * 0.5)
+    assert mesh.material_assignments.tolist() == [0, 1]
