@@ -19,7 +19,6 @@ from kaolin_pipeline.kaolin.io.usd.utils import *  # noqa: F401,F403
 from kaolin_pipeline.kaolin.io.usd.voxelgrid import *  # noqa: F401,F403
 
 __all__ = sorted(materials.__all__ + mesh.__all__ + pointcloud.__all__ + subset.__all__ + transform.__all__
-                 + utils.__all__
-                 + voxelgrid.__all__)
+                 + utils.__all__ + voxelgrid.__all__)
 
 __getattr__ = missing_names(__name__, __all__)
