@@ -10,6 +10,9 @@ from typing import List, Optional
 
 import torch
 
+from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.tensor_text import tensor_info
+
 
 def _move(obj, device=None, dtype=None):
     """Return a copy of a tensor dataclass with every tensor field moved to ``device``.
@@ -37,21 +40,48 @@ def _vector(value, size: int) -> Optional[torch.Tensor]:
     return tensor.expand(size).clone() if tensor.numel() == 1 and size > 1 else tensor
 
 
-@dataclasses.dataclass(eq=False)
-class PBRMaterial:
-    """A physically based surface material, with the field names of Kaolin's ``kaolin.render.materials.PBRMaterial``.
+class Material:
+    """Base of the material classes (Kaolin's ``kaolin.render.materials.Material``): :meth:`from_dict` rebuilds
+    a material from the dict its ``as_dict`` wrote, picking the class by the dict's ``classname``."""
 
-    Only what a file gives is set; every other field is None. Colours are linear floats in [0, 1];
+    __slots__ = ()
+
+    @staticmethod
+    def from_dict(in_dict: dict) -> "Material":
+        """The material of ``in_dict`` (``classname`` ``'pbr'``: a :class:`PBRMaterial`)."""
+        if in_dict.get("classname") != "pbr":
+            raise PipelineError(f"Material.from_dict: classname {in_dict.get('classname')!r} is not supported, "
+                                "expected 'pbr'")
+        return PBRMaterial.from_dict(in_dict)
+
+
+COLORSPACES = ("auto", "raw", "sRGB")
+"""What a material's ``*_colorspace`` may say: ``'auto'`` (the reader of the file decides), ``'raw'`` (values
+as stored) or ``'sRGB'`` (colour textures only: the file's values are sRGB-encoded)."""
+
+
+@dataclasses.dataclass(eq=False, slots=True)
+class PBRMaterial(Material):
+    """A physically based surface material, with the fields of Kaolin's ``kaolin.render.materials.PBRMaterial``
+    (the UsdPreviewSurface inputs).
+
+    Only what a file gives is set; every other value and texture is None. Colours are linear floats in [0, 1];
     textures are ``(C, H, W)`` float32 (row 0 = top of the image, addressed by the mesh's UVs whose
     origin is the image's bottom-left), the layout Kaolin documents (Kaolin's OBJ importer returns
-    ``(H, W, C)``; its ``PBRMaterial.chw()`` converts).
+    ``(H, W, C)``; :meth:`chw` and :meth:`hwc` convert).
 
     Attributes:
         diffuse_color: (3,) diffuse / base colour.
         diffuse_texture: (3, H, W) in [0, 1]. Rendering uses it instead of ``diffuse_color`` when both are set.
-        specular_color: (3,) specular colour (specular workflow; MTL ``Ks``).
+        specular_color: (3,) specular colour (specular workflow; MTL ``Ks``); a single number is repeated.
         roughness_value, metallic_value, opacity_value: (1,) in [0, 1].
-        specular_texture: (3, H, W); roughness_texture, metallic_texture, opacity_texture: (1, H, W) in [0, 1].
+        clearcoat_value, clearcoat_roughness_value: (1,) second specular lobe amount and roughness.
+        opacity_threshold: (1,) cut-out threshold: opacity below it is fully transparent.
+        ior_value: (1,) index of refraction. displacement_value: (1,) along the normal.
+        transmittance_value: (1,) fraction of light transmitted (another shader convention than opacity).
+        specular_texture: (3, H, W); roughness_texture, metallic_texture, opacity_texture,
+            clearcoat_texture, clearcoat_roughness_texture, ior_texture, displacement_texture,
+            transmittance_texture: (1, H, W).
         normals_texture: (3, H, W) tangent-space normal map in [-1, 1].
         is_specular_workflow: True when ``specular_color`` is meant instead of ``metallic_value``.
         material_name: the material's name in the file ('' when it has none).
@@ -59,6 +89,10 @@ class PBRMaterial:
             ``"clamp"``, or a ``(u, v)`` pair of them (glTF's ``wrapS``/``wrapT``); None means
             ``"repeat"``, the default of glTF and OBJ/MTL. :class:`~kaolin_pipeline.render.DIBRenderer`
             applies it; Kaolin's own ``texture_mapping`` (the Kaolin layer) always clamps.
+        diffuse_colorspace, ..., transmittance_colorspace: one per texture, one of :data:`COLORSPACES`
+            (``'sRGB'`` only for diffuse, specular and normals), ``'auto'`` by default: the colour space a
+            file declares for that texture (USD's ``sourceColorSpace``). Textures are stored as read.
+        shader_name: the shader the material came from or is written as (``'UsdPreviewSurface'``).
     """
 
     diffuse_color: Optional[torch.Tensor] = None
@@ -75,17 +109,68 @@ class PBRMaterial:
     is_specular_workflow: bool = False
     material_name: str = ""
     wrap_mode: Optional[str | tuple[str, str]] = None
+    clearcoat_value: Optional[torch.Tensor] = None
+    clearcoat_texture: Optional[torch.Tensor] = None
+    clearcoat_roughness_value: Optional[torch.Tensor] = None
+    clearcoat_roughness_texture: Optional[torch.Tensor] = None
+    opacity_threshold: Optional[torch.Tensor] = None
+    ior_value: Optional[torch.Tensor] = None
+    ior_texture: Optional[torch.Tensor] = None
+    displacement_value: Optional[torch.Tensor] = None
+    displacement_texture: Optional[torch.Tensor] = None
+    transmittance_value: Optional[torch.Tensor] = None
+    transmittance_texture: Optional[torch.Tensor] = None
+    diffuse_colorspace: str = "auto"
+    roughness_colorspace: str = "auto"
+    metallic_colorspace: str = "auto"
+    clearcoat_colorspace: str = "auto"
+    clearcoat_roughness_colorspace: str = "auto"
+    opacity_colorspace: str = "auto"
+    ior_colorspace: str = "auto"
+    specular_colorspace: str = "auto"
+    normals_colorspace: str = "auto"
+    displacement_colorspace: str = "auto"
+    transmittance_colorspace: str = "auto"
+    shader_name: str = "UsdPreviewSurface"
 
-    VALUE_SIZES = {"diffuse_color": 3, "specular_color": 3, "roughness_value": 1, "metallic_value": 1,
-                   "opacity_value": 1}
-    """Value fields and their number of entries."""
-    TEXTURE_CHANNELS = {"diffuse_texture": 3, "specular_texture": 3, "roughness_texture": 1,
-                        "metallic_texture": 1, "opacity_texture": 1, "normals_texture": 3}
-    """Texture fields and their number of channels."""
+    VALUE_SIZES = {"diffuse_color": 3, "roughness_value": 1, "metallic_value": 1, "clearcoat_value": 1,
+                   "clearcoat_roughness_value": 1, "opacity_value": 1, "opacity_threshold": 1, "ior_value": 1,
+                   "specular_color": 3, "displacement_value": 1, "transmittance_value": 1}
+    """Value fields and their number of entries (Kaolin's order)."""
+    TEXTURE_CHANNELS = {"diffuse_texture": 3, "roughness_texture": 1, "metallic_texture": 1,
+                        "clearcoat_texture": 1, "clearcoat_roughness_texture": 1, "opacity_texture": 1,
+                        "ior_texture": 1, "specular_texture": 3, "normals_texture": 3, "displacement_texture": 1,
+                        "transmittance_texture": 1}
+    """Texture fields and their number of channels (Kaolin's order)."""
+    COLORSPACE_FIELDS = tuple(name.replace("_texture", "_colorspace") for name in TEXTURE_CHANNELS)
+    """The ``*_colorspace`` fields, one per texture."""
+    _SRGB_ALLOWED = ("diffuse_colorspace", "specular_colorspace", "normals_colorspace", "displacement_colorspace")
 
     def __post_init__(self) -> None:
         for name, size in self.VALUE_SIZES.items():
-            setattr(self, name, _vector(getattr(self, name), size))
+            value = _vector(getattr(self, name), size)
+            if value is not None and value.shape != (size,):
+                raise PipelineError(f"PBRMaterial: {name} must have {size} value(s), got shape {tuple(value.shape)}")
+            setattr(self, name, value)
+        for name in self.TEXTURE_CHANNELS:
+            texture = getattr(self, name)
+            if texture is not None and texture.dim() != 3:
+                raise PipelineError(f"PBRMaterial: {name} must be a 3-dimensional image, got shape "
+                                    f"{tuple(texture.shape)}")
+        for name in self.COLORSPACE_FIELDS:
+            allowed = COLORSPACES if name in self._SRGB_ALLOWED else COLORSPACES[:2]
+            if getattr(self, name) not in allowed:
+                raise PipelineError(f"PBRMaterial: {name} must be one of {allowed}, got {getattr(self, name)!r}")
+
+    @classmethod
+    def supported_texture_attributes(cls) -> list[str]:
+        """Names of the texture fields (Kaolin's)."""
+        return list(cls.TEXTURE_CHANNELS)
+
+    @classmethod
+    def supported_tensor_attributes(cls) -> list[str]:
+        """Names of the texture and value fields (Kaolin's)."""
+        return list(cls.TEXTURE_CHANNELS) + list(cls.VALUE_SIZES)
 
     def __eq__(self, other) -> bool:
         """Same type and every field equal (tensors by value, shape and dtype included)."""
@@ -102,28 +187,77 @@ class PBRMaterial:
         return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None
                 and (not only_tensors or torch.is_tensor(getattr(self, f.name)))]
 
+    def map_tensors(self, function, fields=None) -> "PBRMaterial":
+        """Copy with ``function`` applied to the set tensor fields (or to those of ``fields`` that are set)."""
+        names = self.get_attributes(only_tensors=True) if fields is None else fields
+        return dataclasses.replace(self, **{name: function(getattr(self, name)) for name in names
+                                            if getattr(self, name) is not None})
+
     def to(self, device=None, dtype=None) -> "PBRMaterial":
         """Copy with every tensor on ``device`` (cast to ``dtype`` if given)."""
         return _move(self, device, dtype)
 
-    def cpu(self) -> "PBRMaterial":
+    def cpu(self, memory_format=torch.preserve_format) -> "PBRMaterial":
         """Copy on the CPU (Kaolin's ``PBRMaterial.cpu``)."""
-        return self.to("cpu")
+        return self.map_tensors(lambda tensor: tensor.cpu(memory_format=memory_format))
 
-    def cuda(self, device=None) -> "PBRMaterial":
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=torch.preserve_format) -> "PBRMaterial":
         """Copy on a CUDA device (Kaolin's ``PBRMaterial.cuda``)."""
-        return self.to("cuda" if device is None else device)
+        return self.map_tensors(lambda tensor: tensor.cuda(device=device, non_blocking=non_blocking,
+                                                      memory_format=memory_format))
+
+    def contiguous(self, memory_format=torch.contiguous_format) -> "PBRMaterial":
+        """Copy with every tensor contiguous in memory."""
+        return self.map_tensors(lambda tensor: tensor.contiguous(memory_format=memory_format))
+
+    def hwc(self) -> "PBRMaterial":
+        """Copy with the textures ``(H, W, C)``; as Kaolin, a texture whose first size is not 1, 3 or 4 is taken
+        to be ``(H, W, C)`` already and kept."""
+        return self.map_tensors(lambda tensor: tensor.permute(1, 2, 0) if tensor.shape[0] in (1, 3, 4) else tensor,
+                           self.TEXTURE_CHANNELS)
+
+    def chw(self) -> "PBRMaterial":
+        """Copy with the textures ``(C, H, W)``; as Kaolin, a texture whose last size is not 1, 3 or 4 is taken to
+        be ``(C, H, W)`` already and kept."""
+        return self.map_tensors(lambda tensor: tensor.permute(2, 0, 1) if tensor.shape[2] in (1, 3, 4) else tensor,
+                           self.TEXTURE_CHANNELS)
+
+    def describe_attribute(self, attr: str, print_stats: bool = False, detailed: bool = False) -> str:
+        """One line on field ``attr`` (empty for an unset field, a colour space left ``'auto'`` and a false
+        flag); values print their numbers after the tensor description."""
+        if attr not in self.__slots__:
+            raise PipelineError(f"PBRMaterial.describe_attribute: no field {attr!r}")
+        value = getattr(self, attr)
+        label = f"{attr: >33}"
+        if torch.is_tensor(value):
+            line = tensor_info(value, name=label, print_stats=print_stats, detailed=detailed)
+            return f"{line} {value}" if attr in self.VALUE_SIZES else line
+        if attr in self.COLORSPACE_FIELDS:
+            return f"{label}: {value}" if value != "auto" else ""
+        return f"{label}: {value}" if value else ""
+
+    def to_string(self, print_stats: bool = False, detailed: bool = False) -> str:
+        """The set fields, one line each (Kaolin's layout: name, flags, tensors, colour spaces)."""
+        lines = ["PBRMaterial object with", self.describe_attribute("material_name"),
+                 self.describe_attribute("is_specular_workflow"), self.describe_attribute("shader_name")]
+        lines += [self.describe_attribute(name, print_stats, detailed)
+                  for name in self.get_attributes(only_tensors=True)]
+        lines += [self.describe_attribute(name) for name in self.COLORSPACE_FIELDS]
+        return "\n".join(line for line in lines if line)
+
+    def __str__(self) -> str:
+        return self.to_string()
 
     def as_dict(self) -> dict:
-        """Plain dict of the fields that are set (tensors, name, workflow flag), e.g. for
-        ``torch.save`` files read with ``weights_only=True``; :meth:`from_dict` inverts it."""
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
-                if getattr(self, field.name) is not None}
+        """Plain dict of the fields that are set and ``classname: 'pbr'`` (Kaolin's), e.g. for ``torch.save``
+        files read with ``weights_only=True``; :meth:`from_dict` and :meth:`Material.from_dict` invert it."""
+        return {"classname": "pbr", **{field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                                       if getattr(self, field.name) is not None}}
 
     @classmethod
-    def from_dict(cls, fields: dict) -> "PBRMaterial":
-        """The material of a dict written by :meth:`as_dict`."""
-        return cls(**fields)
+    def from_dict(cls, in_dict: dict) -> "PBRMaterial":
+        """The material of a dict written by :meth:`as_dict` (with or without its ``classname``)."""
+        return cls(**{name: value for name, value in in_dict.items() if name != "classname"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +309,8 @@ class Mesh:
         normals: optional (N, 3) float32 normals as a file indexes them per corner (OBJ ``vn``), with
         face_normals_idx: (F, 3) int64 index into ``normals`` per face corner (Kaolin's layout). Loaders fill
             both only from files that give every corner a normal; code that moves vertices drops them.
+        vertex_tangents: optional (V, 3) float32 unit tangents (the direction of increasing ``u``, times the
+            bitangent's handedness), as glTF files store them; code that moves vertices drops them.
         texture: optional (3, H, W) float32 diffuse texture in [0, 1], row 0 at the top of the image:
             the single-texture case (one texture over the whole mesh).
         materials: optional list of M :class:`PBRMaterial` (Kaolin's ``SurfaceMesh.materials``).
@@ -200,6 +336,7 @@ class Mesh:
     material_assignments: Optional[torch.Tensor] = None
     normals: Optional[torch.Tensor] = None
     face_normals_idx: Optional[torch.Tensor] = None
+    vertex_tangents: Optional[torch.Tensor] = None
 
     @property
     def num_vertices(self) -> int:
@@ -226,9 +363,10 @@ class Mesh:
         return Appearance(vertex_colors=self.vertex_colors)
 
     def with_vertices(self, vertices: torch.Tensor) -> "Mesh":
-        """Copy with ``vertices`` (V, 3) moved, and the normals they invalidate (``vertex_normals``,
-        ``normals``/``face_normals_idx``) dropped; faces, UVs, colours and materials are kept."""
-        return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None)
+        """Copy with ``vertices`` (V, 3) moved, and the normals and tangents they invalidate (``vertex_normals``,
+        ``normals``/``face_normals_idx``, ``vertex_tangents``) dropped; faces, UVs, colours and materials are kept."""
+        return dataclasses.replace(self, vertices=vertices, vertex_normals=None, normals=None, face_normals_idx=None,
+                                   vertex_tangents=None)
 
     def two_sided(self) -> "Mesh":
         """Copy that shows every face from both sides, as most viewers draw open surfaces (scans, shells)
@@ -249,6 +387,7 @@ class Mesh:
             face_uvs_idx=twin(self.face_uvs_idx, 0),
             vertex_colors=doubled(self.vertex_colors),
             vertex_normals=None if self.vertex_normals is None else torch.cat([self.vertex_normals, -self.vertex_normals]),
+            vertex_tangents=doubled(self.vertex_tangents),
             material_assignments=doubled(self.material_assignments),
             normals=None if self.normals is None else torch.cat([self.normals, -self.normals]),
             face_normals_idx=twin(self.face_normals_idx, 0 if self.normals is None else int(self.normals.shape[0])))

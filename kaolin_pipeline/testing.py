@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections.abc
 import functools
 import numbers
+import random
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -16,9 +17,12 @@ import torch
 
 from kaolin_pipeline.errors import ArgumentTypeError, PipelineError
 from kaolin_pipeline.ops.random import manual_seed
+from kaolin_pipeline.structures import PBRMaterial
+from kaolin_pipeline.tensor_text import tensor_info
 
 __all__ = ["ALL_DTYPES", "BOOL_DTYPES", "FLOAT_DTYPES", "INT_DTYPES", "NUM_DTYPES", "check_allclose",
-           "check_packed_tensor", "check_padded_tensor", "check_tensor", "contained_torch_equal", "tensor_info",
+           "check_packed_tensor", "check_padded_tensor", "check_tensor", "contained_torch_equal",
+           "random_material_colorspaces", "random_material_textures", "random_material_values", "tensor_info",
            "with_seed"]
 
 BOOL_DTYPES = [torch.bool]
@@ -107,33 +111,6 @@ def check_allclose(tensor: torch.Tensor, other: torch.Tensor, rtol: float = 1e-5
                              f"(rtol={rtol}, atol={atol})")
 
 
-def _stats(value: Any) -> str:
-    if torch.is_tensor(value):
-        return (f" - [min {float(value.min()):.4f}, max {float(value.max()):.4f}, "
-                f"mean {float(value.to(torch.float32).mean()):.4f}]")
-    if isinstance(value, np.ndarray):
-        return f" - [min {np.min(value):.4f}, max {np.max(value):.4f}, mean {np.mean(value):.4f}]"
-    return f" - cannot compute stats for type {type(value)}"
-
-
-def tensor_info(t: Any, name: str = "", print_stats: bool = False, detailed: bool = False) -> str:
-    """One line: ``name: [shape] (dtype)[device]`` plus min/max/mean with ``print_stats`` and autograd/layout
-    with ``detailed``; ``None``, numbers and strings print their value, a dict one line per entry."""
-    if t is None:
-        return f"{name}: None"
-    if isinstance(t, (int, float, str)):
-        return f"{name}: {t}"
-    if isinstance(t, dict):
-        return "\n".join(tensor_info(v, f"{name}[{k}]:", print_stats, detailed) for k, v in t.items())
-    shape = f"{list(t.shape)} " if hasattr(t, "shape") else ""
-    dtype = str(t.dtype) if hasattr(t, "dtype") else str(type(t))
-    device = f"[{t.device}]" if hasattr(t, "device") else ""
-    details = (f" - req_grad={t.requires_grad}, is_leaf={t.is_leaf}, layout={t.layout}"
-               if detailed and torch.is_tensor(t) else "")
-    prefix = f"{name}: " if name else ""
-    return f"{prefix}{shape}({dtype}){device} {_stats(t) if print_stats else ''} {details}"
-
-
 def contained_torch_equal(elem: Any, other: Any, approximate: bool = False, print_error_context: Optional[str] = None,
                           ignore_device: bool = False, **allclose_args) -> bool:
     """Equality of nested mappings, named tuples, sequences, ``__slots__`` objects, tensors (``torch.equal``, or
@@ -178,3 +155,27 @@ def contained_torch_equal(elem: Any, other: Any, approximate: bool = False, prin
     if hasattr(elem, "__slots__"):
         return all(child(getattr(elem, s, None), getattr(other, s, None), f".{s}") for s in elem.__slots__)
     return report(bool(elem == other), f": {elem} vs {other}")
+
+
+def random_material_values(device=None) -> dict:
+    """Keyword arguments of a :class:`~kaolin_pipeline.structures.PBRMaterial` with every value field drawn
+    uniformly in [0, 1) (Python's ``random``) and the specular workflow on; with ``device``, the values are
+    tensors there (Kaolin's ``random_material_values``)."""
+    values = {name: tuple(random.random() for _ in range(size)) if size > 1 else random.random()
+              for name, size in PBRMaterial.VALUE_SIZES.items()}
+    if device is not None:
+        values = {name: torch.tensor(value, dtype=torch.float32, device=device).reshape(-1)
+                  for name, value in values.items()}
+    return {**values, "is_specular_workflow": True}
+
+
+def random_material_textures(device=None, size: int = 256) -> dict:
+    """Keyword arguments of a :class:`~kaolin_pipeline.structures.PBRMaterial` with every texture field a
+    ``(size, size, C)`` uniform random image, channels last as Kaolin's ``random_material_textures``."""
+    return {name: torch.rand((size, size, channels), device=device)
+            for name, channels in PBRMaterial.TEXTURE_CHANNELS.items()}
+
+
+def random_material_colorspaces() -> dict:
+    """Keyword arguments with every ``*_colorspace`` field drawn from ``'auto'`` and ``'raw'``."""
+    return {name: random.choice(("auto", "raw")) for name in PBRMaterial.COLORSPACE_FIELDS}

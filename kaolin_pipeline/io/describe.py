@@ -34,7 +34,7 @@ def describe_file(path: str | Path) -> str:
                   f"  bbox      {_bbox(data.vertices)}"]
         fields = ["uvs", "face_uvs_idx", "vertex_colors", "vertex_normals", "texture", "material_assignments"]
         for index, material in enumerate(data.materials or []):
-            parts = [name for name in material.as_dict() if name not in ("material_name", "is_specular_workflow")]
+            parts = material.get_attributes(only_tensors=True)
             lines.append(f"  material {index} {material.material_name or '(unnamed)'}: "
                          f"{int((data.material_assignments == index).sum())} faces; {', '.join(parts) or 'no values'}")
     elif kind == POINT_CLOUD:

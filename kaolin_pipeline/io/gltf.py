@@ -17,9 +17,12 @@ the part's winding so faces stay counter-clockwise = front, as glTF specifies). 
   ``roughnessFactor`` → ``metallic_value`` / ``roughness_value``, ``metallicRoughnessTexture``
   (blue / green channels) → ``metallic_texture`` / ``roughness_texture (1, H, W)``,
   ``normalTexture`` → ``normals_texture (3, H, W)`` in [-1, 1]; the base-colour texture's sampler
-  (``wrapS``/``wrapT``: REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE) → ``wrap_mode``. No texture atlas is built;
+  (``wrapS``/``wrapT``: REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE) → ``wrap_mode``; ``KHR_materials_transmission``
+  → ``transmittance_value`` or ``transmittance_texture (1, H, W)``. No texture atlas is built;
 * ``texture``: the one diffuse texture when every face uses it (see :class:`~kaolin_pipeline.structures.Mesh`);
 * ``vertex_normals (V, 3)`` when every part stores normals (moved with the node transforms);
+  ``vertex_tangents (V, 3)`` (``TANGENT``'s xyz times its handedness w, moved with the node transforms and
+  normalised, as Kaolin) when every part stores tangents;
   ``vertex_colors (V, 3)`` when every part stores ``COLOR_0`` and none has a material.
 
 Units are metres, +Y up (no conversion is made).
@@ -32,9 +35,13 @@ Textures are embedded (``.gltf``: base64 buffers, one self-contained file).
 """
 from __future__ import annotations
 
+import base64
+import copy
+import io
 import json
 from pathlib import Path
 from typing import Optional
+from urllib.parse import unquote
 
 import numpy as np
 import torch
@@ -59,42 +66,104 @@ def read_gltf(path: Path) -> Mesh:
 
     with reading(path, f"{ext[1:].upper()} mesh"):
         # resolved, so external buffers next to a symlinked file are found relative to the real file
-        scene = trimesh.load(str(Path(path).resolve()), file_type=ext[1:], process=False, force="scene")
+        document, binary = _document(path)
+        scene = _load_scene(path, document, binary)
         parts = _scene_parts(scene, path)
         mesh = _merge_parts(parts, path)
-        wraps = _sampler_wraps(path)
-        for material in mesh.materials or []:
-            material.wrap_mode = wraps.get(material.material_name, "repeat")
+        _complete_materials(mesh, document, binary, path)
         return mesh
 
 
+_INDEX_NAME = "kaolin-pipeline-material-"
 # glTF sampler wrap codes (OpenGL enums) -> PBRMaterial.wrap_mode
 _WRAP_CODES = {10497: "repeat", 33648: "mirror", 33071: "clamp"}
 
 
-def _sampler_wraps(path: Path) -> dict[str, object]:
-    """Material name -> ``wrap_mode`` of its base-colour texture's sampler (``(u, v)`` when wrapS != wrapT).
-
-    trimesh's parser drops samplers, so the file's JSON is read here. Unnamed materials, or names
-    used twice with different samplers, are left out (they get glTF's default, repeat).
-    """
+def _document(path: Path) -> tuple[dict, Optional[bytes]]:
+    """The file's glTF JSON, and for a GLB the chunks that follow the JSON chunk (None for ``.gltf``)."""
     data = path.read_bytes()
     if data[:4] == b"glTF":  # GLB: 12-byte header, then the JSON chunk (length, type, bytes)
-        document = json.loads(data[20:20 + int.from_bytes(data[12:16], "little")])
+        end = 20 + int.from_bytes(data[12:16], "little")
+        return json.loads(data[20:end]), data[end:]
+    return json.loads(data), None
+
+
+def _load_scene(path: Path, document: dict, binary: Optional[bytes]):
+    """trimesh's scene of the file, each primitive's ``TANGENT`` kept as the vertex attribute ``_TANGENT``
+    (trimesh's parser keeps only attributes named with a leading underscore) and each material named
+    ``_INDEX_NAME`` + its index in the file (:func:`_complete_materials` reads what trimesh drops by it)."""
+    import trimesh
+    from trimesh.resolvers import FilePathResolver
+
+    document = copy.deepcopy(document)
+    for index, material in enumerate(document.get("materials", [])):
+        material["name"] = f"{_INDEX_NAME}{index}"
+    for mesh in document.get("meshes", []):
+        for primitive in mesh.get("primitives", []):
+            attributes = primitive.get("attributes", {})
+            if "TANGENT" in attributes:
+                attributes["_TANGENT"] = attributes.pop("TANGENT")
+    text = json.dumps(document).encode()
+    if binary is None:
+        data, file_type = text, "gltf"
     else:
-        document = json.loads(data)
+        text += b" " * (-len(text) % 4)  # chunks are 4-byte aligned, JSON padded with spaces
+        chunk = len(text).to_bytes(4, "little") + b"JSON" + text
+        data = b"glTF" + (2).to_bytes(4, "little") + (12 + len(chunk) + len(binary)).to_bytes(4, "little")
+        data, file_type = data + chunk + binary, "glb"
+    # resolved, so external buffers next to a symlinked file are found relative to the real file
+    return trimesh.load(io.BytesIO(data), file_type=file_type, resolver=FilePathResolver(str(path.resolve())),
+                        process=False, force="scene")
+
+
+def _complete_materials(mesh: Mesh, document: dict, binary: Optional[bytes], path: Path) -> None:
+    """Give each material of ``mesh`` what trimesh's parser drops, from the glTF material it was read from
+    (:func:`_load_scene` names each material by its index): its name, the ``wrap_mode`` of its base-colour
+    texture's sampler (``(u, v)`` when wrapS != wrapT) and ``KHR_materials_transmission`` (``transmissionFactor``
+    → ``transmittance_value``, or its ``transmissionTexture``'s red channel times the factor →
+    ``transmittance_texture (1, H, W)``)."""
     textures, samplers = document.get("textures", []), document.get("samplers", [])
-    wraps: dict[str, object] = {}
-    for material in document.get("materials", []):
-        texture = material.get("pbrMetallicRoughness", {}).get("baseColorTexture", {}).get("index")
+    for material in mesh.materials or []:
+        source = document["materials"][int(material.material_name[len(_INDEX_NAME):])]
+        material.material_name = source.get("name") or ""
+        texture = source.get("pbrMetallicRoughness", {}).get("baseColorTexture", {}).get("index")
         sampler = textures[texture].get("sampler") if texture is not None and texture < len(textures) else None
         sampler = samplers[sampler] if sampler is not None and sampler < len(samplers) else {}
         u, v = (_WRAP_CODES.get(sampler.get(key, 10497), "repeat") for key in ("wrapS", "wrapT"))
-        name = material.get("name")
-        wrap = u if u == v else (u, v)
-        if name:
-            wraps[name] = wrap if wraps.get(name, wrap) == wrap else "repeat"
-    return wraps
+        material.wrap_mode = u if u == v else (u, v)
+        transmission = source.get("extensions", {}).get("KHR_materials_transmission")
+        if transmission is None:
+            continue
+        factor = float(transmission.get("transmissionFactor", 0.0))
+        if "transmissionTexture" in transmission:
+            image = _image(document, transmission["transmissionTexture"]["index"], binary, path)
+            material.transmittance_texture = image_to_texture(image)[:1] * factor
+        else:
+            material.transmittance_value = torch.tensor([factor])
+
+
+def _image(document: dict, texture: int, binary: Optional[bytes], path: Path):
+    """The PIL image of glTF texture ``texture``: a file next to ``path``, a data URI or a buffer view."""
+    from PIL import Image
+
+    def uri_bytes(uri: str) -> bytes:
+        if uri.startswith("data:"):
+            return base64.b64decode(uri.split(",", 1)[1])
+        return (path.resolve().parent / unquote(uri)).read_bytes()
+
+    image = document["images"][document["textures"][texture]["source"]]
+    if "uri" in image:
+        data = uri_bytes(image["uri"])
+    else:
+        view = document["bufferViews"][image["bufferView"]]
+        buffer = document["buffers"][view["buffer"]]
+        if "uri" in buffer:
+            data = uri_bytes(buffer["uri"])
+        else:  # the GLB's binary chunk: length, type, bytes
+            data = binary[8:8 + int.from_bytes(binary[:4], "little")]
+        offset = view.get("byteOffset", 0)
+        data = data[offset:offset + view["byteLength"]]
+    return Image.open(io.BytesIO(data))
 
 
 def read_gltf_meshes(path: Path) -> list[Mesh]:
@@ -103,11 +172,15 @@ def read_gltf_meshes(path: Path) -> list[Mesh]:
     import trimesh
 
     with reading(path, f"{path.suffix[1:].upper()} mesh"):
-        scene = trimesh.load(str(path.resolve()), file_type=path.suffix[1:].lower(), process=False, force="scene")
+        document, binary = _document(path)
+        scene = _load_scene(path, document, binary)
         geometries = [g for g in scene.geometry.values() if isinstance(g, trimesh.Trimesh)]
         if not geometries:
             raise LoadError(f"{path}: file contains no triangle mesh")
-        return [_merge_parts([(geometry, np.eye(4))], path) for geometry in geometries]
+        meshes = [_merge_parts([(geometry, np.eye(4))], path) for geometry in geometries]
+        for mesh in meshes:
+            _complete_materials(mesh, document, binary, path)
+        return meshes
 
 
 def _scene_parts(scene, path: Path) -> list:
@@ -131,7 +204,7 @@ def _scene_parts(scene, path: Path) -> list:
 
 
 def _merge_parts(parts: list, path: Path) -> Mesh:
-    vertices, faces, uvs, normals, colors, assignments = [], [], [], [], [], []
+    vertices, faces, uvs, normals, tangents, colors, assignments = [], [], [], [], [], [], []
     materials: list[PBRMaterial] = []
     material_index: dict[int, int] = {}
     offset = 0
@@ -151,6 +224,12 @@ def _merge_parts(parts: list, path: Path) -> Mesh:
             normals.append(moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12))
         else:
             normals.append(None)
+        tangent = geometry.vertex_attributes.get("_TANGENT")
+        if tangent is not None and len(tangent) == len(geometry.vertices):
+            moved = (np.asarray(tangent[:, :3], dtype=np.float64) * tangent[:, 3:4]) @ linear.T
+            tangents.append(moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12))
+        else:
+            tangents.append(None)
         colors.append(visual.vertex_colors if visual.kind == "vertex" else None)
         material = getattr(visual, "material", None) if visual.kind == "texture" else None
         if material is None:
@@ -168,6 +247,8 @@ def _merge_parts(parts: list, path: Path) -> Mesh:
         mesh.face_uvs_idx = mesh.faces.clone()
     if all(n is not None for n in normals):
         mesh.vertex_normals = float_tensor(np.concatenate(normals))
+    if all(t is not None for t in tangents):
+        mesh.vertex_tangents = float_tensor(np.concatenate(tangents))
     if materials:
         mesh.materials = materials
         mesh.material_assignments = torch.from_numpy(np.concatenate(assignments))

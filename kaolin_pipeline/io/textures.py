@@ -25,8 +25,10 @@ NORMAL_MAP = "normals_texture"
 
 
 def image_to_texture(image, channels: int = 3) -> torch.Tensor:
-    """PIL image -> (channels, H, W) float32 texture in [0, 1], row 0 = top of the image (``channels`` 1 or 3)."""
-    pixels = np.asarray(image.convert("RGB" if channels == 3 else "L"), dtype=np.float32) / 255.0
+    """PIL image -> (channels, H, W) float32 texture in [0, 1], row 0 = top of the image (``channels`` 1 or 3).
+
+    Values are the 8-bit ones times float32 ``1 / 255``, bit for bit what Kaolin's readers return."""
+    pixels = np.asarray(image.convert("RGB" if channels == 3 else "L"), dtype=np.float32) * np.float32(1.0 / 255.0)
     pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
     return torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
 

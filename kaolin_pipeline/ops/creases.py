@@ -73,4 +73,5 @@ def split_creases(mesh: Mesh, angle: float = 30.0) -> Mesh:
     return dataclasses.replace(
         mesh, vertices=mesh.vertices[source], faces=faces.reshape(-1, 3),
         vertex_colors=None if mesh.vertex_colors is None else mesh.vertex_colors[source],
+        vertex_tangents=None if mesh.vertex_tangents is None else mesh.vertex_tangents[source],
         vertex_normals=None, normals=None, face_normals_idx=None)

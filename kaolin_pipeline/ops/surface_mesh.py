@@ -119,8 +119,7 @@ def _convert_material(material, function: Callable[[torch.Tensor], torch.Tensor]
         logger.warning(f"SurfaceMesh: material of type {type(material).__name__} is not a PBRMaterial; "
                        "kept as it is")
         return material
-    changes = {name: function(value) for name, value in material.as_dict().items() if torch.is_tensor(value)}
-    return PBRMaterial(**{**material.as_dict(), **changes})
+    return material.map_tensors(function)
 
 
 class SurfaceMesh:

@@ -21,7 +21,7 @@ VERTICES, FACES = tetrahedron()
 def _textured_mesh() -> Mesh:
     generator = torch.Generator().manual_seed(0)
     # quantised to 8 bits so PNG storage is exact
-    texture = torch.randint(0, 256, (3, 8, 16), generator=generator).float() / 255
+    texture = torch.randint(0, 256, (3, 8, 16), generator=generator).float() * (1 / 255)  # the readers' 8-bit values
     return Mesh(
         VERTICES, FACES,
         uvs=torch.tensor([[0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9], [0.5, 0.5]]),

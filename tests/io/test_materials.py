@@ -17,7 +17,7 @@ HALF = DISTANCE * math.tan(math.radians(FOVY) / 2)  # a square of this half-size
 
 def byte_values(*shape, seed=0):
     """Random values on the 8-bit grid, so a PNG round trip is exact."""
-    return torch.randint(0, 256, shape, generator=torch.Generator().manual_seed(seed)).float() / 255
+    return torch.randint(0, 256, shape, generator=torch.Generator().manual_seed(seed)).float() * (1 / 255)
 
 
 def two_material_mesh():

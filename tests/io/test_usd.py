@@ -18,7 +18,7 @@ def textured_mesh(seed: int = 0) -> Mesh:
     uvs = torch.rand(7, 2, generator=g)
     face_uvs_idx = torch.tensor([[0, 1, 2], [0, 2, 3], [4, 5, 6], [4, 6, 1]])
     normals = torch.nn.functional.normalize(torch.randn(6, 3, generator=g), dim=1)
-    texture = torch.randint(0, 256, (3, 5, 7), generator=g).float() / 255.0
+    texture = torch.randint(0, 256, (3, 5, 7), generator=g).float() * (1 / 255)  # the readers' 8-bit values
     return Mesh(vertices, faces, uvs, face_uvs_idx, torch.rand(6, 3, generator=g), normals, texture)
 
 

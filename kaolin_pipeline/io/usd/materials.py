@@ -169,7 +169,7 @@ def read_pbr_material(material: UsdShade.Material, time: Usd.TimeCode, source: s
         if shader_input.HasConnectedSource():
             source_api, output_name, _ = shader_input.GetConnectedSource()
             texture_shader = UsdShade.Shader(source_api.GetPrim())
-            texture = _read_texture_input(texture_shader, output_name, time, source)
+            texture = read_texture_input(texture_shader, output_name, time, source)
             if texture is not None:
                 fields[texture_field] = from_file_values(texture_field, texture)
                 if input_name == "diffuseColor":
@@ -194,7 +194,7 @@ def _read_wrap(texture: UsdShade.Shader, time: Usd.TimeCode):
     return u if u == v else (u, v)
 
 
-def _read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.TimeCode, source: str):
+def read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.TimeCode, source: str):
     """(3, H, W) for an ``rgb`` output, (1, H, W) for ``r``/``g``/``b``; None without a file (a warning,
     :class:`MaterialFileError`, when the file it names is missing)."""
     file_input = texture.GetInput("file")

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Optional
 
+import torch
+
 from kaolin_pipeline.errors import LoadError
 from kaolin_pipeline.io import load_mesh
 from kaolin_pipeline.io.gltf import read_gltf_meshes
@@ -26,9 +28,16 @@ def _gltf_path(path, function: str) -> Path:
 
 def _surface_mesh(mesh: Mesh) -> SurfaceMesh:
     """Kaolin's glTF layout: uvs (``v`` down, as glTF stores it) with ``face_uvs_idx``, ``vertex_normals``,
-    :class:`PBRMaterial` materials with ``material_assignments``."""
-    result = surface_mesh(mesh, with_uvs=True, with_normals=False, with_materials=True)
+    ``vertex_tangents``, :class:`PBRMaterial` materials in the order the primitives first use them (the file's
+    order when all are used; not sorted by name, unlike Kaolin's
+    OBJ and USD readers) with textures ``(H, W, C)``, as Kaolin's glTF reader returns them, and
+    ``material_assignments (F,)`` int16. Kaolin lists every material of the file; only the used ones are here."""
+    result = surface_mesh(mesh, with_uvs=True, with_normals=False, with_materials=False)
     result.vertex_normals = mesh.vertex_normals
+    result.vertex_tangents = mesh.vertex_tangents
+    if mesh.materials:
+        result.materials = [material.hwc() for material in mesh.materials]
+        result.material_assignments = mesh.material_assignments.to(torch.int16)
     return result
 
 

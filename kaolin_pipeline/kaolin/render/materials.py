@@ -1,7 +1,9 @@
-"""``kaolin.render.materials``: ``PBRMaterial`` (:class:`kaolin_pipeline.structures.PBRMaterial`, Kaolin's field
-names; textures ``(C, H, W)``)."""
+"""``kaolin.render.materials``: ``Material`` and ``PBRMaterial`` (:mod:`kaolin_pipeline.structures`, Kaolin's
+fields; textures ``(C, H, W)``) and the random materials of Kaolin's tests (:mod:`kaolin_pipeline.testing`)."""
 from kaolin_pipeline.kaolin._missing import missing_names
-from kaolin_pipeline.structures import PBRMaterial
+from kaolin_pipeline.structures import Material, PBRMaterial
+from kaolin_pipeline.testing import random_material_colorspaces, random_material_textures, random_material_values
 
-__all__ = ["PBRMaterial"]
+__all__ = ["Material", "PBRMaterial", "random_material_colorspaces", "random_material_textures",
+           "random_material_values"]
 __getattr__ = missing_names(__name__, __all__)
