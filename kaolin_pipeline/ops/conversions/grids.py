@@ -12,8 +12,9 @@ from typing import List, Optional, Tuple
 import torch
 
 from kaolin_pipeline.errors import ArgumentTypeError, PipelineError
-from kaolin_pipeline.ops.conversions.voxelize import _surface_occupancy, padded_marching_cubes
+from kaolin_pipeline.ops.conversions.voxelize import padded_marching_cubes
 from kaolin_pipeline.ops.mesh import check_faces
+from kaolin_pipeline.ops.subdivide import subdivide_vertices
 
 __all__ = ["pointclouds_to_voxelgrids", "trianglemeshes_to_voxelgrids", "voxelgrids_to_cubic_meshes",
            "voxelgrids_to_trianglemeshes"]
@@ -42,6 +43,17 @@ def _normalise(points: torch.Tensor, origin: Optional[torch.Tensor], scale: Opti
     return (points - origin.unsqueeze(1)) / scale.reshape(-1, 1, 1)
 
 
+def _voxelise_points(points: torch.Tensor, item: torch.Tensor, batch_size: int, resolution: int) -> torch.Tensor:
+    """``(B, R, R, R)`` grids, 1 at the voxels that normalised points (N, 3) of batch items ``item`` (N,) round
+    to; points rounding outside ``[0, R - 1]`` are dropped."""
+    index = torch.round(points * (resolution - 1)).long()
+    keep = ((index >= 0) & (index < resolution)).all(-1)
+    index, item = index[keep], item[keep]
+    grid = points.new_zeros(batch_size, resolution, resolution, resolution)
+    grid[item, index[:, 0], index[:, 1], index[:, 2]] = 1
+    return grid
+
+
 def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin: Optional[torch.Tensor] = None,
                               scale: Optional[torch.Tensor] = None, return_sparse: bool = False) -> torch.Tensor:
     r"""Occupancy grids of point clouds: a voxel is 1 when a point rounds to it.
@@ -60,25 +72,22 @@ def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin
     _check_resolution(resolution)
     if not isinstance(pointclouds, torch.Tensor) or pointclouds.dim() != 3 or pointclouds.shape[-1] != 3:
         raise PipelineError(f"pointclouds must be a (B, N, 3) tensor, got {tuple(getattr(pointclouds, 'shape', ()))}")
-    index = torch.round(_normalise(pointclouds, origin, scale) * (resolution - 1)).long()  # (B, N, 3)
-    batch = torch.arange(pointclouds.shape[0], device=pointclouds.device).unsqueeze(1).expand(index.shape[:2])
-    keep = ((index >= 0) & (index < resolution)).all(-1)
-    grid = pointclouds.new_zeros(pointclouds.shape[0], resolution, resolution, resolution)
-    index = index[keep]
-    grid[batch[keep], index[:, 0], index[:, 1], index[:, 2]] = 1
+    batch_size, num_points = pointclouds.shape[:2]
+    item = torch.arange(batch_size, device=pointclouds.device).repeat_interleave(num_points)
+    grid = _voxelise_points(_normalise(pointclouds, origin, scale).reshape(-1, 3), item, batch_size, resolution)
     return grid.to_sparse() if return_sparse else grid
 
 
 def trianglemeshes_to_voxelgrids(vertices: torch.Tensor, faces: torch.Tensor, resolution: int,
                                  origin: Optional[torch.Tensor] = None, scale: Optional[torch.Tensor] = None,
                                  return_sparse: bool = False) -> torch.Tensor:
-    r"""Surface occupancy grids of triangle meshes, on :func:`pointclouds_to_voxelgrids`' grid.
+    r"""Surface grids of triangle meshes by Kaolin's rule: the voxels that the surface's sample points round to.
 
-    Voxel ``i`` spans ``[(i - 1/2) / (R - 1), (i + 1/2) / (R - 1)]`` of the normalised coordinates
-    ``(vertices - origin) / scale`` (the cells points round into). A voxel is 1 when a triangle passes
-    through its interior (exact triangle/box test; a contact along the voxel's boundary does not count).
-    Kaolin marks the voxels of the points it subdivides the triangles into, which can miss a voxel that a
-    triangle only crosses near a corner.
+    The normalised mesh ``(vertices - origin) / scale`` is split at edge midpoints until no edge is longer
+    than :math:`(R - 1) / R^2` (:func:`~kaolin_pipeline.ops.subdivide.subdivide_vertices`), and its vertices
+    and midpoints are voxelised as :func:`pointclouds_to_voxelgrids` does. This can miss a voxel that a
+    triangle only crosses near a corner; :func:`~kaolin_pipeline.ops.conversions.voxelize.mesh_to_voxelgrid`
+    marks exactly the voxels a triangle touches.
 
     Args:
         vertices: :math:`(B, V, 3)`.
@@ -94,11 +103,12 @@ def trianglemeshes_to_voxelgrids(vertices: torch.Tensor, faces: torch.Tensor, re
     if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[-1] != 3:
         raise PipelineError(f"vertices must be a (B, V, 3) tensor, got {tuple(getattr(vertices, 'shape', ()))}")
     check_faces(faces)
-    # In these units voxel i is the unit cube [i, i + 1], as _surface_occupancy expects.
-    units = _normalise(vertices, origin, scale) * (resolution - 1) + 0.5
-    grids = torch.stack([_surface_occupancy(item[faces.long()], resolution, closed=False)
-                         for item in units]).to(vertices.dtype)
-    return grids.to_sparse() if return_sparse else grids
+    points = list(_normalise(vertices, origin, scale))
+    if resolution > 1:  # at R = 1 every point rounds to the one voxel
+        points = [subdivide_vertices(item, faces, resolution) for item in points]
+    item = torch.repeat_interleave(torch.tensor([p.shape[0] for p in points], device=vertices.device))
+    grid = _voxelise_points(torch.cat(points), item, vertices.shape[0], resolution)
+    return grid.to_sparse() if return_sparse else grid
 
 
 # The 4 corners of the unit square face on the low side of a cube, normal along -axis, wound
