@@ -52,8 +52,18 @@ def test_cubic_meshes_of_hand_made_grids():
         closed, signed_volume = _closed_and_outward(v, f)
         assert closed or volume == 9  # the corner-touching pair shares an edge-less vertex only
         assert signed_volume == pytest.approx(volume)
+    # Quads go round clockwise seen from outside (Kaolin's order): the cube's signed volume is -1 through them.
     quads_v, quads = voxelgrids_to_cubic_meshes(grids[:1], is_trimesh=False)
-    assert quads[0].shape == (6, 4) and _closed_and_outward(quads_v[0], quads[0]) == (True, pytest.approx(1.0))
+    assert quads[0].shape == (6, 4) and _closed_and_outward(quads_v[0], quads[0]) == (True, pytest.approx(-1.0))
+    # Kaolin's order by hand for one cube: the x = 0 square first, from (0,0,0) along y then z; the triangles
+    # are (q0, q3, q1) of every quad, then (q2, q1, q3); corners are numbered x-major (0,0,0) (0,0,1) (0,1,0) ...
+    vertices, faces = voxelgrids_to_cubic_meshes(torch.ones(1, 1, 1, 1), is_trimesh=False)
+    # (the +x, +y, +z squares are reversed, as they bound the cube from below their plane's empty side)
+    quads = [[0, 2, 3, 1], [5, 7, 6, 4], [0, 1, 5, 4], [6, 7, 3, 2], [0, 4, 6, 2], [3, 7, 5, 1]]
+    assert faces[0].tolist() == quads
+    _, triangles = voxelgrids_to_cubic_meshes(torch.ones(1, 1, 1, 1))
+    assert triangles[0].tolist() == [[q[0], q[3], q[1]] for q in quads] + [[q[2], q[1], q[3]] for q in quads]
+    assert triangles[0][:2].tolist() == [[0, 1, 2], [5, 4, 7]]  # as Kaolin's documentation prints
 
 
 def test_marching_cubes_of_a_ball():

@@ -111,19 +111,20 @@ def trianglemeshes_to_voxelgrids(vertices: torch.Tensor, faces: torch.Tensor, re
     return grid.to_sparse() if return_sparse else grid
 
 
-# The 4 corners of the unit square face on the low side of a cube, normal along -axis, wound
-# counter-clockwise seen from -axis (outside a cube whose occupied side is +axis): (axis, 4, 3) offsets.
-_LOW_FACES = torch.tensor([
-    [[0, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0]],
-    [[0, 0, 0], [1, 0, 0], [1, 0, 1], [0, 0, 1]],
-    [[0, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 0]],
+# The square face at plane ``c`` of an axis (between cells c - 1 and c), as offsets from the grid corner
+# (c, j + 1, k + 1) (the other two axes' upper corner of cell (j, k)): its 4 corners, going first along the
+# next axis, then the one after (Kaolin's order). (axis, 4, 3).
+_FACE_CORNERS = torch.tensor([
+    [[0, -1, -1], [0, 0, -1], [0, 0, 0], [0, -1, 0]],
+    [[-1, 0, -1], [-1, 0, 0], [0, 0, 0], [0, 0, -1]],
+    [[-1, -1, 0], [0, -1, 0], [0, 0, 0], [-1, 0, 0]],
 ], dtype=torch.long)
 
 
 def voxelgrids_to_cubic_meshes(voxelgrids: torch.Tensor, is_trimesh: bool = True
                                ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
     r"""Each occupied voxel as a unit cube, keeping only the faces between occupied and empty voxels
-    (Mesh R-CNN's "cubify").
+    (Mesh R-CNN's "cubify"), in Kaolin's order.
 
     Args:
         voxelgrids: :math:`(B, X, Y, Z)` occupancy (non-zero is occupied).
@@ -131,33 +132,34 @@ def voxelgrids_to_cubic_meshes(voxelgrids: torch.Tensor, is_trimesh: bool = True
 
     Returns:
         Per batch item: vertices :math:`(V_i, 3)` float at integer corners (cube ``(i, j, k)`` spans
-        ``[i, i+1]`` etc.; sorted, shared between faces) and faces :math:`(F_i, 3)` (or :math:`(F_i, 4)`)
-        long, wound counter-clockwise seen from outside.
+        ``[i, i+1]`` etc.), sorted lexicographically, and faces. Squares are listed by the axis they are normal
+        to (x, y, z), then by position (lexicographic). Quads :math:`(F_i, 4)` go round clockwise seen from
+        outside (Kaolin's order); triangles :math:`(2 F_i, 3)` are counter-clockwise seen from outside: first
+        ``(q0, q3, q1)`` of every quad, then ``(q2, q1, q3)`` of every quad.
     """
     _check_voxelgrids(voxelgrids)
     occupied = torch.nn.functional.pad((voxelgrids != 0).to(torch.int8), (1, 1, 1, 1, 1, 1))  # (B, X+2, Y+2, Z+2)
     vertices_list, faces_list = [], []
-    offsets = _LOW_FACES.to(voxelgrids.device)
+    offsets = _FACE_CORNERS.to(voxelgrids.device)
+    dtype = voxelgrids.dtype if voxelgrids.is_floating_point() else torch.get_default_dtype()
     for grid in occupied:
         squares = []
         for axis in range(3):
-            # step[c] = occupied[c] - occupied[c - 1 along axis]: +1 where the face at c bounds an occupied
-            # cell above it (normal -axis), -1 where it bounds one below (normal +axis).
+            # step[c] = occupied[c] - occupied[c - 1] along axis, in the padded grid: +1 where the plane c (of
+            # the unpadded grid) has an occupied cell above it, -1 below. The other axes' padded index j is the
+            # upper corner of the unpadded cell j - 1.
             step = grid.narrow(axis, 1, grid.shape[axis] - 1) - grid.narrow(axis, 0, grid.shape[axis] - 1)
-            cells = torch.nonzero(step)  # face positions, in the padded grid's cell coordinates minus one
-            corner = cells.clone()
-            corner[:, axis] += 1
-            quads = corner.unsqueeze(1) + offsets[axis]  # (N, 4, 3), padded coordinates
-            flip = step[cells[:, 0], cells[:, 1], cells[:, 2]] < 0
-            quads[flip] = quads[flip].flip(1)
-            squares.append(quads - 1)  # back to the unpadded grid's corners
+            cells = torch.nonzero(step)
+            quads = cells.unsqueeze(1) + offsets[axis]  # (N, 4, 3)
+            below = step[cells[:, 0], cells[:, 1], cells[:, 2]] < 0
+            quads[below] = quads[below].flip(1)
+            squares.append(quads)
         quads = torch.cat(squares)
         vertices, index = torch.unique(quads.reshape(-1, 3), dim=0, return_inverse=True)
         faces = index.reshape(-1, 4)
         if is_trimesh:
-            faces = torch.cat([faces[:, [0, 1, 2]], faces[:, [0, 2, 3]]])
-        vertices_list.append(vertices.to(torch.get_default_dtype() if not voxelgrids.is_floating_point()
-                                         else voxelgrids.dtype))
+            faces = torch.cat([faces[:, [0, 3, 1]], faces[:, [2, 1, 3]]])
+        vertices_list.append(vertices.to(dtype))
         faces_list.append(faces)
     return vertices_list, faces_list
 
