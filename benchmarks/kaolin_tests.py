@@ -98,6 +98,26 @@ def prepare(checkout: Path, scratch: Path) -> list[str]:
                   if in_scope(str(path.relative_to(scratch / TESTS))))
 
 
+# Tests that compare with what one CUDA kernel of Kaolin's happens to produce, checked by hand against ours:
+# (file, test names, why). Marching cubes: the same vertices in every case; Kaolin's kernel orders them by
+# its cube scan and triangulates by Lorensen's table, ours is scikit-image's (Lewiner), which splits the
+# ambiguous cubes of cases 2, 5, 6, 10, 11 and 12 differently.
+_MCUBES = "ops/conversions/test_voxelgrid.py", "test_voxelgrids_to_trianglemeshes_{}"
+KNOWN_DIFFERENCES = [
+    (_MCUBES[0], {_MCUBES[1].format(i) for i in (0, 1, 3, 4, 7, 8, 9, 13)},
+     "Kaolin's CUDA marching-cubes kernel's vertex/face order: ours has the same vertices and triangles in "
+     "another order"),
+    (_MCUBES[0], {_MCUBES[1].format(i) for i in (2, 5, 6, 10, 11, 12)},
+     "Kaolin's CUDA marching-cubes kernel's vertex/face order and Lorensen's table: ours (scikit-image, "
+     "Lewiner) has the same vertices, ambiguous cubes triangulated otherwise"),
+]
+
+
+def known_difference(name: str, test: str) -> str | None:
+    """The reason listed in :data:`KNOWN_DIFFERENCES` for a test that failed an assertion, if any."""
+    return next((why for file, tests, why in KNOWN_DIFFERENCES if name == file and test in tests), None)
+
+
 def reason_of(element: ElementTree.Element) -> str:
     """One line saying why a test case did not pass (the needed CUDA part named first)."""
     text = (element.get("message") or "") + "\n" + (element.text or "")
@@ -160,8 +180,9 @@ def main() -> int:
             tag = {"failure": "failed", "error": "errors", "skipped": "skipped"}.get(outcome[0], "passed")
             counts[name][tag] += 1
             if tag != "passed":
+                known = known_difference(name, case.get("name")) if tag == "failed" else None
                 not_passed.append({"file": name, "test": case.get("name"), "outcome": tag,
-                                   "reason": reason_of(outcome[1])})
+                                   "reason": known or reason_of(outcome[1])})
 
     totals = sum(counts.values(), Counter())
     print(f"{'test file':<48}{'pass':>6}{'fail':>6}{'error':>7}{'skip':>6}")
