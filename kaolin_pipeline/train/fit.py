@@ -4,10 +4,10 @@ Follows Kaolin's DIB-R tutorial: the target is seen from the ``train`` cameras o
 render preset (or from a folder of views), a 642-vertex icosphere scaled by 0.75 is
 deformed by per-vertex offsets while a UV texture (or vertex colours) is learned, and
 the loss is ``image * L1 + mask * mask_iou(soft mask) + laplacian * Laplacian(offsets)``
-(+ depth, chamfer, flatten and edge-length terms). Unlike the tutorial, the views of a known shape
-are drawn two-sided with hard creases and keep their depth, the start is their visual hull (carved
-by the depth too), and the offsets are smoothed by the large-steps matrix ``(I - λL)⁻¹``
-(``optim.smoothing``). Held-out views measure the result.
+(+ depth, normal, chamfer, flatten and edge-length terms). Unlike the tutorial, the views of a known
+shape are drawn two-sided with hard creases and keep their depth and normals, the start is their visual
+hull (carved by the depth too) with the views projected onto its texture, and the offsets are smoothed
+by the large-steps matrix ``(I - λL)⁻¹`` (``optim.smoothing``). Held-out views measure the result.
 """
 from __future__ import annotations
 

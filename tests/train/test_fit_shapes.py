@@ -109,7 +109,6 @@ def test_depth_carves_a_pocket_that_silhouettes_cannot_and_keeps_the_solid():
     assert 0.95 * cup.volume < trimesh.Trimesh(with_depth.vertices.numpy(), with_depth.faces.numpy()).volume < 1.5 * cup.volume
 
 
-
 def test_two_sided_mesh_shows_the_inside_of_an_open_shell_and_changes_nothing_else():
     hemisphere = trimesh.creation.icosphere(3, radius=0.5)
     keep = hemisphere.triangles_center[:, 2] < 0  # the back half: open towards a camera on +z
