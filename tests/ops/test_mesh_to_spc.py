@@ -73,16 +73,18 @@ def test_random_triangles_match_a_dense_brute_force(seed):
     octree, face_idx, weights = unbatched_mesh_to_spc(face_vertices, level)
     size = 2.0 / 2 ** level
     triangles = face_vertices.numpy()
-    expected_cells, expected_faces, expected_weights = [], [], []
+    expected_cells, expected_faces, expected_weights, shared = [], [], [], 0
     for x in range(2 ** level):
         for y in range(2 ** level):
             for z in range(2 ** level):
                 low = np.array([x, y, z]) * size - 1
                 hits = [f for f in range(len(triangles)) if not _clip_is_empty(list(triangles[f]), low, low + size)]
+                shared += len(hits) > 1
                 if hits:
                     expected_cells.append((x, y, z))
                     expected_faces.append(hits[0])
                     expected_weights.append(_nearest_weights(triangles[hits[0]], low + size / 2)[:2])
+    assert shared > 3  # cells touched by several faces take the lowest one
     # The octree's deepest cells, in its (morton) order, are the brute force's cells.
     cells = _cells(octree, level)
     assert sorted(map(tuple, cells.tolist())) == expected_cells
