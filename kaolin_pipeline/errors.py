@@ -15,10 +15,13 @@ class                         also a
 :class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
 :class:`MissingFileError`     a :class:`LoadError` and ``FileNotFoundError`` (Kaolin's readers on a missing file)
 :class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
+                              (``OverwriteRefusedError``: also ``RuntimeError``, as Kaolin's PLY splat writer)
 :class:`ConfigError`          ``ValueError``
 :class:`CheckpointError`      ``RuntimeError`` (``torch.load`` on a bad file)
 :class:`RenderError`          ``ValueError`` (Kaolin's rasterizers: bad backend, shapes)
 :class:`TrainingError`        ``RuntimeError``
+:class:`StaleCacheError`      ``RuntimeError`` and ``AssertionError`` (Kaolin's ``CachedDataset``: a folder
+                              that does not fit the dataset)
 :class:`MaterialError`        ``LoadError`` and ``UserWarning``: ``MaterialFileError``, ``MaterialNotFoundError``,
                               ``MaterialLoadError`` (Kaolin's OBJ material errors; loaders warn with them)
 ============================  ==========================================================
@@ -84,3 +87,13 @@ class NonHomogeneousMeshError(LoadError):
 
 class OutputExistsError(SaveError, FileExistsError):
     """The output file exists and overwriting was not asked for (Kaolin raises ``FileExistsError``)."""
+
+
+class OverwriteRefusedError(OutputExistsError, RuntimeError):
+    """The output file exists and overwriting was not asked for, where Kaolin raises ``RuntimeError``
+    (``kaolin.io.ply.export_gaussiancloud``)."""
+
+
+class StaleCacheError(PipelineError, RuntimeError, AssertionError):
+    """A cache folder holds files that do not fit the dataset being cached (another size, other values); Kaolin's
+    ``CachedDataset`` raises ``RuntimeError`` for the size and ``AssertionError`` for the values."""

@@ -70,8 +70,6 @@ WRAPPERS = {
     "kaolin.io.obj.import_mesh": "returns Kaolin's SurfaceMesh / return tuple, UVs flipped to Kaolin's v",
     "kaolin.io.shapenet.ShapeNetV1": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.obj",
     "kaolin.io.shapenet.ShapeNetV2": "the same for ShapeNet v2's folder layout",
-    "kaolin.io.shapenet.KaolinDatasetItem": "Kaolin's (data, attributes) item tuple",
-    "kaolin.io.dataset.KaolinDatasetItem": "the same tuple where Kaolin defines it",
     "kaolin.io.modelnet.ModelNet": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.off",
     "kaolin.io.shrec.SHREC16": "Kaolin's dataset class: KaolinDatasetItem items read by kal.io.obj",
     "kaolin.io.gltf.import_mesh": "the default scene as one Kaolin SurfaceMesh",

@@ -1,19 +1,23 @@
-"""``kaolin.io.dataset``: ``KaolinDatasetItem``, the ``(data, attributes)`` item of Kaolin's file datasets
-without ``output_dict``, and the base those datasets share here (``kaolin.io.shapenet``, ``kaolin.io.modelnet``).
-Kaolin's caching datasets (``CachedDataset``, ``ProcessedDataset``, ``CombinationDataset``) are not provided;
-:class:`kaolin_pipeline.datasets.cache.CachedDataset` is this project's cache."""
+"""``kaolin.io.dataset``: Kaolin's dataset wrappers. ``CachedDataset`` is
+:class:`kaolin_pipeline.datasets.field_cache.FieldCachedDataset` (fields per index in memory or
+``<cache_dir>/<index>/<field>.pt``); ``ProcessedDataset``, ``CombinationDataset``, ``Cache``
+(:class:`~kaolin_pipeline.datasets.processed.FunctionCache`), ``KaolinDatasetItem`` and the private
+``_get_hash`` and ``_preprocess_task`` Kaolin's tests import come from :mod:`kaolin_pipeline.datasets.processed`.
+``FileDataset`` is the base the layer's ShapeNet, ModelNet and SHREC16 classes share (not a Kaolin name)."""
 from __future__ import annotations
-
-import collections
 
 from torch.utils.data import Dataset
 
+from kaolin_pipeline.datasets.field_cache import FieldCachedDataset as CachedDataset
+from kaolin_pipeline.datasets.processed import CombinationDataset
+from kaolin_pipeline.datasets.processed import FunctionCache as Cache
+from kaolin_pipeline.datasets.processed import KaolinDatasetItem, ProcessedDataset
+from kaolin_pipeline.datasets.processed import preprocess_task as _preprocess_task
+from kaolin_pipeline.datasets.processed import repr_hash as _get_hash
 from kaolin_pipeline.kaolin._missing import missing_names
 
-__all__ = ["KaolinDatasetItem"]
-
-#: Kaolin's item of its datasets without ``output_dict``.
-KaolinDatasetItem = collections.namedtuple("KaolinDatasetItem", ["data", "attributes"])
+__all__ = ["Cache", "CachedDataset", "CombinationDataset", "KaolinDatasetItem", "ProcessedDataset", "_get_hash",
+           "_preprocess_task"]
 
 
 class FileDataset(Dataset):
