@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -97,6 +98,29 @@ def prepare(checkout: Path, scratch: Path) -> list[str]:
                   if in_scope(str(path.relative_to(scratch / TESTS))))
 
 
+# Tests that compare with the exact order one of Kaolin's kernels or tables happens to produce, checked against
+# ours in a scratch copy that compares orderless: (file, test names, why). Marching cubes: the same vertices in every case; Kaolin's kernel orders them by
+# its cube scan and triangulates by Lorensen's table, ours is scikit-image's (Lewiner), which splits the
+# ambiguous cubes of cases 2, 5, 6, 10, 11 and 12 differently.
+_MCUBES = "ops/conversions/test_voxelgrid.py", "test_voxelgrids_to_trianglemeshes_{}"
+KNOWN_DIFFERENCES = [
+    (_MCUBES[0], {_MCUBES[1].format(i) for i in (0, 1, 3, 4, 7, 8, 9, 13)},
+     "Kaolin's CUDA marching-cubes kernel's vertex/face order: ours has the same vertices and triangles in "
+     "another order"),
+    (_MCUBES[0], {_MCUBES[1].format(i) for i in (2, 5, 6, 10, 11, 12)},
+     "Kaolin's CUDA marching-cubes kernel's vertex/face order and Lorensen's table: ours (scikit-image, "
+     "Lewiner) has the same vertices, ambiguous cubes triangulated otherwise"),
+    ("ops/conversions/test_tetmesh.py", {"test_output_value[cpu0]", "test_output_value[cpu1]"},
+     "Kaolin's 16-case marching-tetrahedra table starts some triangles at another corner (or lists a quad's two "
+     "the other way round): ours has the same triangles, windings and tets"),
+]
+
+
+def known_difference(name: str, test: str) -> str | None:
+    """The reason listed in :data:`KNOWN_DIFFERENCES` for a test that failed an assertion, if any."""
+    return next((why for file, tests, why in KNOWN_DIFFERENCES if name == file and test in tests), None)
+
+
 def reason_of(element: ElementTree.Element) -> str:
     """One line saying why a test case did not pass (the needed CUDA part named first)."""
     text = (element.get("message") or "") + "\n" + (element.text or "")
@@ -109,6 +133,10 @@ def reason_of(element: ElementTree.Element) -> str:
         return f"calls {cuda_class.group(1)} (Kaolin's CUDA kernel wrapper)"
     if "deserialize object on a CUDA device" in text:
         return "loads a golden tensor Kaolin saved on a CUDA device (torch.load without map_location)"
+    missing = re.search(r"No such file or directory: '([^']*/samples/[^']*)'", text)
+    if missing:  # e.g. tests/samples/synthetic/*.npy: in Kaolin's tree, but their blobs are not in every snapshot
+        sample = os.path.normpath(missing.group(1)).split("/samples/", 1)[1]
+        return f"needs Kaolin's sample file samples/{sample}, missing from this checkout"
     if "No module named 'kaolin.physics'" in text:
         return "needs kaolin.physics (physics is out of scope)"
     lines = [line.strip() for line in (element.text or "").splitlines() if line.strip().startswith("E ")]
@@ -155,8 +183,9 @@ def main() -> int:
             tag = {"failure": "failed", "error": "errors", "skipped": "skipped"}.get(outcome[0], "passed")
             counts[name][tag] += 1
             if tag != "passed":
+                known = known_difference(name, case.get("name")) if tag == "failed" else None
                 not_passed.append({"file": name, "test": case.get("name"), "outcome": tag,
-                                   "reason": reason_of(outcome[1])})
+                                   "reason": known or reason_of(outcome[1])})
 
     totals = sum(counts.values(), Counter())
     print(f"{'test file':<48}{'pass':>6}{'fail':>6}{'error':>7}{'skip':>6}")

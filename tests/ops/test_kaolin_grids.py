@@ -52,8 +52,18 @@ def test_cubic_meshes_of_hand_made_grids():
         closed, signed_volume = _closed_and_outward(v, f)
         assert closed or volume == 9  # the corner-touching pair shares an edge-less vertex only
         assert signed_volume == pytest.approx(volume)
+    # Quads go round clockwise seen from outside (Kaolin's order): the cube's signed volume is -1 through them.
     quads_v, quads = voxelgrids_to_cubic_meshes(grids[:1], is_trimesh=False)
-    assert quads[0].shape == (6, 4) and _closed_and_outward(quads_v[0], quads[0]) == (True, pytest.approx(1.0))
+    assert quads[0].shape == (6, 4) and _closed_and_outward(quads_v[0], quads[0]) == (True, pytest.approx(-1.0))
+    # Kaolin's order by hand for one cube: the x = 0 square first, from (0,0,0) along y then z; the triangles
+    # are (q0, q3, q1) of every quad, then (q2, q1, q3); corners are numbered x-major (0,0,0) (0,0,1) (0,1,0) ...
+    vertices, faces = voxelgrids_to_cubic_meshes(torch.ones(1, 1, 1, 1), is_trimesh=False)
+    # (the +x, +y, +z squares are reversed, as they bound the cube from below their plane's empty side)
+    quads = [[0, 2, 3, 1], [5, 7, 6, 4], [0, 1, 5, 4], [6, 7, 3, 2], [0, 4, 6, 2], [3, 7, 5, 1]]
+    assert faces[0].tolist() == quads
+    _, triangles = voxelgrids_to_cubic_meshes(torch.ones(1, 1, 1, 1))
+    assert triangles[0].tolist() == [[q[0], q[3], q[1]] for q in quads] + [[q[2], q[1], q[3]] for q in quads]
+    assert triangles[0][:2].tolist() == [[0, 1, 2], [5, 4, 7]]  # as Kaolin's documentation prints
 
 
 def test_marching_cubes_of_a_ball():
@@ -95,23 +105,44 @@ def test_farthest_point_sampling_matches_brute_force():
         farthest_point_sampling(points, 61)
 
 
-def test_trianglemeshes_to_voxelgrids_by_hand_and_by_dense_sampling():
+def _midpoint_samples(triangle, resolution):
+    """Kaolin's sample points of one triangle, recursively: its corners and the midpoints of every split,
+    splitting while the longest squared side exceeds ((R - 1) / R^2)^2."""
+    threshold = ((resolution - 1) / resolution ** 2) ** 2
+    points = [tuple(p) for p in triangle]
+
+    def split(a, b, c):
+        if max(sum((p - q) ** 2 for p, q in zip(u, w)) for u, w in ((a, b), (b, c), (c, a))) <= threshold:
+            return
+        ab, bc, ca = (tuple((p + q) / 2 for p, q in zip(u, w)) for u, w in ((a, b), (b, c), (c, a)))
+        points.extend((ab, bc, ca))
+        for child in ((a, ab, ca), (ab, b, bc), (ca, bc, c), (ab, bc, ca)):
+            split(*child)
+
+    split(*points)
+    return np.array(points)
+
+
+def test_trianglemeshes_to_voxelgrids_by_hand_and_by_recursive_sampling():
     from kaolin_pipeline.ops.conversions import trianglemeshes_to_voxelgrids
 
     square = torch.tensor([[[0.0, 0.0, 0.3], [1.0, 0.0, 0.3], [1.0, 1.0, 0.3], [0.0, 1.0, 0.3]]])
     faces = torch.tensor([[0, 1, 2], [0, 2, 3]])
     grid = trianglemeshes_to_voxelgrids(square, faces, 5, origin=torch.zeros(1, 3), scale=torch.ones(1))
     expected = torch.zeros(1, 5, 5, 5)
-    expected[0, :, :, 1] = 1  # z = 0.3 -> 1.2 voxel units: layer 1 spans (0.5, 1.5); x, y cover every layer
+    expected[0, :, :, 1] = 1  # z = 0.3 -> 1.2 voxel units rounds to layer 1; the samples reach every x, y layer
     assert torch.equal(grid, expected)
-    # A random triangle: the voxels its dense samples round into (Kaolin's rule) are exactly the voxels found.
-    triangle = torch.rand(1, 3, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
-    grid = trianglemeshes_to_voxelgrids(triangle, torch.tensor([[0, 1, 2]]), 8, origin=torch.zeros(1, 3),
-                                        scale=torch.ones(1))
-    u, v = torch.meshgrid(torch.linspace(0, 1, 600, dtype=torch.float64), torch.linspace(0, 1, 600,
-                          dtype=torch.float64), indexing="ij")
-    keep = (u + v) <= 1
-    a, b, c = triangle[0]
-    samples = (a + u[keep, None] * (b - a) + v[keep, None] * (c - a))[None]
-    sampled = pointclouds_to_voxelgrids(samples, 8, origin=torch.zeros(1, 3), scale=torch.ones(1))
-    assert int(grid.sum()) > 10 and torch.equal(grid, sampled)
+    # Kaolin's rule misses voxels a triangle only touches: x + z <= 1 touches voxel (x 1, z 2) at its corner
+    # (0.25, 0.75), but no sample rounds into it.
+    right = torch.tensor([[[0.0, 0, 0], [1, 0, 0], [0, 0, 1]]])
+    grid = trianglemeshes_to_voxelgrids(right, torch.tensor([[0, 1, 2]]), 3, torch.zeros(1, 3), torch.ones(1))
+    assert grid[0, :, 0].tolist() == [[1, 1, 1], [1, 1, 0], [1, 0, 0]] and int(grid.sum()) == 6
+    # A batch of random triangles: the voxels their recursive samples round into, each item on its own.
+    triangles = torch.rand(2, 3, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    grid = trianglemeshes_to_voxelgrids(triangles, torch.tensor([[0, 1, 2]]), 8, origin=torch.zeros(2, 3),
+                                        scale=torch.ones(2))
+    for item in range(2):
+        index = np.round(_midpoint_samples(triangles[item].tolist(), 8) * 7).astype(int)
+        expected = np.zeros((8, 8, 8))
+        expected[index[:, 0], index[:, 1], index[:, 2]] = 1
+        assert int(expected.sum()) > 10 and np.array_equal(grid[item].numpy(), expected)

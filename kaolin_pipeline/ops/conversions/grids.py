@@ -12,8 +12,9 @@ from typing import List, Optional, Tuple
 import torch
 
 from kaolin_pipeline.errors import ArgumentTypeError, PipelineError
-from kaolin_pipeline.ops.conversions.voxelize import _surface_occupancy, padded_marching_cubes
+from kaolin_pipeline.ops.conversions.voxelize import padded_marching_cubes
 from kaolin_pipeline.ops.mesh import check_faces
+from kaolin_pipeline.ops.subdivide import subdivide_vertices
 
 __all__ = ["pointclouds_to_voxelgrids", "trianglemeshes_to_voxelgrids", "voxelgrids_to_cubic_meshes",
            "voxelgrids_to_trianglemeshes"]
@@ -42,6 +43,17 @@ def _normalise(points: torch.Tensor, origin: Optional[torch.Tensor], scale: Opti
     return (points - origin.unsqueeze(1)) / scale.reshape(-1, 1, 1)
 
 
+def _voxelise_points(points: torch.Tensor, item: torch.Tensor, batch_size: int, resolution: int) -> torch.Tensor:
+    """``(B, R, R, R)`` grids, 1 at the voxels that normalised points (N, 3) of batch items ``item`` (N,) round
+    to; points rounding outside ``[0, R - 1]`` are dropped."""
+    index = torch.round(points * (resolution - 1)).long()
+    keep = ((index >= 0) & (index < resolution)).all(-1)
+    index, item = index[keep], item[keep]
+    grid = points.new_zeros(batch_size, resolution, resolution, resolution)
+    grid[item, index[:, 0], index[:, 1], index[:, 2]] = 1
+    return grid
+
+
 def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin: Optional[torch.Tensor] = None,
                               scale: Optional[torch.Tensor] = None, return_sparse: bool = False) -> torch.Tensor:
     r"""Occupancy grids of point clouds: a voxel is 1 when a point rounds to it.
@@ -60,25 +72,22 @@ def pointclouds_to_voxelgrids(pointclouds: torch.Tensor, resolution: int, origin
     _check_resolution(resolution)
     if not isinstance(pointclouds, torch.Tensor) or pointclouds.dim() != 3 or pointclouds.shape[-1] != 3:
         raise PipelineError(f"pointclouds must be a (B, N, 3) tensor, got {tuple(getattr(pointclouds, 'shape', ()))}")
-    index = torch.round(_normalise(pointclouds, origin, scale) * (resolution - 1)).long()  # (B, N, 3)
-    batch = torch.arange(pointclouds.shape[0], device=pointclouds.device).unsqueeze(1).expand(index.shape[:2])
-    keep = ((index >= 0) & (index < resolution)).all(-1)
-    grid = pointclouds.new_zeros(pointclouds.shape[0], resolution, resolution, resolution)
-    index = index[keep]
-    grid[batch[keep], index[:, 0], index[:, 1], index[:, 2]] = 1
+    batch_size, num_points = pointclouds.shape[:2]
+    item = torch.arange(batch_size, device=pointclouds.device).repeat_interleave(num_points)
+    grid = _voxelise_points(_normalise(pointclouds, origin, scale).reshape(-1, 3), item, batch_size, resolution)
     return grid.to_sparse() if return_sparse else grid
 
 
 def trianglemeshes_to_voxelgrids(vertices: torch.Tensor, faces: torch.Tensor, resolution: int,
                                  origin: Optional[torch.Tensor] = None, scale: Optional[torch.Tensor] = None,
                                  return_sparse: bool = False) -> torch.Tensor:
-    r"""Surface occupancy grids of triangle meshes, on :func:`pointclouds_to_voxelgrids`' grid.
+    r"""Surface grids of triangle meshes by Kaolin's rule: the voxels that the surface's sample points round to.
 
-    Voxel ``i`` spans ``[(i - 1/2) / (R - 1), (i + 1/2) / (R - 1)]`` of the normalised coordinates
-    ``(vertices - origin) / scale`` (the cells points round into). A voxel is 1 when a triangle passes
-    through its interior (exact triangle/box test; a contact along the voxel's boundary does not count).
-    Kaolin marks the voxels of the points it subdivides the triangles into, which can miss a voxel that a
-    triangle only crosses near a corner.
+    The normalised mesh ``(vertices - origin) / scale`` is split at edge midpoints until no edge is longer
+    than :math:`(R - 1) / R^2` (:func:`~kaolin_pipeline.ops.subdivide.subdivide_vertices`), and its vertices
+    and midpoints are voxelised as :func:`pointclouds_to_voxelgrids` does. This can miss a voxel that a
+    triangle only crosses near a corner; :func:`~kaolin_pipeline.ops.conversions.voxelize.mesh_to_voxelgrid`
+    marks exactly the voxels a triangle touches.
 
     Args:
         vertices: :math:`(B, V, 3)`.
@@ -94,26 +103,28 @@ def trianglemeshes_to_voxelgrids(vertices: torch.Tensor, faces: torch.Tensor, re
     if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[-1] != 3:
         raise PipelineError(f"vertices must be a (B, V, 3) tensor, got {tuple(getattr(vertices, 'shape', ()))}")
     check_faces(faces)
-    # In these units voxel i is the unit cube [i, i + 1], as _surface_occupancy expects.
-    units = _normalise(vertices, origin, scale) * (resolution - 1) + 0.5
-    grids = torch.stack([_surface_occupancy(item[faces.long()], resolution, closed=False)
-                         for item in units]).to(vertices.dtype)
-    return grids.to_sparse() if return_sparse else grids
+    points = list(_normalise(vertices, origin, scale))
+    if resolution > 1:  # at R = 1 every point rounds to the one voxel
+        points = [subdivide_vertices(item, faces, resolution) for item in points]
+    item = torch.repeat_interleave(torch.tensor([p.shape[0] for p in points], device=vertices.device))
+    grid = _voxelise_points(torch.cat(points), item, vertices.shape[0], resolution)
+    return grid.to_sparse() if return_sparse else grid
 
 
-# The 4 corners of the unit square face on the low side of a cube, normal along -axis, wound
-# counter-clockwise seen from -axis (outside a cube whose occupied side is +axis): (axis, 4, 3) offsets.
-_LOW_FACES = torch.tensor([
-    [[0, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0]],
-    [[0, 0, 0], [1, 0, 0], [1, 0, 1], [0, 0, 1]],
-    [[0, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 0]],
+# The square face at plane ``c`` of an axis (between cells c - 1 and c), as offsets from the grid corner
+# (c, j + 1, k + 1) (the other two axes' upper corner of cell (j, k)): its 4 corners, going first along the
+# next axis, then the one after (Kaolin's order). (axis, 4, 3).
+_FACE_CORNERS = torch.tensor([
+    [[0, -1, -1], [0, 0, -1], [0, 0, 0], [0, -1, 0]],
+    [[-1, 0, -1], [-1, 0, 0], [0, 0, 0], [0, 0, -1]],
+    [[-1, -1, 0], [0, -1, 0], [0, 0, 0], [-1, 0, 0]],
 ], dtype=torch.long)
 
 
 def voxelgrids_to_cubic_meshes(voxelgrids: torch.Tensor, is_trimesh: bool = True
                                ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
     r"""Each occupied voxel as a unit cube, keeping only the faces between occupied and empty voxels
-    (Mesh R-CNN's "cubify").
+    (Mesh R-CNN's "cubify"), in Kaolin's order.
 
     Args:
         voxelgrids: :math:`(B, X, Y, Z)` occupancy (non-zero is occupied).
@@ -121,33 +132,34 @@ def voxelgrids_to_cubic_meshes(voxelgrids: torch.Tensor, is_trimesh: bool = True
 
     Returns:
         Per batch item: vertices :math:`(V_i, 3)` float at integer corners (cube ``(i, j, k)`` spans
-        ``[i, i+1]`` etc.; sorted, shared between faces) and faces :math:`(F_i, 3)` (or :math:`(F_i, 4)`)
-        long, wound counter-clockwise seen from outside.
+        ``[i, i+1]`` etc.), sorted lexicographically, and faces. Squares are listed by the axis they are normal
+        to (x, y, z), then by position (lexicographic). Quads :math:`(F_i, 4)` go round clockwise seen from
+        outside (Kaolin's order); triangles :math:`(2 F_i, 3)` are counter-clockwise seen from outside: first
+        ``(q0, q3, q1)`` of every quad, then ``(q2, q1, q3)`` of every quad.
     """
     _check_voxelgrids(voxelgrids)
     occupied = torch.nn.functional.pad((voxelgrids != 0).to(torch.int8), (1, 1, 1, 1, 1, 1))  # (B, X+2, Y+2, Z+2)
     vertices_list, faces_list = [], []
-    offsets = _LOW_FACES.to(voxelgrids.device)
+    offsets = _FACE_CORNERS.to(voxelgrids.device)
+    dtype = voxelgrids.dtype if voxelgrids.is_floating_point() else torch.get_default_dtype()
     for grid in occupied:
         squares = []
         for axis in range(3):
-            # step[c] = occupied[c] - occupied[c - 1 along axis]: +1 where the face at c bounds an occupied
-            # cell above it (normal -axis), -1 where it bounds one below (normal +axis).
+            # step[c] = occupied[c] - occupied[c - 1] along axis, in the padded grid: +1 where the plane c (of
+            # the unpadded grid) has an occupied cell above it, -1 below. The other axes' padded index j is the
+            # upper corner of the unpadded cell j - 1.
             step = grid.narrow(axis, 1, grid.shape[axis] - 1) - grid.narrow(axis, 0, grid.shape[axis] - 1)
-            cells = torch.nonzero(step)  # face positions, in the padded grid's cell coordinates minus one
-            corner = cells.clone()
-            corner[:, axis] += 1
-            quads = corner.unsqueeze(1) + offsets[axis]  # (N, 4, 3), padded coordinates
-            flip = step[cells[:, 0], cells[:, 1], cells[:, 2]] < 0
-            quads[flip] = quads[flip].flip(1)
-            squares.append(quads - 1)  # back to the unpadded grid's corners
+            cells = torch.nonzero(step)
+            quads = cells.unsqueeze(1) + offsets[axis]  # (N, 4, 3)
+            below = step[cells[:, 0], cells[:, 1], cells[:, 2]] < 0
+            quads[below] = quads[below].flip(1)
+            squares.append(quads)
         quads = torch.cat(squares)
         vertices, index = torch.unique(quads.reshape(-1, 3), dim=0, return_inverse=True)
         faces = index.reshape(-1, 4)
         if is_trimesh:
-            faces = torch.cat([faces[:, [0, 1, 2]], faces[:, [0, 2, 3]]])
-        vertices_list.append(vertices.to(torch.get_default_dtype() if not voxelgrids.is_floating_point()
-                                         else voxelgrids.dtype))
+            faces = torch.cat([faces[:, [0, 3, 1]], faces[:, [2, 1, 3]]])
+        vertices_list.append(vertices.to(dtype))
         faces_list.append(faces)
     return vertices_list, faces_list
 

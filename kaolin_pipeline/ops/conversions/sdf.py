@@ -25,6 +25,14 @@ def _evaluate(sdf: Callable, indices: torch.Tensor, resolution: int, center: flo
     return (sdf(points) <= 0).reshape(-1).cpu()
 
 
+def _upsample(grid: torch.Tensor, size: int) -> torch.Tensor:
+    """``grid[min(f // 2, n - 1)]`` along every axis, for ``f < size`` (``n``: the grid's size on that axis)."""
+    for axis in range(3):
+        index = torch.arange(size, device=grid.device).div(2, rounding_mode="floor").clamp(max=grid.shape[axis] - 1)
+        grid = grid.index_select(axis, index)
+    return grid
+
+
 def _one(sdf: Callable, center: float, dim: float, init_res: int, steps: int) -> torch.Tensor:
     resolution = init_res
     inside = _evaluate(sdf, _lattice(resolution).reshape(-1, 3), resolution, center, dim).reshape(
@@ -33,12 +41,12 @@ def _one(sdf: Callable, center: float, dim: float, init_res: int, steps: int) ->
         grid = inside.float()[None, None]
         mixed = F.max_pool3d(grid, 2, stride=1) != -F.max_pool3d(-grid, 2, stride=1)  # (1, 1, R, R, R) cells
         near = F.max_pool3d(mixed.float(), 3, stride=1, padding=1)[0, 0].bool()     # and their neighbours
-        fine = _lattice(2 * resolution)                                             # (2R + 1)^3 x 3
-        cell = (fine // 2).clamp(max=resolution - 1)
-        refine = near[cell[..., 0], cell[..., 1], cell[..., 2]]
-        corner = fine // 2  # a corner of the cell: its value when the cell is uniform
-        values = inside[corner[..., 0], corner[..., 1], corner[..., 2]].clone()
-        values[refine] = _evaluate(sdf, fine[refine], 2 * resolution, center, dim)
+        size = 2 * resolution + 1
+        # Fine lattice point f lies in coarse cell min(f // 2, R - 1); where that cell is not near the surface
+        # it takes the value of the coarse corner f // 2.
+        refine = _upsample(near, size)
+        values = _upsample(inside, size)
+        values[refine] = _evaluate(sdf, torch.nonzero(refine), 2 * resolution, center, dim)
         inside, resolution = values, 2 * resolution
     return inside.float()
 

@@ -83,7 +83,7 @@ def _enumerate_cells(low: torch.Tensor, high: torch.Tensor) -> Iterator[tuple[to
         yield owner, low[owner] + offsets
 
 
-def _triangles_overlap_unit_cubes(triangles: torch.Tensor, corners: torch.Tensor, closed: bool = True) -> torch.Tensor:
+def _triangles_overlap_unit_cubes(triangles: torch.Tensor, corners: torch.Tensor) -> torch.Tensor:
     """Exact overlap test of triangles with unit cubes, by the separating axis theorem.
 
     Args:
@@ -102,22 +102,18 @@ def _triangles_overlap_unit_cubes(triangles: torch.Tensor, corners: torch.Tensor
     axes = torch.cat([unit.expand(local.shape[0], 3, 3), normal, edge_axes], dim=1)  # (P, 13, 3)
     projections = torch.einsum("pvc,pac->pav", local, axes)
     radius = 0.5 * axes.abs().sum(dim=-1)
-    if closed:
-        separated = (projections.amin(dim=-1) > radius) | (projections.amax(dim=-1) < -radius)
-    else:  # touching along a face, edge or corner does not count; zero axes (parallel edges) separate nothing
-        separated = ((projections.amin(dim=-1) >= radius) | (projections.amax(dim=-1) <= -radius)) & (radius > 0)
+    separated = (projections.amin(dim=-1) > radius) | (projections.amax(dim=-1) < -radius)
     return ~separated.any(dim=-1)
 
 
-def _surface_occupancy(triangles: torch.Tensor, resolution: int, closed: bool = True) -> torch.Tensor:
-    """(R, R, R) bool marking every voxel that a triangle (F, 3, 3; voxel units) touches (``closed``) or
-    overlaps with positive area (not ``closed``: a contact along the voxel's boundary does not count)."""
+def _surface_occupancy(triangles: torch.Tensor, resolution: int) -> torch.Tensor:
+    """(R, R, R) bool marking every voxel that a triangle (F, 3, 3; voxel units) touches."""
     top = resolution - 1
     low = triangles.amin(dim=1).floor().clamp(0, top).long()
     high = triangles.amax(dim=1).floor().clamp(0, top).long()
     occupancy = torch.zeros(resolution ** 3, dtype=torch.bool, device=triangles.device)
     for owner, cell in _enumerate_cells(low, high):
-        hit = _triangles_overlap_unit_cubes(triangles[owner], cell, closed)
+        hit = _triangles_overlap_unit_cubes(triangles[owner], cell)
         cell = cell[hit]
         occupancy[(cell[:, 0] * resolution + cell[:, 1]) * resolution + cell[:, 2]] = True
     return occupancy.reshape(resolution, resolution, resolution)

@@ -3,7 +3,7 @@
 ``bits`` (octree bytes ⇄ bits), ``morton`` (codes, quantisation, corners), ``exsum`` (its two layouts),
 ``octree`` (build, scan, decode), ``query`` (cell lookup), ``dual`` (dual octree, trinkets),
 ``interpolate`` (trilinear), ``dense`` (dense grids ⇄ SPC), ``conv`` (sparse convolutions), ``container``
-(``Spc``), ``pointcloud`` (point cloud → ``Spc``), ``random`` (random octrees).
+(``Spc``), ``pointcloud`` (point cloud → ``Spc``), ``mesh`` (triangle mesh → octree), ``random`` (random octrees).
 """
 from kaolin_pipeline.ops.spc.bits import bits_to_uint8, uint8_bits_sum, uint8_to_bits
 from kaolin_pipeline.ops.spc.container import Spc
@@ -13,6 +13,7 @@ from kaolin_pipeline.ops.spc.dual import unbatched_make_dual, unbatched_make_tri
 from kaolin_pipeline.ops.spc.exsum import current_to_legacy, ensure_current_exsum, octree_byte_lengths_from_pyramid
 from kaolin_pipeline.ops.spc.interpolate import (coords_to_trilinear, coords_to_trilinear_coeffs,
                                                  unbatched_interpolate_trilinear)
+from kaolin_pipeline.ops.spc.mesh import unbatched_mesh_to_spc
 from kaolin_pipeline.ops.spc.morton import morton_to_points, points_to_corners, points_to_morton, quantize_points
 from kaolin_pipeline.ops.spc.octree import (create_dense_spc, generate_points, scan_octrees,
                                             unbatched_points_to_octree)
@@ -26,6 +27,6 @@ __all__ = [
     "feature_grids_to_spc", "generate_points", "morton_to_points", "octree_byte_lengths_from_pyramid",
     "points_to_corners", "points_to_morton", "quantize_points", "random_spc_octrees", "scan_octrees",
     "to_dense", "uint8_bits_sum", "uint8_to_bits", "unbatched_get_level_points",
-    "unbatched_interpolate_trilinear", "unbatched_make_dual", "unbatched_make_trinkets",
+    "unbatched_interpolate_trilinear", "unbatched_make_dual", "unbatched_mesh_to_spc", "unbatched_make_trinkets",
     "unbatched_pointcloud_to_spc", "unbatched_points_to_octree", "unbatched_query",
 ]
