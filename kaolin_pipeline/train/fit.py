@@ -237,7 +237,8 @@ class FitProblem:
     def _project_views(self) -> None:
         """Start the colours as the training views projected onto the start shape (least squares per
         texel or vertex, :func:`~kaolin_pipeline.render.projection.projected_colors`); what no view saw
-        takes its neighbours' colour."""
+        takes its neighbours' colour, and where no view sees the start shape at the target's depth (a
+        sphere template far from the surface) the colours stay grey."""
         train, textured = self.target.train, self.model.texture is not None
         colors = self.model.texture[0] if textured else self.model.vertex_colors  # (3, R, R) or (V, 3) views
         vertices = self.model()[0][0]
@@ -250,9 +251,11 @@ class FitProblem:
 
         with torch.enable_grad():
             projected, weights = projected_colors(render, colors.detach(), train.images, train.masks, train.depths)
+        if not bool((weights > 0).any()):  # no view sees the start shape where the target is: keep the grey
+            return
         if textured:
             projected = fill_unseen(projected, weights)
-        elif bool((weights > 0).any()):
+        else:
             projected[weights <= 0] = projected[weights > 0].mean(dim=0)
         colors.copy_(projected.clamp(0.0, 1.0))
 
