@@ -181,8 +181,9 @@ def initial_shape(template_cfg: dict, views: Views,
 
     ``template.init: sphere`` is an icosphere of ``template.subdivisions`` scaled by
     ``template.scale`` with longitude/latitude UVs; ``visual_hull`` is the visual hull of the
-    training silhouettes (carved on ``template.hull_resolution``³ points in the cube of half-side
-    ``template.hull_radius``, and by the views' depths when they have them), which has the target's
+    training silhouettes (carved, and by the views' depths when they have them, on a grid with the spacing
+    of ``template.hull_resolution`` points across the cube of half-side ``template.hull_radius``, fitted to
+    the target's box and finer across its thin sides: :func:`visual_hull`), which has the target's
     genus and thin parts, with an xatlas atlas;
     its vertices are moved ``inset`` inwards along their normals (the views show a point cloud's
     splats, which reach that far past the points).

@@ -67,8 +67,8 @@ def test_renderer_and_antialiased_views_match_hand_built_ones():
 def test_recipes_read_null_as_keep_and_old_zero_too(tmp_path):
     preset = load_preset("default")
     kept = RenderSettings.from_preset(preset)
-    _, fit_settings = view_settings(load_config("fit", overrides=["views.image_size=null"])["views"])  # sigmainv: 180000
-    assert fit_settings.image_size == kept.image_size and fit_settings.sigmainv == 180000.0
+    _, fit_settings = view_settings(load_config("fit", overrides=["views.image_size=null"])["views"])  # sigmainv: 720000
+    assert fit_settings.image_size == kept.image_size and fit_settings.sigmainv == 720000.0
     _, tutorial = view_settings(load_config("fit", "kaolin-tutorial")["views"])  # sigmainv: null
     assert tutorial.sigmainv == kept.sigmainv
     old = tmp_path / "old.yaml"

@@ -14,7 +14,7 @@ from kaolin_pipeline.ops.topology import mesh_topology
 from kaolin_pipeline.ops.uv_atlas import uv_atlas
 from kaolin_pipeline.render import look_at_cameras
 from kaolin_pipeline.render.antialias import render_antialiased
-from kaolin_pipeline.render.visual_hull import visual_hull
+from kaolin_pipeline.render.visual_hull import seen_points, visual_hull
 from kaolin_pipeline.structures import Mesh, PointCloud
 from kaolin_pipeline.train.config import load_config
 from kaolin_pipeline.train.fit import fit
@@ -107,6 +107,53 @@ def test_depth_carves_a_pocket_that_silhouettes_cannot_and_keeps_the_solid():
     assert _winding_numbers(with_depth, pocket).abs().max() < 0.01
     assert _winding_numbers(with_depth, solid).min() > 0.99
     assert 0.95 * cup.volume < trimesh.Trimesh(with_depth.vertices.numpy(), with_depth.faces.numpy()).volume < 1.5 * cup.volume
+
+
+def _square_ring(outer: float, inner: float, thickness: float) -> trimesh.Trimesh:
+    """A flat square plate of half-side ``outer`` in the xz-plane with a square hole of half-side ``inner``
+    (genus 1), ``thickness`` thick, built face by face (32 triangles)."""
+    square = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=float)
+    vertices = np.concatenate([np.insert(square * half, 1, y, axis=1)
+                               for y in (thickness / 2, -thickness / 2) for half in (outer, inner)])
+    top_outer, top_inner, bottom_outer, bottom_inner = (np.arange(4) + 4 * k for k in range(4))
+    faces = []
+    for a, b in zip(range(4), [1, 2, 3, 0]):
+        for ring_a, ring_b in ((top_outer, top_inner), (bottom_inner, bottom_outer),
+                               (bottom_outer, top_outer), (top_inner, bottom_inner)):
+            faces += [[ring_a[a], ring_a[b], ring_b[b]], [ring_a[a], ring_b[b], ring_b[a]]]
+    ring = trimesh.Trimesh(vertices, np.array(faces))
+    trimesh.repair.fix_normals(ring)
+    return ring
+
+
+def test_seen_points_lie_on_the_sphere_that_cast_the_depths():
+    sphere = trimesh.creation.icosphere(5, radius=0.5)
+    cameras = _cameras()
+    depths = render_antialiased(_mesh(sphere), cameras, 48, supersample=1)["depth"]
+    points = seen_points(depths, cameras)
+    assert points.shape == (int((depths > 0).sum()), 3)
+    assert float((points.norm(dim=1) - 0.5).abs().max()) < 2e-3  # the flat faces of the icosphere sit inside by < 1e-3
+    # Each camera sees the half of the sphere that faces it: its points are nearer to it than the centre is.
+    first = seen_points(depths[:1], cameras[0])
+    assert float(((first - cameras.translation[0]).norm(dim=1) < 3.0).float().mean()) == 1.0
+
+
+def test_visual_hull_of_a_plate_thinner_than_the_cube_grid_keeps_it_whole_with_its_hole():
+    # A 1 x 0.012 x 1 plate with a 0.4-wide square hole: a third of the spacing (0.034) of a 48³ cube grid.
+    plate = _square_ring(outer=0.5, inner=0.2, thickness=0.012)
+    assert plate.is_watertight and plate.euler_number == 0  # genus 1
+    plate.apply_transform(trimesh.transformations.rotation_matrix(0.3, [0, 0, 1]))
+    cameras = _cameras()
+    out = render_antialiased(_mesh(plate), cameras, 96, supersample=4, perspective_correct=True)  # as fit's views
+    hull = visual_hull((out["alpha"] >= 0.5).float(), cameras, resolution=48, radius=0.8, depths=out["depth"])
+    topology = mesh_topology(hull.vertices, hull.faces)
+    assert (topology.parts, topology.closed_parts, topology.genus) == (1, 1, 1)
+    # It holds the plate's middle (points inside the plate) and stays thin: no point a hair above it is inside.
+    middle = np.array([[0.35, 0.0, 0.35], [-0.35, 0.0, 0.0], [0.0, 0.0, -0.4]])
+    tilt = trimesh.transformations.rotation_matrix(0.3, [0, 0, 1])[:3, :3]
+    assert _winding_numbers(hull, middle @ tilt.T).min() > 0.99
+    above = (middle + [0.0, 0.03, 0.0]) @ tilt.T
+    assert _winding_numbers(hull, above).abs().max() < 0.01
 
 
 def test_two_sided_mesh_shows_the_inside_of_an_open_shell_and_changes_nothing_else():
