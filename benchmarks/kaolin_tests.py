@@ -10,7 +10,8 @@ folder at run time (nothing of Kaolin's is stored in this repository), with the 
 test file (``'cuda'`` device strings become ``'cpu'``, ``.cuda()`` becomes ``.cpu()``). A ``conftest.py`` at
 the top makes ``import kaolin`` resolve to this project and loads ``kaolin.utils.testing`` (Kaolin's test
 helpers) from the checkout itself, so the tests compare with Kaolin's own tolerances (with the same edit:
-its lists of device and dtype cases name ``'cuda'``). Every test folder is made a
+its lists of device and dtype cases name ``'cuda'``), and ``pytest.approx(None, ...)`` compares by ``==`` as in
+pytest 8.4.2, the version Kaolin's CI pins (pytest 9 raises TypeError). Every test folder is made a
 package (an empty ``__init__.py`` where there is none), as the math tests' relative imports need. Kaolin's top
 ``conftest.py`` imports its physics module for physics fixtures; that import is made optional.
 
@@ -60,6 +61,18 @@ except ImportError:
     kaolin.utils = _utils
 _utils.testing = _testing
 exec(compile(open({edited!r}).read(), TESTING, "exec"), _testing.__dict__)
+
+# Kaolin's CI pins pytest 8.4.2, whose approx(None, rel) compares by ==; pytest 9 raises TypeError instead.
+import pytest  # noqa: E402
+
+_approx = pytest.approx
+
+
+def _approx_as_pytest_8(expected, *args, **kwargs):
+    return None if expected is None else _approx(expected, *args, **kwargs)
+
+
+pytest.approx = _approx_as_pytest_8
 '''
 
 _PHYSICS_IMPORT = "from kaolin.physics.simplicits import SimplicitsObject, SimplicitsScene"
