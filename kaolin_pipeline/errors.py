@@ -12,6 +12,7 @@ class                         also a
 ============================  ==========================================================
 :class:`PipelineError`        ``ValueError`` (a bad argument: Kaolin's ops raise it)
 :class:`ArgumentTypeError`    ``TypeError`` (an argument of the wrong type or dtype, as Kaolin's ops check)
+:class:`ArgumentRangeError`   ``AssertionError`` (a count out of range where Kaolin asserts: ``farthest_point_sampling``)
 :class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
 :class:`MissingFileError`     a :class:`LoadError` and ``FileNotFoundError`` (Kaolin's readers on a missing file)
 :class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
@@ -34,6 +35,10 @@ class PipelineError(ValueError):
 
 class ArgumentTypeError(PipelineError, TypeError):
     """An argument has the wrong Python type or tensor dtype."""
+
+
+class ArgumentRangeError(PipelineError, AssertionError):
+    """An argument is outside its allowed range where Kaolin checks it with ``assert``."""
 
 
 class LoadError(PipelineError):

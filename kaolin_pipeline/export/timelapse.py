@@ -7,7 +7,8 @@ Visualizer and Kaolin's ``TimelapseParser``)::
                                              "shadingVariant" variants, prims /mesh_<i>/<name>
     <log_dir>/<category>/pointcloud_<i>.usd   default prim /pointcloud_<i> (Points or PointInstancer)
     <log_dir>/<category>/voxelgrid_<i>.usd    default prim /voxelgrid_<i> (PointInstancer of cubes)
-    <log_dir>/<category>/textures/            mesh_<i>_<material>_<iteration>_diffuse.png
+    <log_dir>/<category>/textures/            mesh_<i>_<material>_<iteration>_<kind>.png
+                                             (kind: diffuse, specular, roughness, metallic, ...)
 
 Time code = iteration; ``endTimeCode`` follows the latest iteration (``iteration + 1``
 for voxel grids, as Kaolin does).
@@ -32,6 +33,7 @@ moment leaves every earlier iteration readable.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -39,10 +41,11 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import torch
-from pxr import Sdf, Usd, UsdGeom, Vt
+from pxr import Sdf, Usd, UsdGeom, UsdShade, Vt
 
 from kaolin_pipeline.io import usd
-from kaolin_pipeline.structures import Mesh, PointCloud, VoxelGrid
+from kaolin_pipeline.io.usd.material_files import write_usd_preview_surface
+from kaolin_pipeline.structures import Mesh, PBRMaterial, PointCloud, VoxelGrid
 from kaolin_pipeline.io.validate import validate_mesh, validate_pointcloud, validate_voxelgrid
 from kaolin_pipeline.errors import LoadError, PipelineError, SaveError
 from kaolin_pipeline.atomic import atomic_path
@@ -52,6 +55,7 @@ CLIPS_DIR = "clips"
 MANIFEST_NAME = "manifest.usda"
 SHADING_VARIANT_SET = "shadingVariant"
 _CLIP_DIGITS = 8  # iteration.00000042.usdc
+_MATERIAL_FIELDS = frozenset(field.name for field in dataclasses.fields(PBRMaterial))
 _FILE_PATTERN = re.compile(r"^(mesh|pointcloud|voxelgrid)_([0-9]+)\.usd$")
 
 Author = Callable[[Usd.Stage, Usd.Stage, str, Sequence[float]], None]
@@ -78,9 +82,12 @@ class Timelapse:
                 (the stored topology is kept).
             uvs_list, face_uvs_idx_list: N tensors ``(T_i, 2)`` and ``(F_i, 3)``.
             face_normals_list: N tensors ``(F_i, 3, 3)``: one normal per face corner.
-            materials_list: N materials, each a diffuse texture ``(3, H, W)``, an object or
-                dict with a ``diffuse_texture``, a list of those, or ``{name: material}``;
-                every material becomes a ``shadingVariant`` variant of the mesh.
+            materials_list: N materials, each a :class:`~kaolin_pipeline.structures.PBRMaterial`
+                (values such as ``diffuse_color (3,)``, ``roughness_value (1,)`` and textures
+                ``(C, H, W)`` or ``(H, W, C)``), a dict of its fields, an object with those
+                attributes, a diffuse texture ``(3, H, W)``, a list of those, or ``{name: material}``;
+                every material becomes a ``shadingVariant`` variant of the mesh, its values time
+                samples at ``iteration``.
 
         Raises:
             SaveError: lists of different lengths, an invalid mesh or a write failure.
@@ -98,8 +105,8 @@ class Timelapse:
                 prim = usd.write_mesh(static, samples, prim_path, mesh, iteration, earlier)
                 if face_normals is not None:
                     _write_face_normals(static, samples, prim_path, face_normals, iteration, root)
-                for material_name, texture in _materials(materials, root).items():
-                    self._write_material(static, samples, prim, material_name, texture, iteration, root)
+                for material_name, material in _materials(materials, root).items():
+                    self._write_material(static, samples, prim, material_name, material, iteration, root)
 
             self._append(root, name, "Mesh", iteration, author, end_time=iteration)
 
@@ -194,19 +201,30 @@ class Timelapse:
         usd.save_layer(root_layer, root, atomic_path)
 
     def _write_material(self, static: Usd.Stage, samples: Usd.Stage, prim: Usd.Prim, material_name: str,
-                        texture: torch.Tensor, iteration: int, root: Path) -> None:
-        """Material ``material_name`` as a ``shadingVariant`` variant bound to the mesh (Kaolin's layout)."""
-        texture_file = root.parent / usd.TEXTURE_DIR / f"{prim.GetName()}_{material_name}_{iteration}_diffuse.png"
-        usd.write_texture_png(texture, texture_file, atomic_path)
-        clip_dir = root.parent / CLIPS_DIR / prim.GetName()
-        asset = Path(os.path.relpath(texture_file, clip_dir)).as_posix()
+                        material: PBRMaterial, iteration: int, root: Path) -> None:
+        """Material ``material_name`` at ``/<mesh>/<name>`` (Kaolin's layout: the material outside the variants,
+        its binding in the ``shadingVariant`` variant ``material_name``). The UsdPreviewSurface and its
+        texture shaders are defined in the root layer; values and texture files are time samples in the clip."""
+        root_dir = root.parent
+        clip_dir = root_dir / CLIPS_DIR / prim.GetName()
+
+        def write_texture(image: torch.Tensor, kind: str) -> str:
+            channels = PBRMaterial.TEXTURE_CHANNELS[f"{kind}_texture"]
+            if image.shape[0] != channels and image.shape[-1] == channels:  # (H, W, C), as Kaolin allows
+                image = image.permute(2, 0, 1)
+            texture_file = root_dir / usd.TEXTURE_DIR / f"{prim.GetName()}_{material_name}_{iteration}_{kind}.png"
+            usd.write_texture_png(image, texture_file, atomic_path)
+            return Path(os.path.relpath(texture_file, clip_dir)).as_posix()
+
+        material_path = f"{prim.GetPath()}/{material_prim_name(material_name)}"
+        write_usd_preview_surface(material, samples, material_path, write_texture, time=iteration,
+                                  st_primvar="st")
+        _copy_without_samples(samples.GetRootLayer(), static.GetRootLayer(), Sdf.Path(material_path))
         variants = prim.GetVariantSets().AddVariantSet(SHADING_VARIANT_SET)
         variants.AddVariant(material_name)
         variants.SetVariantSelection(material_name)
         with variants.GetVariantEditContext():
-            material = usd.write_preview_material(static, samples, f"{prim.GetPath()}/{material_prim_name(material_name)}", asset,
-                                                  iteration)
-            usd.bind_material(prim, material)
+            usd.bind_material(prim, UsdShade.Material(static.GetPrimAtPath(material_path)))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -263,33 +281,59 @@ def _write_face_normals(static: Usd.Stage, samples: Usd.Stage, prim_path: str, f
                                                                            Usd.TimeCode(iteration))
 
 
-def _diffuse_texture(material: Any) -> Optional[torch.Tensor]:
-    if isinstance(material, torch.Tensor):
+def _copy_without_samples(source: Sdf.Layer, destination: Sdf.Layer, path: Sdf.Path) -> None:
+    """Copy the prim spec at ``path`` (with its children) from ``source`` to ``destination``, leaving out every
+    time sample: the root layer keeps types, connections and defaults; the clips keep the values."""
+    Sdf.CopySpec(source, path, destination, path)
+
+    def strip(spec_path: Sdf.Path) -> None:
+        if spec_path.IsPropertyPath():
+            attribute = destination.GetAttributeAtPath(spec_path)
+            if attribute is not None and attribute.HasInfo("timeSamples"):
+                attribute.ClearInfo("timeSamples")
+
+    destination.Traverse(path, strip)
+
+
+def _as_material(material: Any, name: str, root: Path) -> PBRMaterial:
+    """One ``materials_list`` entry as a :class:`PBRMaterial`: itself, a dict of its fields, an object with
+    those attributes (Kaolin's ``PBRMaterial``) or a bare diffuse texture ``(3, H, W)``."""
+    if isinstance(material, PBRMaterial):
         return material
-    if isinstance(material, dict):
-        return material.get("diffuse_texture")
-    return getattr(material, "diffuse_texture", None)
+    if isinstance(material, torch.Tensor):
+        fields = {"diffuse_texture": material}
+    elif isinstance(material, dict):
+        unknown = sorted(set(material) - _MATERIAL_FIELDS)
+        if unknown:
+            raise SaveError(f"{root}: material {name!r} has fields PBRMaterial does not know: {unknown}")
+        fields = material
+    else:
+        fields = {field: getattr(material, field) for field in _MATERIAL_FIELDS
+                  if getattr(material, field, None) is not None}
+        if not fields:
+            raise SaveError(f"{root}: material {name!r} is a {type(material).__name__}, not a PBRMaterial, a dict "
+                            "of its fields or a (3, H, W) diffuse texture")
+    try:
+        return PBRMaterial(**{field: value.detach() if torch.is_tensor(value) else value
+                              for field, value in fields.items()})
+    except PipelineError as exc:
+        raise SaveError(f"{root}: material {name!r}: {exc}") from exc
 
 
-def _materials(materials: Any, root: Path) -> dict[str, torch.Tensor]:
-    """Named diffuse textures from one ``materials_list`` item (Kaolin's single / list / dict forms)."""
+def _materials(materials: Any, root: Path) -> dict[str, PBRMaterial]:
+    """Named materials from one ``materials_list`` item (Kaolin's single / list / dict forms)."""
     if materials is None:
         return {}
-    if isinstance(materials, dict) and "diffuse_texture" not in materials:
+    if isinstance(materials, dict) and not set(materials) & _MATERIAL_FIELDS:
         named = {str(name): material for name, material in materials.items()}
     elif isinstance(materials, (list, tuple)):
         named = {str(i): material for i, material in enumerate(materials)}
     else:
         named = {"0": materials}
-    textures = {}
-    for name, material in named.items():
+    for name in named:
         if not Sdf.Path.IsValidIdentifier(material_prim_name(name)):
             raise SaveError(f"{root}: material name {name!r} cannot name a USD prim (use letters, digits, _)")
-        texture = _diffuse_texture(material)
-        if texture is None:
-            raise SaveError(f"{root}: material {name!r} has no diffuse_texture")
-        textures[name] = texture
-    return textures
+    return {name: _as_material(material, name, root) for name, material in named.items()}
 
 
 def material_prim_name(material_name: str) -> str:

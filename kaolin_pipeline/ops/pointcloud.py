@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.errors import ArgumentRangeError, PipelineError
 
 __all__ = ["center_points", "farthest_point_sampling"]
 
@@ -52,7 +52,7 @@ def farthest_point_sampling(points: torch.Tensor, k: int) -> torch.Tensor:
         shape = tuple(points.shape) if isinstance(points, torch.Tensor) else type(points).__name__
         raise PipelineError(f"points must be a (B, N, 3) tensor, got {shape}")
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= points.shape[1]:
-        raise PipelineError(f"k must be an int with 0 <= k <= num_points = {points.shape[1]}, got {k!r}")
+        raise ArgumentRangeError(f"k must be an int with 0 <= k <= num_points = {points.shape[1]}, got {k!r}")
     batch = points.shape[0]
     picks = torch.zeros(batch, k, dtype=torch.long, device=points.device)
     with torch.no_grad():

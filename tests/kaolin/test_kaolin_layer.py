@@ -373,7 +373,10 @@ def test_timelapse_takes_kaolins_topology_first_calls(tmp_path):
     assert reader.iterations("optimized_mesh", "mesh", 0) == [0, 1]
     logged = reader.mesh("optimized_mesh", 0, 1)
     assert torch.equal(logged.vertices, vertices + 1) and torch.equal(logged.faces, faces)
-    assert torch.allclose(logged.uvs[logged.face_uvs_idx], uvs[faces])
+    # Kaolin's UVs have v' = 1 - v; the project's reader gives the file's own convention
+    assert torch.allclose(logged.uvs[logged.face_uvs_idx], torch.tensor([[0.0, 1], [1, 1], [1, 0], [0, 0]])[faces])
+    assert torch.allclose(kal.io.usd.import_mesh(str(tmp_path / "optimized_mesh" / "mesh_0.usd"), time=1).face_uvs,
+                          uvs[faces])
     with pytest.raises(OSError, match="only the topology"):
         writer.add_mesh_batch(iteration=2, category="x", materials_list=[texture])
 

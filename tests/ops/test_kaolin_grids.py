@@ -103,6 +103,8 @@ def test_farthest_point_sampling_matches_brute_force():
     assert farthest_point_sampling(points, 0).shape == (2, 0)
     with pytest.raises(PipelineError, match="k must"):
         farthest_point_sampling(points, 61)
+    with pytest.raises(AssertionError, match="k must"):  # Kaolin asserts k <= num_points
+        farthest_point_sampling(points, 61)
 
 
 def _midpoint_samples(triangle, resolution):

@@ -166,6 +166,8 @@ def test_trilinear_interpolation_matches_grid_sample_and_is_exact_on_affine_func
     assert torch.allclose(out[:, 0, 1:], reference[0, :, :, 0, 0].T)
     coeffs = spc.coords_to_trilinear_coeffs(coords, s.point_hierarchies[pidx], level)
     assert coeffs.shape == (50, 8) and torch.allclose(coeffs.sum(-1), torch.ones(50, dtype=torch.float64))
+    with pytest.raises(PipelineError, match="coords \\(50, 3\\) and points \\(5, 3\\)"):
+        spc.coords_to_trilinear_coeffs(coords, s.point_hierarchies[pidx][:5], level)
 
 
 def test_trilinear_interpolation_gradients_and_misses():

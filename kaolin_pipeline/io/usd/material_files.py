@@ -58,9 +58,12 @@ _CHANNELS = {"r": 0, "g": 1, "b": 2, "a": 3}
 
 
 def write_usd_preview_surface(material: PBRMaterial, stage: Usd.Stage, scene_path: str,
-                              write_texture: Callable[[torch.Tensor, str], str], time=None) -> UsdShade.Material:
+                              write_texture: Callable[[torch.Tensor, str], str], time=None,
+                              st_primvar: Optional[str] = None) -> UsdShade.Material:
     """Author ``material`` at ``scene_path`` in the layout of the module docstring; ``write_texture(image, kind)``
-    writes a texture and returns the asset path to store."""
+    writes a texture and returns the asset path to store. With ``st_primvar`` (e.g. ``'st'``), every texture
+    also reads its coordinates from that primvar through ``<material>/st_reader`` (a
+    ``UsdPrimvarReader_float2``), as renderers need to sample it (Kaolin's own layout has no reader)."""
     time = time_code(time)
     dropped = [stem for stem in UNSUPPORTED_MATERIAL_INPUTS
                if getattr(material, f"{stem}_value") is not None or getattr(material, f"{stem}_texture") is not None]
@@ -77,6 +80,7 @@ def write_usd_preview_surface(material: PBRMaterial, stage: Usd.Stage, scene_pat
             values = value.detach().cpu().tolist()
             inputs[name].Set(tuple(values) if len(values) > 1 else values[0], time)
     inputs["useSpecularWorkflow"].Set(int(material.is_specular_workflow), time)
+    st_output = None
     for name in _TEXTURE_ORDER:
         stem = _INPUTS[name][0]
         image = getattr(material, f"{stem}_texture")
@@ -89,6 +93,13 @@ def write_usd_preview_surface(material: PBRMaterial, stage: Usd.Stage, scene_pat
         texture.CreateIdAttr("UsdUVTexture")
         texture.CreateInput("file", Sdf.ValueTypeNames.Asset).Set(write_texture(image, stem), time)
         texture.CreateInput("colorspace", Sdf.ValueTypeNames.Token).Set(getattr(material, f"{stem}_colorspace"), time)
+        if st_primvar is not None:
+            if st_output is None:
+                reader = UsdShade.Shader.Define(stage, f"{scene_path}/st_reader")
+                reader.CreateIdAttr("UsdPrimvarReader_float2")
+                reader.CreateInput("varname", Sdf.ValueTypeNames.String).Set(st_primvar)
+                st_output = reader.CreateOutput("result", Sdf.ValueTypeNames.Float2)
+            texture.CreateInput("st", Sdf.ValueTypeNames.Float2).ConnectToSource(st_output)
         color = inputs[name].GetTypeName() != Sdf.ValueTypeNames.Float
         for channel in ("r", "b", "g")[:3 if color else 1]:
             texture.CreateOutput(channel, Sdf.ValueTypeNames.Float)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 
 from kaolin_pipeline.errors import SaveError
 from kaolin_pipeline.export import timelapse
+from kaolin_pipeline.kaolin._convert import flip_v
 from kaolin_pipeline.kaolin.visualize.timelapse_parser import TimelapseParser
 
 __all__ = ["Timelapse", "TimelapseParser"]
@@ -17,7 +18,8 @@ class Timelapse(timelapse.Timelapse):
     Kaolin code often logs a mesh's topology once, without vertices (``add_mesh_batch(iteration=0,
     faces_list=..., uvs_list=..., face_uvs_idx_list=...)``), then only ``vertices_list`` and materials.
     Such a call is held here and its topology written with the first vertices of each mesh (and reused
-    whenever later calls leave it out).
+    whenever later calls leave it out). ``uvs_list`` is in Kaolin's convention (``v' = 1 - v``, as
+    ``kaolin.io.usd.add_mesh`` takes it), so a Kaolin ``io.usd.import_mesh`` of the file reads it back unchanged.
     """
 
     def __init__(self, log_dir, up_axis: str = "Y"):
@@ -41,5 +43,7 @@ class Timelapse(timelapse.Timelapse):
             if given[name] is None and any(name in self._topology.get((category, i), {})
                                            for i in range(len(vertices_list))):
                 given[name] = [self._topology.get((category, i), {}).get(name) for i in range(len(vertices_list))]
+        if given["uvs_list"] is not None:
+            given["uvs_list"] = [flip_v(uvs) for uvs in given["uvs_list"]]
         super().add_mesh_batch(iteration, category, vertices_list, face_normals_list=face_normals_list,
                                materials_list=materials_list, **given)

@@ -24,7 +24,17 @@ def coords_to_trilinear_coeffs(coords: torch.Tensor, points: torch.Tensor, level
 
     Returns:
         (torch.FloatTensor): of shape ``(*, 8)``, differentiable in ``coords``.
+
+    Raises:
+        PipelineError: ``coords`` and ``points`` of shapes that do not broadcast (Kaolin's kernel reads
+            ``points`` past its end when it has fewer rows than ``coords``).
     """
+    try:
+        torch.broadcast_shapes(coords.shape, points.shape)
+    except RuntimeError:
+        raise PipelineError(f"coords_to_trilinear_coeffs: coords {tuple(coords.shape)} and points "
+                            f"{tuple(points.shape)} must have the same (or broadcastable) shapes: one cell per "
+                            "coordinate") from None
     w = (2 ** level) * (coords * 0.5 + 0.5) - points.to(coords.dtype)
     corner = _corner_offsets(coords.device).to(coords.dtype)  # (8, 3)
     w = w.unsqueeze(-2)
