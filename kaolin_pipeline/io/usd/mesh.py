@@ -211,7 +211,7 @@ def mesh_prim_paths(path: PathLike | Usd.Stage, under: Optional[str] = None) -> 
 
 def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[str]] = None,
                       times: Optional[Sequence[TimeArg]] = None, triangulate: bool = True,
-                      merge_uvs: bool = True) -> list[MeshPrim]:
+                      merge_uvs: bool = True, read_material=None) -> list[MeshPrim]:
     """Each Mesh prim (all, or those at ``prim_paths``) of a USD file or ``Usd.Stage`` as a triangle
     :class:`Mesh` in its own coordinates, with its local-to-world transform kept apart.
 
@@ -220,7 +220,9 @@ def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[
     ``triangulate=False``, a prim whose polygons all have ``K`` corners keeps them: ``faces (F, K)`` (and
     ``face_uvs_idx``, ``face_normals_idx`` alike); prims of mixed polygons are still fan-triangulated.
     With ``merge_uvs=False``, face-varying UVs without indices are kept one per polygon corner, as stored
-    (``face_uvs_idx`` then holds corner positions), as Kaolin reads them.
+    (``face_uvs_idx`` then holds corner positions), as Kaolin reads them. ``read_material(usd_material, time,
+    source)`` reads each bound material (default :func:`.materials.read_pbr_material`; Kaolin's layer passes
+    :func:`.material_files.read_material`).
 
     Raises:
         LoadError: missing or non-USD file, a path that is not a Mesh prim, no sample at a time.
@@ -233,7 +235,7 @@ def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[
     with reading(source, "USD mesh"):
         for prim_path, time in zip(prim_paths, times):
             prim = find_prim(stage, str(prim_path), _is_mesh, "Mesh", source)
-            library = MaterialLibrary(source)
+            library = MaterialLibrary(source, read_material)
             mesh, counts, unplaced = _read_prim(prim, time, source, library, world=False, triangulate=triangulate,
                                                 merge_uvs=merge_uvs)
             if library.materials:

@@ -21,6 +21,7 @@ from kaolin_pipeline.io.polygons import (
 )
 from kaolin_pipeline.io import usd
 from kaolin_pipeline.io.usd.authoring import add_mesh as _add_mesh
+from kaolin_pipeline.io.usd.material_files import read_material
 from kaolin_pipeline.io.usd.mesh import get_raw_mesh_prim_geometry
 from kaolin_pipeline.io.usd.scene import create_stage, is_path, stage_of
 from kaolin_pipeline.kaolin._convert import flip_v, refuse_unsupported, surface_mesh
@@ -101,7 +102,8 @@ def import_meshes(file_path_or_stage, scene_paths: Optional[Sequence[str]] = Non
     name = str(file_path_or_stage) if is_path(file_path_or_stage) else stage.GetRootLayer().identifier
     if scene_paths is not None:
         times = per_item(times, len(scene_paths), "kaolin.io.usd.import_meshes")
-    prims = usd.import_mesh_prims(stage, scene_paths, times, triangulate=triangulate, merge_uvs=False)
+    prims = usd.import_mesh_prims(stage, scene_paths, times, triangulate=triangulate, merge_uvs=False,
+                                  read_material=read_material)
     meshes = {prim.path: _kaolin_mesh(prim, with_materials, with_normals) for prim in prims
               if _homogeneous(prim, heterogeneous_mesh_handler, triangulate, name)}
     return list(meshes.values()) if return_list else meshes
@@ -127,10 +129,10 @@ def add_mesh(stage: Usd.Stage, scene_path: str, vertices=None, faces=None, uvs=N
              face_normals=None, material_assignments=None, materials=None, local_to_world=None, time=None,
              overwrite_textures: bool = False) -> Usd.Prim:
     """:func:`kaolin_pipeline.io.usd.authoring.add_mesh` with ``uvs`` in Kaolin's convention (``v' = 1 - v``);
-    the stage is not saved. Textures are written beside the file under new names (``overwrite_textures``
-    is accepted for Kaolin's signature)."""
+    the stage is not saved, except by the materials' writer as in Kaolin. Textures are written under
+    ``<file stem>_textures/`` beside the file, under new names unless ``overwrite_textures``."""
     return _add_mesh(stage, scene_path, vertices, faces, flip_v(uvs), face_uvs_idx, face_normals,
-                     material_assignments, materials, local_to_world, time)
+                     material_assignments, materials, local_to_world, time, overwrite_textures)
 
 
 def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: Optional[torch.Tensor] = None,
