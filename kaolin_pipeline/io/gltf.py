@@ -119,7 +119,7 @@ def _load_scene(path: Path, document: dict, binary: Optional[bytes]):
 def _complete_materials(mesh: Mesh, document: dict, binary: Optional[bytes], path: Path) -> None:
     """Give each material of ``mesh`` what trimesh's parser drops, from the glTF material it was read from
     (:func:`_load_scene` names each material by its index): its name, the ``wrap_mode`` of its base-colour
-    texture's sampler (``(u, v)`` when wrapS != wrapT) and ``KHR_materials_transmission`` (``transmissionFactor``
+    texture's sampler (``(u, v)`` when wrapS != wrapT; None without a sampler) and ``KHR_materials_transmission`` (``transmissionFactor``
     → ``transmittance_value``, or its ``transmissionTexture``'s red channel times the factor →
     ``transmittance_texture (1, H, W)``)."""
     textures, samplers = document.get("textures", []), document.get("samplers", [])
@@ -128,9 +128,10 @@ def _complete_materials(mesh: Mesh, document: dict, binary: Optional[bytes], pat
         material.material_name = source.get("name") or ""
         texture = source.get("pbrMetallicRoughness", {}).get("baseColorTexture", {}).get("index")
         sampler = textures[texture].get("sampler") if texture is not None and texture < len(textures) else None
-        sampler = samplers[sampler] if sampler is not None and sampler < len(samplers) else {}
-        u, v = (_WRAP_CODES.get(sampler.get(key, 10497), "repeat") for key in ("wrapS", "wrapT"))
-        material.wrap_mode = u if u == v else (u, v)
+        sampler = samplers[sampler] if sampler is not None and sampler < len(samplers) else None
+        if sampler is not None:  # without one, wrap_mode stays None: glTF's default, repeat
+            u, v = (_WRAP_CODES.get(sampler.get(key, 10497), "repeat") for key in ("wrapS", "wrapT"))
+            material.wrap_mode = u if u == v else (u, v)
         transmission = source.get("extensions", {}).get("KHR_materials_transmission")
         if transmission is None:
             continue

@@ -77,6 +77,15 @@ def _corner_normals(mesh, vertices: torch.Tensor, faces: torch.Tensor) -> torch.
     return flat.unsqueeze(1).expand(-1, 3, -1)
 
 
+def _diffuse_channels_first(material: PBRMaterial) -> PBRMaterial:
+    """``material`` with a diffuse texture of Kaolin's layout ``(H, W, C)`` (as Kaolin's importers give it: last size
+    3 or 4, first size not) turned to the project's ``(C, H, W)``; any other kept as it is."""
+    texture = material.diffuse_texture
+    if texture is None or texture.dim() != 3 or texture.shape[-1] not in (3, 4) or texture.shape[0] in (3, 4):
+        return material
+    return material.map_tensors(lambda tensor: tensor.permute(2, 0, 1), ["diffuse_texture"])
+
+
 def _material_maps(face_idx: torch.Tensor, materials: Sequence[PBRMaterial], assignments: torch.Tensor,
                    uv: Optional[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Diffuse albedo (1, H, W, 3), specular albedo (1, H, W, 3) and roughness (1, H, W) of every pixel.
@@ -139,6 +148,7 @@ def render_mesh(camera: Camera, mesh, lighting: Optional[SgLightingParameters] =
     materials = custom_materials or getattr(mesh, "materials", None) or [default_material()]
     if isinstance(materials[0], (list, tuple)):  # a batch of one mesh's materials
         materials = materials[0]
+    materials = [_diffuse_channels_first(material) for material in materials]
     assignments = custom_material_assignments if custom_material_assignments is not None \
         else getattr(mesh, "material_assignments", None)
     if assignments is None:

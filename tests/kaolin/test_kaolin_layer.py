@@ -347,7 +347,7 @@ def test_obj_import_mesh_materials_as_kaolin_returns_them(tmp_path):
     assert torch.allclose(raw.materials[1]["Kd"], torch.tensor([0.2, 0.3, 0.4]))
     pbr = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True, raw_materials=False)
     assert isinstance(pbr.materials[0], kal.render.materials.PBRMaterial)
-    assert torch.allclose(pbr.materials[0].diffuse_texture, torch.from_numpy(pixels).permute(2, 0, 1) / 255)
+    assert torch.allclose(pbr.materials[0].diffuse_texture, torch.from_numpy(pixels) / 255)  # (H, W, 3)
     assert pbr.to_batched().materials[0][1].material_name == "zinc"  # FIXED batching: a list per mesh
 
 

@@ -77,6 +77,19 @@ def test_textures_are_upright_and_uvs_interpolate():
     torch.testing.assert_close(result["uvs"][0, 4, 4], torch.tensor([1 / 16, 1 / 16]))
 
 
+def test_kaolins_channels_last_texture_renders_as_the_channels_first_one():
+    texture = torch.zeros(3, 5, 6)
+    texture[0, :2] = 1.0  # top rows red
+    texture[2, 2:] = 1.0  # the rest blue
+    rendered = []
+    for layout in (texture, texture.permute(1, 2, 0)):  # the project's (3, H, W), Kaolin's importers' (H, W, 3)
+        material = PBRMaterial(diffuse_texture=layout, is_specular_workflow=True, specular_color=torch.zeros(3))
+        rendered.append(render_mesh(head_on_camera(), quad(uvs=True), custom_materials=[material],
+                                    custom_material_assignments=torch.zeros(2, dtype=torch.long))["albedo"])
+    torch.testing.assert_close(rendered[1], rendered[0])
+    torch.testing.assert_close(rendered[0][0, 5, 8], torch.tensor([1.0, 0.0, 0.0]))
+
+
 def test_refuses_batches_of_cameras():
     cameras = Camera.cat([default_camera(8), default_camera(8)])
     with pytest.raises(RenderError, match="single camera"):

@@ -140,3 +140,13 @@ def test_usd_uv_texture_wrap_inputs_are_read_and_written(tmp_path):
     shaders[0].GetInput("wrapT").Set("black")
     stage.Save()
     assert load_mesh(tmp_path / "quad.usda").materials[0].wrap_mode == "clamp"
+
+
+def test_gltf_texture_without_sampler_leaves_wrap_mode_unset(tmp_path):
+    path = _box_gltf(tmp_path, 10497, 10497)
+    document = json.loads(path.read_text())
+    del document["samplers"]
+    for texture in document["textures"]:
+        del texture["sampler"]
+    path.write_text(json.dumps(document))
+    assert [material.wrap_mode for material in load_mesh(path).materials] == [None]  # None: glTF's repeat

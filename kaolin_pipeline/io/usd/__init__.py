@@ -39,6 +39,7 @@ from kaolin_pipeline.io.usd.mesh import (
     MeshPrim,
     export_mesh,
     export_meshes,
+    get_raw_mesh_prim_geometry,
     import_mesh,
     import_mesh_prims,
     mesh_prim_paths,
@@ -75,7 +76,7 @@ from kaolin_pipeline.io.usd.voxels import (
 __all__ = [
     "export_mesh", "import_mesh", "export_pointcloud", "import_pointcloud", "export_voxelgrid", "import_voxelgrid",
     "write_mesh", "write_pointcloud", "write_voxelgrid", "write_preview_material", "bind_material",
-    "MeshPrim", "export_meshes", "import_mesh_prims", "mesh_prim_paths",
+    "MeshPrim", "export_meshes", "import_mesh_prims", "mesh_prim_paths", "get_raw_mesh_prim_geometry",
     "texture_file_name", "read_texture_png", "write_texture_png", "new_stage_layer", "open_layer", "save_layer",
     "resolve_time", "sample_times", "set_static", "TimeArg", "POINTS_TYPES", "DEFAULT_MESH_PATH",
     "DEFAULT_POINTCLOUD_PATH", "DEFAULT_VOXELGRID_PATH", "TEXTURE_DIR", "ORIGIN_ATTR", "SIZE_ATTR",

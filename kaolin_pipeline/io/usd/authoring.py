@@ -18,8 +18,9 @@ import torch
 from pxr import Sdf, Usd, UsdGeom, Vt
 
 from kaolin_pipeline.errors import SaveError
-from kaolin_pipeline.io.usd.materials import write_material_subsets
+from kaolin_pipeline.io.usd.material_files import export_material
 from kaolin_pipeline.io.usd.stage import time_code
+from kaolin_pipeline.io.usd.subset import add_subset
 from kaolin_pipeline.io.usd.transform import set_local_to_world_transform
 
 POINTS_PRIM_TYPES = {"point_instancer": "PointInstancer", "usd_geom_points": "Points"}
@@ -33,7 +34,7 @@ def add_mesh(stage: Usd.Stage, scene_path: str, vertices: Optional[torch.Tensor]
              faces: Optional[torch.Tensor] = None, uvs: Optional[torch.Tensor] = None,
              face_uvs_idx: Optional[torch.Tensor] = None, face_normals: Optional[torch.Tensor] = None,
              material_assignments: Optional[torch.Tensor] = None, materials: Optional[Sequence] = None,
-             local_to_world: Optional[torch.Tensor] = None, time=None) -> Usd.Prim:
+             local_to_world: Optional[torch.Tensor] = None, time=None, overwrite_textures: bool = False) -> Usd.Prim:
     """Author a ``UsdGeom.Mesh`` at ``scene_path`` (defined, or updated at ``time``); returns its prim.
 
     Args:
@@ -45,8 +46,12 @@ def add_mesh(stage: Usd.Stage, scene_path: str, vertices: Optional[torch.Tensor]
             interpolation (one per face corner; Kaolin applies its size rule here too, which can mislabel
             them); needs ``uvs``.
         face_normals: ``(F, K, 3)`` one normal per face corner (``faceVarying``).
-        materials: :class:`PBRMaterial` list, with ``material_assignments (F,)`` (and ``faces``): one bound
-            ``materialBind`` subset per material, written as :func:`.materials.write_material_subsets` does.
+        materials: :class:`PBRMaterial` list, with ``material_assignments (F,)`` (and ``faces``), in Kaolin's
+            layout: a ``Looks`` scope under the mesh, material ``i`` at ``Looks/material_<i>`` written by
+            :func:`.material_files.export_material` (textures under ``<file stem>_textures/``; with materials
+            the stage is saved, as Kaolin's ``export_material`` saves it) and bound to the ``materialBind``
+            subset ``subset_<i>`` of its faces.
+        overwrite_textures: replace texture files of the same name instead of numbering new ones.
         local_to_world: ``(4, 4)`` written as the prim's matrix xform (column vectors).
 
     Raises:
@@ -78,12 +83,24 @@ def add_mesh(stage: Usd.Stage, scene_path: str, vertices: Optional[torch.Tensor]
         mesh.GetNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(_array(face_normals, np.float32).reshape(-1, 3)), at)
         mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
     if faces is not None and materials is not None and material_assignments is not None:
-        write_material_subsets(stage, mesh.GetPrim(), list(materials), material_assignments,
-                               Path(stage.GetRootLayer().realPath or "stage.usda"),
-                               None if at.IsDefault() else at.GetValue())
+        _add_materials(stage, mesh.GetPrim(), list(materials), material_assignments, time, overwrite_textures)
     if local_to_world is not None:
         set_local_to_world_transform(stage, mesh.GetPrim(), local_to_world, at)
     return mesh.GetPrim()
+
+
+def _add_materials(stage: Usd.Stage, prim: Usd.Prim, materials: list, material_assignments: torch.Tensor, time,
+                   overwrite_textures: bool) -> None:
+    """Kaolin's per-material subsets and ``Looks/material_<i>`` materials of a mesh prim (see :func:`add_mesh`)."""
+    scene_path = str(prim.GetPath())
+    stage.DefinePrim(f"{scene_path}/Looks", "Scope")
+    texture_dir = f"{Path(stage.GetRootLayer().realPath or 'stage.usda').stem}_textures"
+    assignments = material_assignments.detach().to("cpu")
+    for i, material in enumerate(materials):
+        subset = add_subset(stage, prim, f"subset_{i}", torch.nonzero(assignments == i).reshape(-1),
+                            family_name="materialBind")
+        export_material(material, stage, scene_path=f"{scene_path}/Looks/material_{i}", texture_path=texture_dir,
+                        bound_prims=[subset], time=time, overwrite_textures=overwrite_textures)
 
 
 def point_size(points: torch.Tensor) -> float:

@@ -55,6 +55,9 @@ _INPUTS = {
 _TEXTURE_ORDER = ("diffuseColor", "roughness", "specularColor", "metallic", "normal", "clearcoat",
                   "clearcoatRoughness", "opacity", "ior", "displacement")
 _CHANNELS = {"r": 0, "g": 1, "b": 2, "a": 3}
+# roughness and metallic textures are read as Kaolin reads them, whichever output the input is connected to: the
+# green (roughness) or blue (metallic) channel of the image where it has one (glTF's metallic-roughness packing)
+_PACKED_CHANNEL = {"roughness": 1, "metallic": 2}
 
 
 def write_usd_preview_surface(material: PBRMaterial, stage: Usd.Stage, scene_path: str,
@@ -131,11 +134,14 @@ def read_usd_preview_surface(shader: UsdShade.Shader, time=None, source: str = "
             continue
         source_api, output_name, _ = shader_input.GetConnectedSource()
         texture_shader = UsdShade.Shader(source_api.GetPrim())
-        texture = read_texture_input(texture_shader, output_name, time, source)
+        packed = _PACKED_CHANNEL.get(name)
+        texture = read_texture_input(texture_shader, "rgb" if packed is not None else output_name, time, source)
         if texture is None:
             continue
-        if output_name == "rgb" or output_name in _CHANNELS:
-            texture = texture if output_name == "rgb" else texture[:1]
+        if packed is not None:
+            texture = texture[packed:packed + 1] if texture.shape[0] > packed else texture
+        elif output_name in _CHANNELS:
+            texture = texture[:1]
         if stem == "normals":
             texture = texture * 2.0 - 1.0
         fields[f"{stem}_texture"] = texture.permute(1, 2, 0).contiguous()
@@ -226,10 +232,31 @@ def import_material(file_path_or_stage: StageArg, scene_path: str, texture_path:
     material = UsdShade.Material(stage.GetPrimAtPath(scene_path))
     if not material:
         raise MaterialLoadError(f"{source}: no UsdShade.Material at {scene_path}")
-    shader = material.ComputeSurfaceSource()[0]
-    if not shader or shader.GetShaderId() != "UsdPreviewSurface":
-        found = shader.GetShaderId() if shader else None
+    shader = preview_surface_of(material)
+    if shader is None:
+        found = material.ComputeSurfaceSource()[0]
+        found = found.GetShaderId() if found else None
         raise MaterialLoadError(f"{source}: material {scene_path} has no UsdPreviewSurface surface (found {found})")
     result = read_usd_preview_surface(shader, time, source)
+    result.material_name = str(material.GetPath())
+    return result
+
+
+def preview_surface_of(material: UsdShade.Material) -> Optional[UsdShade.Shader]:
+    """The ``UsdPreviewSurface`` shader connected to the material's universal surface output, else to any of its
+    surface outputs (e.g. ``outputs:mdl:surface``, as Kaolin looks through them all); None if there is none."""
+    candidates = [material.ComputeSurfaceSource()[0]]
+    for output in material.GetSurfaceOutputs():
+        if output.HasConnectedSource():
+            candidates.append(UsdShade.Shader(output.GetConnectedSource()[0].GetPrim()))
+    return next((shader for shader in candidates if shader and shader.GetShaderId() == "UsdPreviewSurface"), None)
+
+
+def read_material(material: UsdShade.Material, time, source: str = "") -> PBRMaterial:
+    """A mesh's bound material as Kaolin's mesh importers read it: :func:`read_usd_preview_surface` of its
+    surface (textures ``(H, W, C)``), ``material_name`` its scene path; only the name when it has no
+    UsdPreviewSurface."""
+    shader = preview_surface_of(material)
+    result = read_usd_preview_surface(shader, time, source) if shader is not None else PBRMaterial()
     result.material_name = str(material.GetPath())
     return result

@@ -226,11 +226,13 @@ def read_texture_input(texture: UsdShade.Shader, output_name: str, time: Usd.Tim
 class MaterialLibrary:
     """The materials met while reading the Mesh prims of one stage, each USD material once.
 
-    :attr:`materials` is in the order met; :meth:`sorted_by_path` gives Kaolin's order.
+    :attr:`materials` is in the order met; :meth:`sorted_by_path` gives Kaolin's order. Each material is read
+    by ``read(usd_material, time, source)``, :func:`read_pbr_material` unless another reader is given.
     """
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, read=None):
         self.source = source
+        self._read = read or read_pbr_material
         self.materials: list[PBRMaterial] = []
         self._by_path: dict[str, int] = {}
 
@@ -238,7 +240,7 @@ class MaterialLibrary:
         key = str(usd_material.GetPath())
         if key not in self._by_path:
             self._by_path[key] = len(self.materials)
-            self.materials.append(read_pbr_material(usd_material, time, self.source))
+            self.materials.append(self._read(usd_material, time, self.source))
         return self._by_path[key]
 
     def sorted_by_path(self, assignments: torch.Tensor) -> tuple[list[PBRMaterial], torch.Tensor]:

@@ -193,6 +193,12 @@ class MeshPrim(NamedTuple):
     """(4, 4) float32 local-to-world matrix for column vectors (``p_world = M @ [p, 1]``); None for identity"""
     corner_counts: set
     """the corner counts of its polygons before triangulation (``{3}`` for a triangle mesh)"""
+    unplaced_uvs: Optional[torch.Tensor] = None
+    """(U, 2) UV values as stored (origin bottom-left) when their count fits neither their interpolation nor
+    their indices, so ``mesh`` has no UVs; else None"""
+    unplaced_normals: Optional[torch.Tensor] = None
+    """(N, 3) face-varying normals as stored (not transformed) when their count is not the prim's number of
+    polygon corners (e.g. a prim with normals and no faces), so ``mesh`` has none; else None"""
 
 
 def mesh_prim_paths(path: PathLike | Usd.Stage, under: Optional[str] = None) -> list[str]:
@@ -204,7 +210,8 @@ def mesh_prim_paths(path: PathLike | Usd.Stage, under: Optional[str] = None) -> 
 
 
 def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[str]] = None,
-                      times: Optional[Sequence[TimeArg]] = None, triangulate: bool = True) -> list[MeshPrim]:
+                      times: Optional[Sequence[TimeArg]] = None, triangulate: bool = True,
+                      merge_uvs: bool = True, read_material=None) -> list[MeshPrim]:
     """Each Mesh prim (all, or those at ``prim_paths``) of a USD file or ``Usd.Stage`` as a triangle
     :class:`Mesh` in its own coordinates, with its local-to-world transform kept apart.
 
@@ -212,6 +219,10 @@ def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[
     (one normal per polygon corner, as the file stores them); each mesh's materials are its own. With
     ``triangulate=False``, a prim whose polygons all have ``K`` corners keeps them: ``faces (F, K)`` (and
     ``face_uvs_idx``, ``face_normals_idx`` alike); prims of mixed polygons are still fan-triangulated.
+    With ``merge_uvs=False``, face-varying UVs without indices are kept one per polygon corner, as stored
+    (``face_uvs_idx`` then holds corner positions), as Kaolin reads them. ``read_material(usd_material, time,
+    source)`` reads each bound material (default :func:`.materials.read_pbr_material`; Kaolin's layer passes
+    :func:`.material_files.read_material`).
 
     Raises:
         LoadError: missing or non-USD file, a path that is not a Mesh prim, no sample at a time.
@@ -224,15 +235,16 @@ def import_mesh_prims(path: PathLike | Usd.Stage, prim_paths: Optional[Sequence[
     with reading(source, "USD mesh"):
         for prim_path, time in zip(prim_paths, times):
             prim = find_prim(stage, str(prim_path), _is_mesh, "Mesh", source)
-            library = MaterialLibrary(source)
-            mesh, counts = _read_prim(prim, time, source, library, world=False, triangulate=triangulate)
+            library = MaterialLibrary(source, read_material)
+            mesh, counts, unplaced = _read_prim(prim, time, source, library, world=False, triangulate=triangulate,
+                                                merge_uvs=merge_uvs)
             if library.materials:
                 mesh.materials, mesh.material_assignments = library.sorted_by_path(mesh.material_assignments)
             else:
                 mesh.material_assignments = None
             matrix = world_matrix(prim, resolve_time(_timing_attribute(UsdGeom.Mesh(prim)), time, source))
             transform = None if is_identity(matrix) else torch.tensor(matrix.T, dtype=torch.float32)
-            result.append(MeshPrim(str(prim_path), mesh, transform, counts))
+            result.append(MeshPrim(str(prim_path), mesh, transform, counts, *unplaced))
     return result
 
 
@@ -250,17 +262,96 @@ def _or_empty(values: Optional[np.ndarray], dtype) -> np.ndarray:
     return np.zeros(0, dtype) if values is None else values
 
 
-def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary",
-               world: bool = True, triangulate: bool = True) -> tuple[Mesh, set]:
+class RawGeometry(NamedTuple):
+    """A Mesh prim's arrays as the file stores them (numpy; None where an attribute has no value)."""
+
+    points: np.ndarray
+    """(V, 3) float32, in the prim's own coordinates"""
+    counts: np.ndarray
+    """(M,) int64 ``faceVertexCounts``"""
+    indices: np.ndarray
+    """(sum(counts),) int64 ``faceVertexIndices``"""
+    normals: Optional[np.ndarray]
+    """(N, 3) float32 ``normals``"""
+    normals_interpolation: str
+    uvs: Optional[np.ndarray]
+    """(U, 2) float32 values of the UV primvar (see :func:`_uv_primvar`)"""
+    uv_indices: Optional[np.ndarray]
+    """int64 indices of an indexed UV primvar"""
+    uv_interpolation: Optional[str]
+
+
+def _read_raw(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode) -> RawGeometry:
+    """The arrays of ``usd_mesh`` at ``at``; a prim may carry only some of its data (Kaolin writes, e.g., points
+    alone): missing points, counts and indices read as empty."""
+    normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
+    primvar = _uv_primvar(usd_mesh)
+    uvs = read_array(primvar.GetAttr(), at, np.float32) if primvar else None
+    uv_indices = primvar.GetIndices(at) if primvar and primvar.IsIndexed() else None
+    return RawGeometry(
+        points=_or_empty(read_array(usd_mesh.GetPointsAttr(), at, np.float32), np.float32).reshape(-1, 3),
+        counts=_or_empty(read_array(usd_mesh.GetFaceVertexCountsAttr(), at, np.int64), np.int64),
+        indices=_or_empty(read_array(usd_mesh.GetFaceVertexIndicesAttr(), at, np.int64), np.int64),
+        normals=None if normals is None else normals.reshape(-1, 3),
+        normals_interpolation=str(usd_mesh.GetNormalsInterpolation()),
+        uvs=None if uvs is None else uvs.reshape(-1, 2),
+        uv_indices=None if uv_indices is None else np.asarray(uv_indices, dtype=np.int64),
+        uv_interpolation=str(primvar.GetInterpolation()) if primvar else None)
+
+
+def get_raw_mesh_prim_geometry(mesh_prim: Usd.Prim, time: TimeArg = None, with_normals: bool = False,
+                               with_uvs: bool = False) -> dict:
+    """A Mesh prim's geometry as the file stores it, polygons untouched (Kaolin's ``get_raw_mesh_prim_geometry``).
+
+    Args:
+        mesh_prim: a ``UsdGeom.Mesh`` prim.
+        time: time code to read at; None reads the default values, or the latest time sample of a prim that
+            has only samples (as :func:`import_mesh`); a number is read as USD reads it (held or interpolated).
+        with_normals: also return ``normals`` and ``normals_interpolation``.
+        with_uvs: also return ``uvs``, ``uv_idx`` and ``uv_interpolation``.
+
+    Returns:
+        dict with ``vertices (V, 3)`` float32 in the prim's own coordinates, ``transform (4, 4)`` float32
+        local-to-world in USD's row-vector convention (``p_world = [p, 1] @ transform``, translation in the
+        last row), ``faces (sum(face_sizes),)`` and ``face_sizes (M,)`` int64 as stored; with ``with_normals``,
+        ``normals (N, 3)`` (None if none) and ``normals_interpolation`` (e.g. ``'faceVarying'``); with
+        ``with_uvs``, ``uvs (U, 2)`` (origin bottom-left, None if none), ``uv_idx`` (the primvar's int64
+        indices, None if it has none) and ``uv_interpolation`` (None without a UV primvar).
+
+    Raises:
+        LoadError: ``mesh_prim`` is not a Mesh prim.
+    """
+    source = str(mesh_prim.GetPath())
+    if not _is_mesh(mesh_prim):
+        raise LoadError(f"get_raw_mesh_prim_geometry: prim {source!r} is not a Mesh (mesh_prim)")
+    usd_mesh = UsdGeom.Mesh(mesh_prim)
+    timing = _timing_attribute(usd_mesh)
+    at = time_code(time) if time is not None or not timing.HasValue() else resolve_time(timing, None, source)
+    raw = _read_raw(usd_mesh, at)
+    result = {"vertices": float_tensor(raw.points), "transform": float_tensor(world_matrix(mesh_prim, at)),
+              "faces": long_tensor(raw.indices), "face_sizes": long_tensor(raw.counts)}
+    if with_normals:
+        result.update(normals=_tensor_or_none(raw.normals), normals_interpolation=raw.normals_interpolation)
+    if with_uvs:
+        result.update(uvs=_tensor_or_none(raw.uvs), uv_idx=_tensor_or_none(raw.uv_indices), uv_interpolation=raw.uv_interpolation)
+    return result
+
+
+def _tensor_or_none(values: Optional[np.ndarray]) -> Optional[torch.Tensor]:
+    """A copy of ``values`` as a tensor of the same dtype; None stays None."""
+    return None if values is None else torch.from_numpy(values.copy())
+
+
+def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLibrary", world: bool = True,
+               triangulate: bool = True, merge_uvs: bool = True) -> tuple[Mesh, set, tuple[Optional[torch.Tensor], Optional[torch.Tensor]]]:
     """One Mesh prim, in world space unless ``world`` is False (``material_assignments`` index
-    ``library.materials``), and the corner counts of its polygons. Polygons of one size are kept
-    (``faces (F, K)``) when ``triangulate`` is False."""
+    ``library.materials``), the corner counts of its polygons, and its unplaced UVs and normals (see
+    :class:`MeshPrim`). Polygons of one size are kept (``faces (F, K)``) when ``triangulate`` is False;
+    ``merge_uvs`` as :func:`_place_uvs`."""
     usd_mesh = UsdGeom.Mesh(prim)
     at = resolve_time(_timing_attribute(usd_mesh), time, source)
-    # a prim may carry only some of its data (Kaolin writes, e.g., points alone): what is missing reads as empty
-    points = _or_empty(read_array(usd_mesh.GetPointsAttr(), at, np.float32), np.float32).reshape(-1, 3)
-    counts = _or_empty(read_array(usd_mesh.GetFaceVertexCountsAttr(), at, np.int64), np.int64)
-    indices = _or_empty(read_array(usd_mesh.GetFaceVertexIndicesAttr(), at, np.int64), np.int64)
+    raw = _read_raw(usd_mesh, at)
+    points, counts, indices = raw.points, raw.counts, raw.indices
     corners = _fan_corners(counts, len(indices), source)
     polygon_of_face = np.repeat(np.arange(len(counts)), counts - 2)
     if not triangulate and len(np.unique(counts)) == 1:
@@ -269,19 +360,20 @@ def _read_prim(prim: Usd.Prim, time: TimeArg, source: str, library: "MaterialLib
     matrix = world_matrix(prim, at) if world else np.eye(4)
     placed = points if is_identity(matrix) else transform_points(points, matrix)  # keeps -0.0 as the file has it
     mesh = Mesh(vertices=float_tensor(placed), faces=long_tensor(indices[corners]))
-    mesh.uvs, mesh.face_uvs_idx = _read_uvs(usd_mesh, at, corners, indices, len(points), polygon_of_face)
+    mesh.uvs, mesh.face_uvs_idx = _place_uvs(raw, corners, polygon_of_face, merge_uvs)
+    unplaced_uvs = float_tensor(raw.uvs) if mesh.uvs is None and raw.uvs is not None and len(raw.uvs) else None
     mesh.vertex_colors = _read_vertex_colors(usd_mesh, at, len(points))
-    normals = read_array(usd_mesh.GetNormalsAttr(), at, np.float32)
-    interpolation = usd_mesh.GetNormalsInterpolation()
+    normals, interpolation, unplaced_normals = raw.normals, raw.normals_interpolation, None
     if normals is not None:
-        normals = normals.reshape(-1, 3)
-        normals = normals if is_identity(matrix) else transform_normals(normals, matrix)
+        placed_normals = normals if is_identity(matrix) else transform_normals(normals, matrix)
         if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(normals) == len(points):
-            mesh.vertex_normals = float_tensor(normals)
+            mesh.vertex_normals = float_tensor(placed_normals)
         elif interpolation == UsdGeom.Tokens.faceVarying and len(normals) == len(indices):
-            mesh.normals, mesh.face_normals_idx = float_tensor(normals), long_tensor(corners)
+            mesh.normals, mesh.face_normals_idx = float_tensor(placed_normals), long_tensor(corners)
+        elif interpolation == UsdGeom.Tokens.faceVarying and len(normals):
+            unplaced_normals = float_tensor(normals)
     mesh.material_assignments = library.assignments(prim, polygon_of_face, at)
-    return mesh, set(np.unique(counts).tolist())
+    return mesh, set(np.unique(counts).tolist()), (unplaced_uvs, unplaced_normals)
 
 
 def _merge(parts: list[Mesh]) -> Mesh:
@@ -321,30 +413,30 @@ def _fan_corners(counts: np.ndarray, num_indices: int, source: str) -> np.ndarra
 
 
 def _uv_primvar(usd_mesh: UsdGeom.Mesh) -> Optional[UsdGeom.Primvar]:
-    """``primvars:st``, or else the first texture-coordinate primvar (e.g. Blender's ``UVMap``)."""
+    """The UV primvar, in Kaolin's order: ``primvars:st``; else the first ``texCoord2f[]`` primvar; else
+    ``primvars:UVMap`` (Blender's); else the first ``float2[]`` primvar. None if there is none."""
     primvars = UsdGeom.PrimvarsAPI(usd_mesh)
     if primvars.HasPrimvar("st"):
         return primvars.GetPrimvar("st")
-    for primvar in primvars.GetPrimvars():
-        if primvar.GetTypeName() in (Sdf.ValueTypeNames.TexCoord2fArray, Sdf.ValueTypeNames.Float2Array):
-            return primvar
-    return None
+    candidates = primvars.GetPrimvars()
+    texcoords = [pv for pv in candidates if pv.GetTypeName() == Sdf.ValueTypeNames.TexCoord2fArray]
+    if texcoords:
+        return texcoords[0]
+    if primvars.HasPrimvar("UVMap"):
+        return primvars.GetPrimvar("UVMap")
+    return next((pv for pv in candidates if pv.GetTypeName() == Sdf.ValueTypeNames.Float2Array), None)
 
 
-def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, indices: np.ndarray,
-              num_vertices: int, polygon_of_face: np.ndarray) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+def _place_uvs(raw: RawGeometry, corners: np.ndarray, polygon_of_face: np.ndarray,
+               merge: bool = True) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
     """``uvs (T, 2)`` and ``face_uvs_idx (F, K)`` (``K`` = ``corners.shape[1]``) of the UV primvar: an indexed
-    primvar keeps its values and indices; a face-varying one without indices has its equal values merged. None, None when there is no
-    primvar or its size does not fit its interpolation."""
-    primvar = _uv_primvar(usd_mesh)
-    values = primvar.Get(at) if primvar and primvar.HasValue() else None
+    primvar keeps its values and indices; a face-varying one without indices has its equal values merged
+    (with ``merge``; else one UV per corner, as stored). None, None when there is no primvar or its size does
+    not fit its interpolation."""
+    values, stored, interpolation, indices = raw.uvs, raw.uv_indices, raw.uv_interpolation, raw.indices
     if values is None:
         return None, None
-    values = np.asarray(values, dtype=np.float32).reshape(-1, 2)
-    stored = primvar.GetIndices(at) if primvar.IsIndexed() else None
-    stored = None if stored is None else np.asarray(stored, dtype=np.int64)
-    interpolation = primvar.GetInterpolation()
-    if interpolation == UsdGeom.Tokens.faceVarying and stored is None and len(values) == len(indices):
+    if merge and interpolation == UsdGeom.Tokens.faceVarying and stored is None and len(values) == len(indices):
         # One UV per distinct value: each (u, v) float32 pair viewed as one 64-bit key (a 1-D unique is
         # several times faster than np.unique(axis=0)); adding 0 turns -0.0 into 0.0 so equal values share a key.
         corner_uvs = np.ascontiguousarray(values[corners.reshape(-1)] + np.float32(0.0))
@@ -356,8 +448,8 @@ def _read_uvs(usd_mesh: UsdGeom.Mesh, at: Usd.TimeCode, corners: np.ndarray, ind
         return float_tensor(corner_uvs[first[order]]), long_tensor(rank[inverse.reshape(-1)].reshape(corners.shape))
     # the UV index of each element the interpolation names: polygon corner, vertex or polygon
     elements, of_corner = {UsdGeom.Tokens.faceVarying: (len(indices), corners),
-                           UsdGeom.Tokens.vertex: (num_vertices, indices[corners]),
-                           UsdGeom.Tokens.varying: (num_vertices, indices[corners]),
+                           UsdGeom.Tokens.vertex: (len(raw.points), indices[corners]),
+                           UsdGeom.Tokens.varying: (len(raw.points), indices[corners]),
                            UsdGeom.Tokens.uniform: (int(polygon_of_face.max(initial=-1)) + 1,
                                                     np.repeat(polygon_of_face[:, None], corners.shape[1], axis=1))
                            }.get(interpolation, (-1, None))

@@ -83,6 +83,8 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
                                           "heterogeneous_mesh_handler (see kaolin.io.utils)")
     result = surface_mesh(mesh, with_uvs=with_materials, with_normals=with_normals, with_materials=with_materials,
                           raw_materials=raw_materials)
+    if result.materials and not raw_materials:  # Kaolin's PBRMaterial from an MTL: textures (H, W, C)
+        result.materials = [material.hwc() for material in result.materials]
     if len(counts) == 1 and counts != {3} and not triangulate:  # every face a K-gon: Kaolin keeps them
         corners = counts.pop()
         fields = result.as_dict(only_tensors=True)

@@ -21,13 +21,16 @@ from kaolin_pipeline.io.polygons import (
 )
 from kaolin_pipeline.io import usd
 from kaolin_pipeline.io.usd.authoring import add_mesh as _add_mesh
+from kaolin_pipeline.io.usd.material_files import read_material
+from kaolin_pipeline.io.usd.mesh import get_raw_mesh_prim_geometry
 from kaolin_pipeline.io.usd.scene import create_stage, is_path, stage_of
 from kaolin_pipeline.kaolin._convert import flip_v, refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.io.usd._common import check_new_file, per_item, transforms_per_item
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 
-__all__ = ["add_mesh", "export_mesh", "export_meshes", "get_mesh_scene_paths", "heterogeneous_mesh_handler_naive_homogenize",
+__all__ = ["add_mesh", "export_mesh", "export_meshes", "get_mesh_scene_paths", "get_raw_mesh_prim_geometry",
+           "heterogeneous_mesh_handler_naive_homogenize",
            "heterogeneous_mesh_handler_skip", "import_mesh", "import_meshes", "mesh_handler_naive_triangulate"]
 
 _TRIANGULATING = (mesh_handler_naive_triangulate, heterogeneous_mesh_handler_naive_homogenize)
@@ -43,13 +46,21 @@ def get_mesh_scene_paths(file_path_or_stage, scene_path: Optional[str] = None) -
 def _kaolin_mesh(prim: "usd.MeshPrim", with_materials: bool, with_normals: bool) -> SurfaceMesh:
     """Kaolin's USD layout: uvs (``v' = 1 - v``), ``face_normals (F, 3, 3)`` for face-varying normals or
     ``vertex_normals`` for vertex ones (``with_normals``), materials sorted by path (``with_materials``), and
-    the prim's local-to-world ``transform`` (4, 4) (None for identity)."""
+    the prim's local-to-world ``transform`` (4, 4) (None for identity).
+
+    Values whose count fits neither their interpolation nor the faces are kept as Kaolin keeps them: UVs as
+    ``uvs (U, 2)`` without ``face_uvs_idx``; face-varying normals of a prim without faces as
+    ``face_normals (N, 1, 3)``."""
     mesh = prim.mesh
     result = surface_mesh(mesh, with_uvs=True, with_normals=False, with_materials=with_materials)
+    if result.uvs is None and prim.unplaced_uvs is not None:
+        result.uvs = flip_v(prim.unplaced_uvs)
     if with_normals:
         result.vertex_normals = mesh.vertex_normals
         if mesh.normals is not None:
             result.face_normals = mesh.normals[mesh.face_normals_idx]
+        elif prim.unplaced_normals is not None and mesh.num_faces == 0:
+            result.face_normals = prim.unplaced_normals.unsqueeze(1)
     result.transform = prim.transform
     return result
 
@@ -91,7 +102,8 @@ def import_meshes(file_path_or_stage, scene_paths: Optional[Sequence[str]] = Non
     name = str(file_path_or_stage) if is_path(file_path_or_stage) else stage.GetRootLayer().identifier
     if scene_paths is not None:
         times = per_item(times, len(scene_paths), "kaolin.io.usd.import_meshes")
-    prims = usd.import_mesh_prims(stage, scene_paths, times, triangulate=triangulate)
+    prims = usd.import_mesh_prims(stage, scene_paths, times, triangulate=triangulate, merge_uvs=False,
+                                  read_material=read_material)
     meshes = {prim.path: _kaolin_mesh(prim, with_materials, with_normals) for prim in prims
               if _homogeneous(prim, heterogeneous_mesh_handler, triangulate, name)}
     return list(meshes.values()) if return_list else meshes
@@ -117,10 +129,10 @@ def add_mesh(stage: Usd.Stage, scene_path: str, vertices=None, faces=None, uvs=N
              face_normals=None, material_assignments=None, materials=None, local_to_world=None, time=None,
              overwrite_textures: bool = False) -> Usd.Prim:
     """:func:`kaolin_pipeline.io.usd.authoring.add_mesh` with ``uvs`` in Kaolin's convention (``v' = 1 - v``);
-    the stage is not saved. Textures are written beside the file under new names (``overwrite_textures``
-    is accepted for Kaolin's signature)."""
+    the stage is not saved, except by the materials' writer as in Kaolin. Textures are written under
+    ``<file stem>_textures/`` beside the file, under new names unless ``overwrite_textures``."""
     return _add_mesh(stage, scene_path, vertices, faces, flip_v(uvs), face_uvs_idx, face_normals,
-                     material_assignments, materials, local_to_world, time)
+                     material_assignments, materials, local_to_world, time, overwrite_textures)
 
 
 def export_mesh(file_path, scene_path: str = "/World/Meshes/mesh_0", vertices: Optional[torch.Tensor] = None,
