@@ -129,7 +129,7 @@ REAL_MESHES = {
     "torus.STL": ("trimesh models", "torus, genus 1"),
     "featuretype.STL": ("trimesh models", "CAD part with through-holes, genus 9"),
     "plate_holes.STL": ("trimesh models", "plate with holes, genus 5"),
-    "1002_tray_bottom.STL": ("trimesh models", "CAD tray, genus 23, thin walls"),
+    "1002_tray_bottom.STL": ("trimesh models", "CAD tray bottom: a plate 1/110 as thick as wide, genus 23"),
     "ADIS16480.STL": ("trimesh models", "CAD sensor housing, genus 24"),
     "quadknot.obj": ("trimesh models", "knot (faces unjoined: a triangle soup)"),
     "teapot.stl": ("trimesh models", "Utah teapot, handle hole, open parts"),
@@ -140,6 +140,7 @@ REAL_MESHES = {
     "round.stl": ("trimesh models", "CAD round part, genus 1"),
     "20mm-xyz-cube.stl": ("trimesh models", "calibration cube with engraved letters, millimetres"),
     "suzanne.ply": ("trimesh models", "Blender's Suzanne, open eyes"),
+    "counter.unitsmm.STL": ("trimesh models", "CAD part, 84k faces, six parts, millimetres"),
 }
 #: Meshes sampled into coloured point clouds, and meshes voxelised into grids, for the real suite.
 REAL_CLOUDS = {"fox.obj": ".ply", "Duck.glb": ".pcd", "bunny.ply": ".npz"}
