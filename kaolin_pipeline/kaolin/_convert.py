@@ -7,6 +7,7 @@ return ``v' = 1 - v`` and its USD exporter flips back; :func:`flip_v` is that ch
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional
 
 import torch
@@ -54,6 +55,14 @@ def raw_material(material: PBRMaterial) -> dict:
         if texture is not None:
             raw[key] = (texture.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8)
     return raw
+
+
+def mtl_pbr_material(material: PBRMaterial) -> PBRMaterial:
+    """Kaolin's :class:`PBRMaterial` of an MTL material (``kaolin.io.obj.import_mesh(raw_materials=False)``):
+    textures ``(H, W, C)`` and the ``Kd``/``Ks`` colours only; Kaolin reads no other MTL value (``d``, ``Pr``,
+    ``Pm``) and no wrap mode, so those are left unset."""
+    dropped = {field: None for field in PBRMaterial.VALUE_SIZES if field not in _RAW_COLOURS}
+    return dataclasses.replace(material, wrap_mode=None, **dropped).hwc()
 
 
 def kaolin_materials(mesh: Mesh, raw: bool) -> tuple[Optional[list], Optional[torch.Tensor]]:

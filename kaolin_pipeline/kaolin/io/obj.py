@@ -27,7 +27,7 @@ from kaolin_pipeline.io.polygons import (
     mesh_handler_naive_triangulate,
     unfan_polygons,
 )
-from kaolin_pipeline.kaolin._convert import refuse_unsupported, surface_mesh
+from kaolin_pipeline.kaolin._convert import mtl_pbr_material, refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 
@@ -84,7 +84,7 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
     result = surface_mesh(mesh, with_uvs=with_materials, with_normals=with_normals, with_materials=with_materials,
                           raw_materials=raw_materials)
     if result.materials and not raw_materials:  # Kaolin's PBRMaterial from an MTL: textures (H, W, C)
-        result.materials = [material.hwc() for material in result.materials]
+        result.materials = [mtl_pbr_material(material) for material in result.materials]
     if len(counts) == 1 and counts != {3} and not triangulate:  # every face a K-gon: Kaolin keeps them
         corners = counts.pop()
         fields = result.as_dict(only_tensors=True)
