@@ -25,7 +25,8 @@ MTL                :class:`~kaolin_pipeline.structures.PBRMaterial`
 ``norm`` / ``bump`` / ``map_bump``  ``normals_texture`` (3, H, W) in [-1, 1]
 =================  ==========================================
 
-Other statements (``Ka``, ``Ns``, ``illum``...) are ignored; a library with no statement read at all
+Other statements (``Ka``, ``Ns``, ``illum``...) are ignored (:func:`read_raw_mtl` reads ``Ka``/``map_Ka`` into
+Kaolin's raw material dicts); a library with no statement read at all
 (garbage, or an empty file) gives a warning naming it. Textures are row 0 = top of the
 image, addressed by the OBJ's ``vt`` coordinates as stored (origin bottom-left). An image
 file used by several materials is read once and shared. A missing image is skipped with a
@@ -127,6 +128,54 @@ def read_mtl(path: Path) -> dict[str, dict[str, object]]:
         warnings.warn(f"{path}: no MTL statement could be read (expected newmtl, Kd, map_Kd...); "
                       "the materials it should define are left empty")
     return materials
+
+
+# Kaolin's raw OBJ materials (kaolin.io.obj.load_mtl): the colours and maps it keeps, keyed as the file spells them.
+_RAW_COLOURS = {"kd", "ka", "ks"}
+_RAW_MAPS = {"map_kd", "map_ka", "map_ks", "bump", "map_bump", "disp", "map_d", "map_ns", "map_refl"}
+
+
+def read_raw_mtl(path: Path, source: Optional[Path] = None) -> dict[str, dict[str, object]]:
+    """Material name -> Kaolin's raw material dict (``kaolin.io.obj.import_mesh(raw_materials=True)``):
+    ``material_name``; ``Kd``, ``Ka``, ``Ks`` (3,) float32; ``map_Kd``, ``map_Ka`` (ambient), ``map_Ks``, ``bump``/
+    ``map_bump``, ``disp``, ``map_d``, ``map_Ns``, ``map_refl`` as the image's bytes ``(H, W, 3)`` uint8, or
+    ``(H, W, 1)`` with ``-imfchan r|g|b``; keys spelt as in the file. A missing image warns
+    :class:`MaterialLoadError` naming ``source`` (default: the MTL file) and is left out; malformed colours warn
+    and are left out."""
+    materials: dict[str, dict[str, object]] = {}
+    current: Optional[dict[str, object]] = None
+    with reading(path, "MTL material library"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        key = parts[0].lower() if len(parts) > 1 else ""
+        if key == "newmtl":
+            name = line.split(None, 1)[1].strip()
+            current = materials.setdefault(name, {"material_name": name})
+        elif current is not None and key in _RAW_COLOURS:
+            try:
+                current[parts[0]] = torch.tensor([float(x) for x in parts[1:4]], dtype=torch.float32)
+            except ValueError:
+                warnings.warn(f"{path}: line {number}: ignoring malformed {parts[0]!r} statement: {line.strip()!r}")
+        elif current is not None and key in _RAW_MAPS:
+            file, _, channel = _map_file(line)
+            texture_map = TextureMap(path.parent / (file or "").replace("\\", "/"), channel)
+            image = _read_image_bytes(texture_map, source or path) if file else None
+            if image is not None:
+                current[parts[0]] = image
+    return materials
+
+
+def _read_image_bytes(texture_map: TextureMap, source: Path) -> Optional[torch.Tensor]:
+    """``(H, W, 3)`` uint8 bytes of the map's image (``(H, W, 1)``: its ``-imfchan`` channel); None, with a
+    :class:`MaterialLoadError` warning, when the file is missing."""
+    if not texture_map.file.is_file():
+        warnings.warn(f"{source}: texture image {texture_map.file} not found; loading without it", MaterialLoadError)
+        return None
+    texture = read_texture_png(texture_map.file, str(source), 3)
+    if texture_map.channel is not None:
+        texture = texture[texture_map.channel:texture_map.channel + 1]
+    return (texture * 255).round().to(torch.uint8).permute(1, 2, 0).contiguous()
 
 
 def _map_file(line: str) -> tuple[Optional[str], bool, Optional[int]]:

@@ -371,6 +371,28 @@ def test_obj_import_mesh_pbr_keeps_what_kaolin_reads_from_an_mtl(tmp_path):
     assert ours.opacity_value.tolist() == [0.5] and ours.roughness_value.tolist() == pytest.approx([0.7])
 
 
+def test_obj_import_mesh_raw_materials_keep_ambient_and_one_channel_maps(tmp_path):
+    """Kaolin's raw dicts: Ka / map_Ka (ambient) kept, map_Ns -imfchan g as the green bytes (H, W, 1), keys as the
+    file spells them; a missing image goes to the error handler once."""
+    from PIL import Image
+
+    pixels = (np.arange(2 * 3 * 3).reshape(2, 3, 3) * 9).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "rm.png")
+    Image.fromarray(pixels[::-1].copy()).save(tmp_path / "amb.png")
+    (tmp_path / "m.mtl").write_text("newmtl rm\nKa 0.25 0.5 1\nKd 0.5 0.5 0.5\nmap_Ka amb.png\n"
+                                    "map_Ns -imfchan g rm.png\nMAP_REFL -imfchan b rm.png\nmap_Ks gone.png\n")
+    (tmp_path / "m.obj").write_text("mtllib m.mtl\nusemtl rm\n" + OBJ)
+    seen = []
+    (raw,) = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True,
+                                    error_handler=lambda error, **kwargs: seen.append(error)).materials
+    assert sorted(raw) == ["Ka", "Kd", "MAP_REFL", "map_Ka", "map_Ns", "material_name"]
+    assert raw["Ka"].tolist() == [0.25, 0.5, 1.0] and raw["material_name"] == "rm"
+    assert torch.equal(raw["map_Ka"], torch.from_numpy(pixels[::-1].copy()))
+    assert torch.equal(raw["map_Ns"], torch.from_numpy(pixels[..., 1:2].copy()))
+    assert torch.equal(raw["MAP_REFL"], torch.from_numpy(pixels[..., 2:3].copy()))
+    assert len(seen) == 1 and isinstance(seen[0], kal.io.obj.MaterialLoadError) and "gone.png" in str(seen[0])
+
+
 def test_io_render_is_our_synthetic_view_reader():
     from kaolin_pipeline.io.render import import_synthetic_view
 
