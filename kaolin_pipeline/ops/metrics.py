@@ -42,8 +42,8 @@ def _check_pair(p1: torch.Tensor, p2: torch.Tensor, names: tuple[str, str]) -> N
     for position, (points, name) in enumerate(zip((p1, p2), names), start=1):
         expected = [p1.shape[0], points.shape[1], 3]
         if list(points.shape) != expected:
-            ours = (f"{names[0]} and {names[1]} must have the same batch size, got {p1.shape[0]} and {p2.shape[0]}"
-                    if points.shape[0] != p1.shape[0] else f"{name} must be a (B, N, 3) tensor, got {tuple(points.shape)}")
+            ours = (f"{name} must be a (B, N, 3) tensor, got {tuple(points.shape)}" if points.shape[0] == p1.shape[0]
+                    else f"{names[0]} and {names[1]} must have the same batch size, got {p1.shape[0]} and {p2.shape[0]}")
             raise ArgumentShapeError(ours + _kaolin_words(
                 f"Expected tensor of size {expected}, but got tensor of size {list(points.shape)}", position, name))
     check_points(p1, names[0])
