@@ -139,6 +139,9 @@ KNOWN_DIFFERENCES = [
                                   for i in (0, 1)},
      "our io.usd reader merges equal face-varying UVs (ico_smooth.usda: 63, as its OBJ; Kaolin keeps all 240), so "
      "SurfaceMesh.cat stacks uvs + face_uvs_idx instead of falling back to face_uvs; the data are the same"),
+    ("ops/test_batch.py", {"test_list_to_packed_fail2"},
+     "expects the message to name the second tensor torch.cuda.FloatTensor: with 'cuda' -> 'cpu' it is a "
+     "torch.FloatTensor (ours words it as Kaolin, from tensor.type(); needs a GPU)"),
     ("render/camera/test_trajectory.py", {"test_incompatible_device"},
      "mixes a 'cuda' and a 'cpu' camera to get a device-mismatch error: with 'cuda' -> 'cpu' both are on the CPU "
      "(needs a GPU)"),

@@ -13,6 +13,8 @@ class                         also a
 :class:`PipelineError`        ``ValueError`` (a bad argument: Kaolin's ops raise it)
 :class:`ArgumentTypeError`    ``TypeError`` (an argument of the wrong type or dtype, as Kaolin's ops check)
 :class:`ArgumentRangeError`   ``AssertionError`` (a count out of range where Kaolin asserts: ``farthest_point_sampling``)
+:class:`ArgumentShapeError`   ``RuntimeError`` (tensor shapes that do not fit together where Kaolin's kernels check
+                              them: ``sided_distance``)
 :class:`LoadError`            ``ValueError`` (Kaolin's readers: bad prim, malformed file)
 :class:`MissingFileError`     a :class:`LoadError` and ``FileNotFoundError`` (Kaolin's readers on a missing file)
 :class:`SaveError`            ``OSError`` (Kaolin's writers: file exists, cannot write)
@@ -39,6 +41,10 @@ class ArgumentTypeError(PipelineError, TypeError):
 
 class ArgumentRangeError(PipelineError, AssertionError):
     """An argument is outside its allowed range where Kaolin checks it with ``assert``."""
+
+
+class ArgumentShapeError(PipelineError, RuntimeError):
+    """Tensor arguments whose shapes do not fit together, where Kaolin's kernels raise ``RuntimeError``."""
 
 
 class LoadError(PipelineError):

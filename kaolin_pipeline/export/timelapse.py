@@ -10,6 +10,9 @@ Visualizer and Kaolin's ``TimelapseParser``)::
     <log_dir>/<category>/textures/            mesh_<i>_<material>_<iteration>_<kind>.png
                                              (kind: diffuse, specular, roughness, metallic, ...)
 
+UVs as Kaolin writes them: a face-varying ``primvars:st`` holding ``uvs (T, 2)`` with ``face_uvs_idx`` as its
+indices, so Kaolin's reader (which keeps stored UVs) gets the logged ``uvs`` back.
+
 Time code = iteration; ``endTimeCode`` follows the latest iteration (``iteration + 1``
 for voxel grids, as Kaolin does).
 
@@ -102,7 +105,7 @@ class Timelapse:
             def author(static, samples, prim_path, earlier, vertices=vertices, faces=faces, uvs=uvs,
                        face_uvs_idx=face_uvs_idx, face_normals=face_normals, materials=materials, root=root):
                 mesh = _mesh_item(static, prim_path, vertices, faces, uvs, face_uvs_idx, root)
-                prim = usd.write_mesh(static, samples, prim_path, mesh, iteration, earlier)
+                prim = usd.write_mesh(static, samples, prim_path, mesh, iteration, earlier, indexed_uvs=True)
                 if face_normals is not None:
                     _write_face_normals(static, samples, prim_path, face_normals, iteration, root)
                 for material_name, material in _materials(materials, root).items():

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from kaolin_pipeline.io._fileutil import atomic_path, float_tensor, long_tensor, reading, to_numpy, unit_colors
-from kaolin_pipeline.io.mtl import material_names, read_mtl, to_pbr_material, write_mtl
+from kaolin_pipeline.io.mtl import material_names, read_mtl, read_raw_mtl, to_pbr_material, write_mtl
 from kaolin_pipeline.io.textures import shared_diffuse_texture, write_texture_png
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 from kaolin_pipeline.errors import LoadError, MaterialError, MaterialFileError, MaterialNotFoundError
@@ -427,6 +427,22 @@ def read_obj(path: Path, keep_unused: bool = False) -> Mesh:
     return mesh
 
 
+def read_raw_materials(path: Path) -> dict[str, dict[str, object]]:
+    """Kaolin's raw material dicts (:func:`~kaolin_pipeline.io.mtl.read_raw_mtl`) of every material library the
+    OBJ file names, by material name (a later library wins); a library that is not a file is skipped (reading
+    the mesh warns about it)."""
+    with reading(path, "OBJ mesh"):
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    raw: dict[str, dict[str, object]] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) > 1 and parts[0] == "mtllib":
+            library_path = path.parent / _statement_argument(line).replace("\\", "/")
+            if library_path.is_file():
+                raw.update(read_raw_mtl(library_path, source=path))
+    return raw
+
+
 def _drop_unused_vertices(mesh: Mesh) -> None:
     """Keep only the vertices ``mesh.faces`` uses (in their order), with their colours and normals; faces renumbered."""
     count = len(mesh.vertices)
@@ -536,12 +552,16 @@ def create_missing_materials_error_handler(error: MaterialError, **kwargs) -> Op
 @contextlib.contextmanager
 def material_errors_to(error_handler: Callable[..., None]) -> Iterator[None]:
     """Within the block, each material problem a loader would warn about (:class:`MaterialError`) is passed
-    to ``error_handler(error)`` instead, after the block ends; other warnings are re-emitted unchanged."""
+    to ``error_handler(error)`` instead (once, however many readers in the block met it), after the block ends;
+    other warnings are re-emitted unchanged."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    handled = set()
     for record in caught:
         if issubclass(record.category, MaterialError):
-            error_handler(record.category(str(record.message)))
+            if (record.category, str(record.message)) not in handled:
+                handled.add((record.category, str(record.message)))
+                error_handler(record.category(str(record.message)))
         else:
             warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)

@@ -7,6 +7,7 @@ return ``v' = 1 - v`` and its USD exporter flips back; :func:`flip_v` is that ch
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional
 
 import torch
@@ -15,9 +16,8 @@ from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 from kaolin_pipeline.structures import Mesh, PBRMaterial
 
-# Kaolin's raw OBJ material keys for our PBRMaterial fields (colours (3,), maps (H, W, C) uint8 as read).
-_RAW_COLOURS = {"diffuse_color": "Kd", "specular_color": "Ks"}
-_RAW_MAPS = {"diffuse_texture": "map_Kd", "specular_texture": "map_Ks"}
+# The values Kaolin's PBRMaterial of an MTL keeps (Kd, Ks).
+_MTL_VALUES = ("diffuse_color", "specular_color")
 
 
 def flip_v(uvs: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
@@ -42,22 +42,17 @@ def refuse_unsupported(function: str, **arguments: tuple[Any, Any]) -> None:
                             f"(supported: {', '.join(f'{n}={s!r}' for n, (_, s) in arguments.items())})")
 
 
-def raw_material(material: PBRMaterial) -> dict:
-    """Kaolin's raw OBJ material dict (``raw_materials=True``): ``material_name``, ``Kd``/``Ks`` (3,) and
-    ``map_Kd``/``map_Ks`` (H, W, 3) uint8, for the fields the material has."""
-    raw: dict = {"material_name": material.material_name}
-    for field, key in _RAW_COLOURS.items():
-        if getattr(material, field) is not None:
-            raw[key] = getattr(material, field)
-    for field, key in _RAW_MAPS.items():
-        texture = getattr(material, field)
-        if texture is not None:
-            raw[key] = (texture.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8)
-    return raw
+def mtl_pbr_material(material: PBRMaterial) -> PBRMaterial:
+    """Kaolin's :class:`PBRMaterial` of an MTL material (``kaolin.io.obj.import_mesh(raw_materials=False)``):
+    textures ``(H, W, C)`` and the ``Kd``/``Ks`` colours only; Kaolin reads no other MTL value (``d``, ``Pr``,
+    ``Pm``) and no wrap mode, so those are left unset."""
+    dropped = {field: None for field in PBRMaterial.VALUE_SIZES if field not in _MTL_VALUES}
+    return dataclasses.replace(material, wrap_mode=None, **dropped).hwc()
 
 
-def kaolin_materials(mesh: Mesh, raw: bool) -> tuple[Optional[list], Optional[torch.Tensor]]:
-    """``(materials, material_assignments)`` as Kaolin's importers return them: materials sorted by name,
+def kaolin_materials(mesh: Mesh, raw: Optional[dict] = None) -> tuple[Optional[list], Optional[torch.Tensor]]:
+    """``(materials, material_assignments)`` as Kaolin's importers return them: materials sorted by name (with
+    ``raw``, Kaolin's raw OBJ material dicts by name, those dicts; a name without one: only its name),
     assignments (F,) int16 re-indexed into that order (-1: none)."""
     if not mesh.materials:
         return None, None
@@ -69,16 +64,19 @@ def kaolin_materials(mesh: Mesh, raw: bool) -> tuple[Optional[list], Optional[to
         assignments = torch.zeros(mesh.num_faces, dtype=torch.long)
     remapped = torch.where(assignments >= 0, new_index[assignments.clamp(min=0)], assignments).to(torch.int16)
     materials = [mesh.materials[i] for i in order]
-    return [raw_material(m) for m in materials] if raw else materials, remapped
+    if raw is not None:
+        materials = [raw.get(m.material_name, {"material_name": m.material_name}) for m in materials]
+    return materials, remapped
 
 
 def surface_mesh(mesh: Mesh, with_uvs: bool, with_normals: bool, with_materials: bool,
-                 raw_materials: bool = False) -> SurfaceMesh:
+                 raw_materials: Optional[dict] = None) -> SurfaceMesh:
     """The unbatched :class:`SurfaceMesh` of a loaded :class:`Mesh`, with Kaolin's UV convention.
 
     Normals: the file's indexed ``normals``/``face_normals_idx`` where the loader kept them, else
     ``vertex_normals`` with ``face_normals_idx = faces``;
-    materials (with ``with_materials``) are sorted by name, as raw dicts with ``raw_materials``.
+    materials (with ``with_materials``) are sorted by name; ``raw_materials``: Kaolin's raw OBJ material dicts
+    by name, returned instead of our materials.
     """
     keep_uvs = with_uvs and mesh.uvs is not None
     indexed_normals = with_normals and mesh.normals is not None

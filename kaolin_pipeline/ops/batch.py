@@ -31,13 +31,16 @@ def get_shape_per_tensor(tensor_list: Sequence[torch.Tensor]) -> torch.Tensor:
 
 
 def _check_same_kind(tensor_list: Sequence[torch.Tensor]) -> None:
-    last, dtype = tensor_list[0].shape[-1], tensor_list[0].dtype
+    """Same last dimension, dtype and device (Kaolin's wording: ``tensor.type()``, e.g. ``torch.cuda.FloatTensor``)."""
+    last, kind = tensor_list[0].shape[-1], tensor_list[0].type()
     for i, tensor in enumerate(tensor_list):
         if tensor.shape[-1] != last:
             raise PipelineError(f"Expected all tensor to have last dimension {last} but got {tensor.shape[-1]} "
                                 f"at index {i}")
-        if tensor.dtype != dtype:
-            raise PipelineError(f"Expected all tensor to have type {dtype} but got {tensor.dtype} at index {i}")
+        if tensor.type() != kind:
+            raise PipelineError(f"Expected all tensor to have type {kind} but got {tensor.type()} at index {i} "
+                                f"(tensor_list must share dtype and device: {tensor_list[0].dtype} on "
+                                f"{tensor_list[0].device}, then {tensor.dtype} on {tensor.device})")
 
 
 def list_to_packed(tensor_list: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:

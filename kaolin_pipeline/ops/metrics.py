@@ -11,7 +11,7 @@ from typing import Optional
 import torch
 from scipy.spatial import cKDTree
 
-from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.errors import ArgumentShapeError, PipelineError
 from kaolin_pipeline.ops.mesh import check_points
 
 __all__ = [
@@ -31,12 +31,30 @@ _PAIRWISE_BUDGET = 16 * 1024 * 1024  # elements of the (B, chunk, M) temporary: 
 
 
 def _check_pair(p1: torch.Tensor, p2: torch.Tensor, names: tuple[str, str]) -> None:
+    """Two point clouds ``(B, N, 3)`` and ``(B, M, 3)``. Shapes that do not fit raise :class:`ArgumentShapeError`
+    (a ``RuntimeError``, as Kaolin's kernel check), the message ending with Kaolin's own words for it."""
+    for position, (points, name) in enumerate(zip((p1, p2), names), start=1):
+        if not isinstance(points, torch.Tensor):
+            check_points(points, name)
+        if points.dim() != 3:
+            raise ArgumentShapeError(f"{name} must be a (B, N, 3) tensor, got {tuple(points.shape)}" + _kaolin_words(
+                f"Expected 3-dimensional tensor, but got {points.dim()}-dimensional tensor", position, name))
+    for position, (points, name) in enumerate(zip((p1, p2), names), start=1):
+        expected = [p1.shape[0], points.shape[1], 3]
+        if list(points.shape) != expected:
+            ours = (f"{name} must be a (B, N, 3) tensor, got {tuple(points.shape)}" if points.shape[0] == p1.shape[0]
+                    else f"{names[0]} and {names[1]} must have the same batch size, got {p1.shape[0]} and {p2.shape[0]}")
+            raise ArgumentShapeError(ours + _kaolin_words(
+                f"Expected tensor of size {expected}, but got tensor of size {list(points.shape)}", position, name))
     check_points(p1, names[0])
     check_points(p2, names[1])
-    if p1.shape[0] != p2.shape[0]:
-        raise PipelineError(f"{names[0]} and {names[1]} must have the same batch size, got {p1.shape[0]} and {p2.shape[0]}")
     if p1.shape[1] == 0 or p2.shape[1] == 0:
         raise PipelineError(f"{names[0]} and {names[1]} must each hold at least one point")
+
+
+def _kaolin_words(problem: str, position: int, name: str) -> str:
+    """Kaolin's wording of a shape problem, which its tests match (its CUDA kernel's argument check)."""
+    return f" ({problem} for argument #{position} '{name}' (while checking arguments for sided_distance_forward_cuda))"
 
 
 @torch.no_grad()

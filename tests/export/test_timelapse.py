@@ -210,3 +210,25 @@ def test_unevenly_spaced_or_unordered_iterations_list_every_clip(tmp_path, order
     with pytest.raises(LoadError, match="no time sample at time 1"):
         reader.pointcloud("", 0, 1)
     assert validation_errors(root) == []
+
+
+def test_uvs_are_stored_indexed_as_given(tmp_path):
+    """Kaolin's layout: ``st`` holds ``uvs`` (T, 2) with ``face_uvs_idx`` as its indices, so a reader keeping
+    stored UVs (Kaolin's, ``merge_uvs=False``) gets the T values back even where corners share them or two
+    values are equal; iterations without UVs keep the stored ones."""
+    uvs = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.0, 0.0]])  # last equals the first
+    face_uvs_idx = torch.tensor([[0, 1, 2], [0, 2, 3], [4, 3, 1], [1, 3, 2]])  # 12 corners, 5 values
+    timelapse = Timelapse(tmp_path)
+    timelapse.add_mesh_batch(iteration=0, vertices_list=[vertices_at(0, 0)], faces_list=[FACES], uvs_list=[uvs],
+                             face_uvs_idx_list=[face_uvs_idx])
+    timelapse.add_mesh_batch(iteration=3, vertices_list=[vertices_at(3, 0)], faces_list=[FACES])
+    path = tmp_path / "mesh_0.usd"
+    stage = Usd.Stage.Open(str(path))
+    st = UsdGeom.PrimvarsAPI(stage.GetPrimAtPath("/mesh_0")).GetPrimvar("st")
+    assert st.GetInterpolation() == "faceVarying" and len(st.Get()) == 5
+    assert list(st.GetIndices()) == face_uvs_idx.reshape(-1).tolist()
+    for it in (0, 3):
+        (stored,) = usd.import_mesh_prims(path, times=[it], merge_uvs=False)
+        assert torch.equal(stored.mesh.uvs, uvs) and torch.equal(stored.mesh.face_uvs_idx, face_uvs_idx)
+        merged = usd.import_mesh(path, time=it)
+        assert torch.equal(merged.uvs[merged.face_uvs_idx], uvs[face_uvs_idx])

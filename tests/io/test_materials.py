@@ -91,6 +91,36 @@ def test_obj_reads_usemtl_groups_and_mtl_fields_written_by_hand(tmp_path):
     assert mesh.uvs[2].tolist() == [1.0, 1.0]  # UVs as stored in the file
 
 
+def test_mtl_map_ns_and_map_refl_read_one_channel_as_roughness_and_metallic(tmp_path):
+    """Blender's / Kaolin's mapping: ``map_Ns -imfchan g`` is the roughness texture, ``map_refl -imfchan b`` the
+    metallic one (glTF's roughness-metallic image); ``map_Pr``/``map_Pm`` win over them; a colour map ignores
+    ``-imfchan``."""
+    from PIL import Image
+
+    pixels = np.zeros((2, 3, 3), dtype=np.uint8)
+    pixels[..., 0], pixels[..., 1], pixels[..., 2] = 10, 20, 30
+    pixels[1, 2] = (200, 150, 100)
+    Image.fromarray(pixels).save(tmp_path / "rm.png")
+    Image.fromarray(np.full((2, 2), 51, np.uint8)).save(tmp_path / "rough.png")
+    (tmp_path / "scene.mtl").write_text(
+        "newmtl gltf_like\nmap_Kd -imfchan r rm.png\nmap_Ns -imfchan g rm.png\nmap_refl -imfchan b rm.png\n"
+        "newmtl explicit\nmap_Ns -imfchan g rm.png\nmap_Pr rough.png\nmap_refl -imfchan b rm.png\n"
+        "newmtl plain_refl\nmap_refl -bm 1 rm.png\n")
+    (tmp_path / "scene.obj").write_text(
+        "mtllib scene.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\n"
+        "usemtl gltf_like\nf 1/1 2/2 3/3\nusemtl explicit\nf 1/1 3/3 2/2\nusemtl plain_refl\nf 2/2 1/1 3/3\n")
+    explicit, gltf_like, plain_refl = load_mesh(tmp_path / "scene.obj").materials
+    green, blue = np.array(pixels[..., 1:2]), np.array(pixels[..., 2:3])  # (H, W, 1) bytes
+    assert gltf_like.roughness_texture.shape == (1, 2, 3)
+    assert torch.allclose(gltf_like.roughness_texture, torch.from_numpy(green.transpose(2, 0, 1) / np.float32(255)))
+    assert torch.allclose(gltf_like.metallic_texture, torch.from_numpy(blue.transpose(2, 0, 1) / np.float32(255)))
+    assert torch.equal((gltf_like.diffuse_texture * 255).round().permute(1, 2, 0).byte(), torch.from_numpy(pixels))
+    assert torch.allclose(explicit.roughness_texture, torch.tensor(0.2))  # map_Pr, though map_Ns comes first
+    assert torch.equal(explicit.metallic_texture, gltf_like.metallic_texture)
+    luminance = np.asarray(Image.open(tmp_path / "rm.png").convert("L"), dtype=np.float32) / np.float32(255)
+    assert torch.allclose(plain_refl.metallic_texture[0], torch.from_numpy(luminance))  # no -imfchan: grey
+
+
 def test_obj_single_textured_material_also_sets_texture(tmp_path):
     from PIL import Image
 

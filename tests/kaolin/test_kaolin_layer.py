@@ -16,6 +16,7 @@ import torch
 import kaolin_pipeline.kaolin as kal
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.export.timelapse import Timelapse
+from kaolin_pipeline.io import load_mesh
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -349,6 +350,47 @@ def test_obj_import_mesh_materials_as_kaolin_returns_them(tmp_path):
     assert isinstance(pbr.materials[0], kal.render.materials.PBRMaterial)
     assert torch.allclose(pbr.materials[0].diffuse_texture, torch.from_numpy(pixels) / 255)  # (H, W, 3)
     assert pbr.to_batched().materials[0][1].material_name == "zinc"  # FIXED batching: a list per mesh
+
+
+def test_obj_import_mesh_pbr_keeps_what_kaolin_reads_from_an_mtl(tmp_path):
+    """raw_materials=False: Kd, Ks and the maps (map_Ns -imfchan g as roughness, map_refl -imfchan b as metallic,
+    (H, W, 1)); d, Pr and the wrap mode, which Kaolin does not read, stay unset (our load_mesh keeps them)."""
+    from PIL import Image
+
+    pixels = (np.arange(2 * 3 * 3).reshape(2, 3, 3) * 9).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "rm.png")
+    (tmp_path / "m.mtl").write_text("newmtl rm\nKd 0.5 0.5 0.5\nKs 0.1 0.2 0.3\nd 0.5\nPr 0.7\n"
+                                    "map_Ns -imfchan g rm.png\nmap_refl -imfchan b rm.png\n")
+    (tmp_path / "m.obj").write_text("mtllib m.mtl\nusemtl rm\n" + OBJ)
+    (pbr,) = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True, raw_materials=False).materials
+    assert torch.allclose(pbr.roughness_texture, torch.from_numpy(pixels[..., 1:2]) / 255)
+    assert torch.allclose(pbr.metallic_texture, torch.from_numpy(pixels[..., 2:3]) / 255)
+    assert torch.allclose(pbr.specular_color, torch.tensor([0.1, 0.2, 0.3])) and pbr.diffuse_color is not None
+    assert pbr.opacity_value is None and pbr.roughness_value is None and pbr.wrap_mode is None
+    ours = load_mesh(tmp_path / "m.obj").materials[0]
+    assert ours.opacity_value.tolist() == [0.5] and ours.roughness_value.tolist() == pytest.approx([0.7])
+
+
+def test_obj_import_mesh_raw_materials_keep_ambient_and_one_channel_maps(tmp_path):
+    """Kaolin's raw dicts: Ka / map_Ka (ambient) kept, map_Ns -imfchan g as the green bytes (H, W, 1), keys as the
+    file spells them; a missing image goes to the error handler once."""
+    from PIL import Image
+
+    pixels = (np.arange(2 * 3 * 3).reshape(2, 3, 3) * 9).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "rm.png")
+    Image.fromarray(pixels[::-1].copy()).save(tmp_path / "amb.png")
+    (tmp_path / "m.mtl").write_text("newmtl rm\nKa 0.25 0.5 1\nKd 0.5 0.5 0.5\nmap_Ka amb.png\n"
+                                    "map_Ns -imfchan g rm.png\nMAP_REFL -imfchan b rm.png\nmap_Ks gone.png\n")
+    (tmp_path / "m.obj").write_text("mtllib m.mtl\nusemtl rm\n" + OBJ)
+    seen = []
+    (raw,) = kal.io.obj.import_mesh(tmp_path / "m.obj", with_materials=True,
+                                    error_handler=lambda error, **kwargs: seen.append(error)).materials
+    assert sorted(raw) == ["Ka", "Kd", "MAP_REFL", "map_Ka", "map_Ns", "material_name"]
+    assert raw["Ka"].tolist() == [0.25, 0.5, 1.0] and raw["material_name"] == "rm"
+    assert torch.equal(raw["map_Ka"], torch.from_numpy(pixels[::-1].copy()))
+    assert torch.equal(raw["map_Ns"], torch.from_numpy(pixels[..., 1:2].copy()))
+    assert torch.equal(raw["MAP_REFL"], torch.from_numpy(pixels[..., 2:3].copy()))
+    assert len(seen) == 1 and isinstance(seen[0], kal.io.obj.MaterialLoadError) and "gone.png" in str(seen[0])
 
 
 def test_io_render_is_our_synthetic_view_reader():

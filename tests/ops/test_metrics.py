@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy.spatial import cKDTree
 
-from kaolin_pipeline.errors import PipelineError
+from kaolin_pipeline.errors import ArgumentShapeError, PipelineError
 from kaolin_pipeline.ops import chamfer_distance, f_score, iou, mask_iou, mask_iou_score, nearest_distances, voxel_iou
 
 
@@ -120,6 +120,24 @@ def test_mask_iou_is_kaolins_loss():
     loss = mask_iou(lhs, rhs)
     assert loss.shape == ()
     np.testing.assert_allclose(float(loss), 1 - (1 / 3 + 1 / 2) / 2, rtol=1e-6)
+
+
+def test_shapes_that_do_not_fit_raise_runtime_error_in_both_wordings():
+    """Kaolin's kernel check raises RuntimeError ("Expected tensor of size [B, M, 3] ... argument #2 'p2'");
+    ours is also one, and a PipelineError with our message first."""
+    cases = [((3, 2, 3), (2, 3, 3), "p1 and p2 must have the same batch size, got 3 and 2",
+              "Expected tensor of size [3, 3, 3], but got tensor of size [2, 3, 3] for argument #2 'p2'"),
+             ((2, 2, 2), (2, 3, 3), r"p1 must be a \(B, N, 3\) tensor, got \(2, 2, 2\)",
+              "Expected tensor of size [2, 2, 3], but got tensor of size [2, 2, 2] for argument #1 'p1'"),
+             ((3, 2, 3, 4), (2, 3, 3), r"p1 must be a \(B, N, 3\) tensor, got \(3, 2, 3, 4\)",
+              "Expected 3-dimensional tensor, but got 4-dimensional tensor for argument #1 'p1'"),
+             ((2, 4, 3), (2, 5), r"p2 must be a \(B, N, 3\) tensor, got \(2, 5\)",
+              "Expected 3-dimensional tensor, but got 2-dimensional tensor for argument #2 'p2'")]
+    for shape1, shape2, ours, kaolins in cases:
+        with pytest.raises(ArgumentShapeError, match=ours) as caught:
+            nearest_distances(torch.zeros(shape1), torch.zeros(shape2))
+        assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, PipelineError)
+        assert kaolins in str(caught.value)
 
 
 def test_bad_arguments():

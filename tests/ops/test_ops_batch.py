@@ -33,3 +33,8 @@ def test_padded_round_trip_by_hand():
         kb.fill_max_shape(shapes, (2, 2))
     with pytest.raises(PipelineError, match="last dimension"):
         kb.list_to_packed([torch.zeros(2, 3), torch.zeros(2, 2)])
+    message = ("Expected all tensor to have type torch.LongTensor but got torch.FloatTensor at index 1 "
+               "(tensor_list must share dtype and device: torch.int64 on cpu, then torch.float32 on cpu)")
+    with pytest.raises(ValueError) as caught:  # Kaolin's wording, tensor.type() naming dtype and device
+        kb.list_to_packed([torch.zeros(2, 2, dtype=torch.long), torch.zeros(2, 2)])
+    assert str(caught.value) == message

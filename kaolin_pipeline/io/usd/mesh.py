@@ -56,9 +56,12 @@ DEFAULT_MESH_PATH = "/World/Meshes/mesh_0"
 
 def write_mesh(static: Usd.Stage, samples: Usd.Stage, prim_path: str, mesh: Mesh, time: TimeArg,
                earlier_times: Sequence[float] = (), texture_asset: Optional[str] = None,
-               material_path: Optional[str] = None) -> Usd.Prim:
+               material_path: Optional[str] = None, indexed_uvs: bool = False) -> Usd.Prim:
     """Author ``mesh`` at ``prim_path``: topology and UVs into ``static``, per-time values into ``samples``.
 
+    UVs: face-varying ``primvars:st``, one value per face corner (``uvs[face_uvs_idx]``); with
+    ``indexed_uvs``, Kaolin's layout instead: ``uvs (T, 2)`` as the values and ``face_uvs_idx (F, 3)``
+    as the primvar's indices, so a reader that keeps indexed UVs as stored gets ``uvs`` back unchanged.
     ``texture_asset`` is the (already written) texture's asset path; with it a material is
     defined at ``material_path`` (default ``<prim_path>_material`` beside the mesh) and bound.
     """
@@ -70,11 +73,15 @@ def write_mesh(static: Usd.Stage, samples: Usd.Stage, prim_path: str, mesh: Mesh
                time, earlier_times)
     set_static(usd_mesh.CreateFaceVertexIndicesAttr(), Vt.IntArray.FromNumpy(faces.reshape(-1)), time, earlier_times)
     if mesh.uvs is not None and mesh.face_uvs_idx is not None:
-        corner_uvs = to_numpy(mesh.uvs, "uvs", prim_path, np.float32)[
-            to_numpy(mesh.face_uvs_idx, "face_uvs_idx", prim_path, np.int64).reshape(-1)]
+        uvs = to_numpy(mesh.uvs, "uvs", prim_path, np.float32)
+        uv_indices = to_numpy(mesh.face_uvs_idx, "face_uvs_idx", prim_path, np.int64).reshape(-1)
         st = UsdGeom.PrimvarsAPI(usd_mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray,
                                                          UsdGeom.Tokens.faceVarying)
-        set_static(st.GetAttr(), Vt.Vec2fArray.FromNumpy(corner_uvs), time, earlier_times)
+        set_static(st.GetAttr(), Vt.Vec2fArray.FromNumpy(uvs if indexed_uvs else uvs[uv_indices]), time,
+                   earlier_times)
+        if indexed_uvs:
+            set_static(st.CreateIndicesAttr(), Vt.IntArray.FromNumpy(uv_indices.astype(np.int32)), time,
+                       earlier_times)
 
     sampled = UsdGeom.Mesh.Define(samples, prim_path)
     sampled.CreatePointsAttr().Set(Vt.Vec3fArray.FromNumpy(to_numpy(mesh.vertices, "vertices", prim_path,

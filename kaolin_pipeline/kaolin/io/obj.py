@@ -19,6 +19,7 @@ from kaolin_pipeline.io.obj import (
     default_error_handler,
     ignore_error_handler,
     material_errors_to,
+    read_raw_materials,
     skip_error_handler,
 )
 from kaolin_pipeline.io.polygons import (
@@ -27,7 +28,7 @@ from kaolin_pipeline.io.polygons import (
     mesh_handler_naive_triangulate,
     unfan_polygons,
 )
-from kaolin_pipeline.kaolin._convert import refuse_unsupported, surface_mesh
+from kaolin_pipeline.kaolin._convert import mtl_pbr_material, refuse_unsupported, surface_mesh
 from kaolin_pipeline.kaolin._missing import missing_names
 from kaolin_pipeline.kaolin.rep.surface_mesh import SurfaceMesh
 
@@ -51,7 +52,8 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
 
     ``uvs``, ``face_uvs_idx``, ``materials`` (sorted by name) and ``material_assignments`` ((F,) int16,
     -1 for none) are filled only with ``with_materials``, UVs with Kaolin's ``v' = 1 - v``; materials are
-    Kaolin's raw dicts (``Kd``, ``map_Kd`` (H, W, 3) uint8, ``Ks``, ``map_Ks``, ``material_name``) by default,
+    Kaolin's raw dicts (``Kd``, ``Ka``, ``Ks`` (3,), ``map_Kd``, ``map_Ka``, ``map_Ks``... (H, W, 3) uint8,
+    ``map_Ns``/``map_refl`` with ``-imfchan`` (H, W, 1), ``material_name``: :func:`read_raw_materials`) by default,
     :class:`PBRMaterial` objects with ``raw_materials=False``. ``normals (N, 3)`` and ``face_normals_idx
     (F, 3)`` as the file indexes them, only with ``with_normals``. A material problem (missing library,
     material or image) goes to ``error_handler(error)`` (default: raised).
@@ -70,6 +72,7 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
         raise LoadError(f"{path}: kaolin.io.obj.import_mesh reads .obj files")
     with material_errors_to((error_handler or default_error_handler) if with_materials else ignore_error_handler):
         mesh = load_mesh(path, keep_unused=True)  # Kaolin keeps every v line
+        raw = read_raw_materials(path) if with_materials and raw_materials else None
     counts = set(_corner_counts(path))
     if counts - {3}:
         if len(counts) > 1 and heterogeneous_mesh_handler is not None:
@@ -82,9 +85,9 @@ def import_mesh(path: str | os.PathLike, with_materials: bool = False, with_norm
             raise NonHomogeneousMeshError(f"{path}: faces have {sorted(counts)} corners; pass triangulate=True or "
                                           "heterogeneous_mesh_handler (see kaolin.io.utils)")
     result = surface_mesh(mesh, with_uvs=with_materials, with_normals=with_normals, with_materials=with_materials,
-                          raw_materials=raw_materials)
+                          raw_materials=raw)
     if result.materials and not raw_materials:  # Kaolin's PBRMaterial from an MTL: textures (H, W, C)
-        result.materials = [material.hwc() for material in result.materials]
+        result.materials = [mtl_pbr_material(material) for material in result.materials]
     if len(counts) == 1 and counts != {3} and not triangulate:  # every face a K-gon: Kaolin keeps them
         corners = counts.pop()
         fields = result.as_dict(only_tensors=True)
