@@ -141,6 +141,8 @@ REAL_MESHES = {
     "20mm-xyz-cube.stl": ("trimesh models", "calibration cube with engraved letters, millimetres"),
     "suzanne.ply": ("trimesh models", "Blender's Suzanne, open eyes"),
     "counter.unitsmm.STL": ("trimesh models", "CAD part, 84k faces, six parts, millimetres"),
+    "bun_zipper.ply": ("Stanford 3D Scanning Repository, e.g. github.com/ksnabb/stan_bun",
+                       "Stanford bunny scan, 69k faces, holes in its base"),
 }
 #: Meshes sampled into coloured point clouds, and meshes voxelised into grids, for the real suite.
 REAL_CLOUDS = {"fox.obj": ".ply", "Duck.glb": ".pcd", "bunny.ply": ".npz"}
