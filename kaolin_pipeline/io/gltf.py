@@ -62,8 +62,6 @@ from kaolin_pipeline.errors import LoadError, SaveError
 def read_gltf(path: Path) -> Mesh:
     """Mesh from a ``.gltf`` / ``.glb`` file: all primitives, each with its material."""
     ext = extension(path)
-    import trimesh
-
     with reading(path, f"{ext[1:].upper()} mesh"):
         # resolved, so external buffers next to a symlinked file are found relative to the real file
         document, binary = _document(path)

@@ -9,7 +9,6 @@ sides is a genus-1 hull); the hull always contains the object that cast the silh
 """
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 import torch
@@ -70,6 +69,10 @@ def carve(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, radius: f
     occupancy = _carve_axes(masks, cameras, (axis, axis, axis), spacing, depths, chunk)
     origin = torch.full((3,), -radius - spacing / 2, dtype=occupancy.dtype, device=occupancy.device)
     return VoxelGrid(occupancy=occupancy, origin=origin, size=spacing * resolution)
+
+
+_NOTHING_INSIDE = ("visual_hull: no point of the carved cube lies inside every silhouette; "
+                   "are the cameras and masks of the same object?")
 
 
 def _check_views(masks: torch.Tensor, cameras: Cameras, depths: Optional[torch.Tensor]) -> None:
@@ -139,8 +142,9 @@ def hull_box(masks: torch.Tensor, cameras: Cameras, resolution: int, radius: flo
              depths: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The box that holds the visual hull: the bounds of the points the depths see or, without depths, of the
     points of a ``resolution``³ carving of the cube of half-side ``radius`` that the silhouettes keep. The box
-    is aligned with the world axes or with the points' principal axes, whichever is smaller (grown by a
-    spacing of that cube grid): a tilted plate gets a thin box too.
+    is aligned with the world axes or with the points' principal axes, whichever is smaller (compared with
+    each side grown by a spacing of that cube grid, so a flat box is not taken for an empty one): a tilted
+    plate gets a thin box too.
 
     Returns:
         basis (3, 3) (rows: the box's axes in world space, a rotation), lower (3,) and upper (3,) corners
@@ -157,8 +161,7 @@ def hull_box(masks: torch.Tensor, cameras: Cameras, resolution: int, radius: flo
         axis = torch.linspace(-radius, radius, resolution, dtype=masks.dtype, device=masks.device)
         points = torch.stack(torch.meshgrid(axis, axis, axis, indexing="ij"), dim=-1)[grid.occupancy > 0]
     if points.shape[0] == 0:
-        raise RenderError("visual_hull: no point of the carved cube lies inside every silhouette; "
-                          "are the cameras and masks of the same object?")
+        raise RenderError(_NOTHING_INSIDE)
     centred = (points - points.mean(dim=0)).double()
     principal = torch.linalg.eigh(centred.T @ centred).eigenvectors.T  # rows: principal axes
     principal[2] *= torch.linalg.det(principal).sign()  # a rotation, so marching cubes keeps its winding
@@ -198,8 +201,7 @@ def visual_hull(masks: torch.Tensor, cameras: Cameras, resolution: int = 64, rad
                               device=masks.device) for lo, hi, step in zip(lower, upper, steps))
     occupancy = _carve_axes(masks, cameras, axes, spacing, depths, basis=basis)
     if not bool((occupancy > 0.5).any()):
-        raise RenderError("visual_hull: no point of the carved cube lies inside every silhouette; "
-                          "are the cameras and masks of the same object?")
+        raise RenderError(_NOTHING_INSIDE)
     positions, triangles = padded_marching_cubes(occupancy, 0.5)
     # Padded index p is grid point p - 1.
     start = torch.stack([axis[0] for axis in axes])
