@@ -169,18 +169,20 @@ def run_example(example: Example, examples_dir: Path, timeout: float) -> dict:
     runnable = source.with_name(f"_cpu_{source.stem}.py")
     runnable.write_text(script)
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+    log = source.with_name(f"_cpu_{source.stem}.log")  # written as the example runs: `tail -f` it under --work
+    print(f"    output: {log}", flush=True)
     start = time.perf_counter()
-    try:
-        # a notebook's code runs in IPython, as in Jupyter (display(..., display_id=True) returns a handle there)
-        shell = ["-m", "IPython", "--no-banner", "--colors=NoColor"] if source.suffix == ".ipynb" else []
-        done = subprocess.run([sys.executable, "-m", "kaolin_pipeline.kaolin", *shell, runnable.name], cwd=source.parent,
-                              env=env, capture_output=True, text=True, timeout=timeout)
-        returncode, output = done.returncode, done.stdout + done.stderr
-    except subprocess.TimeoutExpired as expired:
-        returncode, output = None, (expired.stdout or b"").decode(errors="replace") if isinstance(
-            expired.stdout, bytes) else (expired.stdout or "")
+    with log.open("w") as sink:
+        try:
+            # a notebook's code runs in IPython, as in Jupyter (display(..., display_id=True) returns a handle there)
+            shell = ["-m", "IPython", "--no-banner", "--colors=NoColor"] if source.suffix == ".ipynb" else []
+            returncode = subprocess.run([sys.executable, "-m", "kaolin_pipeline.kaolin", *shell, runnable.name],
+                                        cwd=source.parent, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                        timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            returncode = None
     seconds = time.perf_counter() - start
-    (source.parent / f"_cpu_{source.stem}.log").write_text(output)
+    output = log.read_text(errors="replace")
     value = None
     if example.value and output:
         matches = re.findall(example.value, output)

@@ -73,8 +73,15 @@ def _nearest_indices(p1: torch.Tensor, p2: torch.Tensor, chunk: int) -> torch.Te
 
 
 def _kdtree_indices(p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
-    """(B, N) nearest indices found with SciPy's k-d tree; CPU tensors only (no device transfer)."""
-    found = [cKDTree(ref.detach().numpy()).query(query.detach().numpy(), workers=-1)[1] for query, ref in zip(p1, p2)]
+    """(B, N) nearest indices found with SciPy's k-d tree; CPU tensors only (no device transfer).
+
+    The tree splits at sliding midpoints and keeps its cells uncompacted. Queried from points far off the surface
+    it samples (an early step of fitting a mesh to a cloud) it searches 2-3.5x faster than SciPy's default median
+    splits (2.2x for 100k samples of a sphere queried from a concentric sphere three times its size, 3.5x on the
+    first steps of Kaolin's DMTet tutorial), and as fast when the clouds lie close (``benchmarks/bench_data.py``)."""
+    found = [cKDTree(ref.detach().numpy(), balanced_tree=False, compact_nodes=False).query(query.detach().numpy(),
+                                                                                         workers=-1)[1]
+             for query, ref in zip(p1, p2)]
     return torch.stack([torch.from_numpy(idx).long() for idx in found])
 
 
