@@ -56,6 +56,9 @@ class Example:
     extra_edit: Optional[tuple[str, str, str]] = None  # (old, new, why): one more edit beyond the user's, printed
     #: seconds allowed unless --timeout says otherwise: what it needs on a busy 2-core machine, with margin
     seconds: float = 1200
+    #: files outside the scratch folder that the example writes: removed before it runs, as Kaolin's USD export
+    #: refuses to overwrite a file (FileExistsError), so a second run would stop on the first run's output
+    writes: tuple[str, ...] = ()
 
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
@@ -75,7 +78,8 @@ EXAMPLES = [
     Example("tutorial/working_with_meshes.ipynb", rf"Sample loss (?:tensor\()?{_NUMBER}",
             extra_edit=("if torch.cuda.is_available():", "if True:",
                         "its render cells sit under `if torch.cuda.is_available():`, and the next cell uses the camera "
-                        "they define, so on a CPU the notebook stops with a NameError whatever library it runs on")),
+                        "they define, so on a CPU the notebook stops with a NameError whatever library it runs on"),
+            writes=("/tmp/out.usd",)),
     Example("recipes/camera/camera_coordinate_systems.py"),
     Example("recipes/camera/camera_init_explicit.py"),
     Example("recipes/camera/camera_init_simple.py"),
@@ -166,6 +170,10 @@ def run_example(example: Example, examples_dir: Path, timeout: float) -> dict:
         changes.append(f"{old}  ->  {new}  (beyond the user's edit: {why})")
         print(f"    extra edit: {old} -> {new}: {why}")
     installed = ensure_packages(packages)
+    for leftover in map(Path, example.writes):
+        if leftover.exists():
+            leftover.unlink()
+            print(f"    removed {leftover}, which the example writes (a leftover of an earlier run)")
     runnable = source.with_name(f"_cpu_{source.stem}.py")
     runnable.write_text(script)
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}

@@ -59,7 +59,11 @@ def _kaolin_words(problem: str, position: int, name: str) -> str:
 
 @torch.no_grad()
 def _nearest_indices(p1: torch.Tensor, p2: torch.Tensor, chunk: int) -> torch.Tensor:
-    """(B, N) index of the nearest point of ``p2`` (B, M, 3) to each point of ``p1`` (B, N, 3)."""
+    """(B, N) index of the nearest point of ``p2`` (B, M, 3) to each point of ``p1`` (B, N, 3).
+
+    Half-precision clouds are searched in float32: ``|b|^2 - 2ab`` of points 100 apart already overflows float16."""
+    if p1.dtype in (torch.float16, torch.bfloat16):
+        p1, p2 = p1.float(), p2.float()
     # A common shift keeps |a|^2 - 2ab + |b|^2 from cancelling when clouds sit far from the origin.
     shift = p2.mean(dim=1, keepdim=True)
     a, b = p1 - shift, p2 - shift
@@ -79,9 +83,8 @@ def _kdtree_indices(p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
     it samples (an early step of fitting a mesh to a cloud) it searches 2-3.5x faster than SciPy's default median
     splits (2.2x for 100k samples of a sphere queried from a concentric sphere three times its size, 3.5x on the
     first steps of Kaolin's DMTet tutorial), and as fast when the clouds lie close (``benchmarks/bench_data.py``)."""
-    found = [cKDTree(ref.detach().numpy(), balanced_tree=False, compact_nodes=False).query(query.detach().numpy(),
-                                                                                         workers=-1)[1]
-             for query, ref in zip(p1, p2)]
+    found = [cKDTree(ref.detach().double().numpy(), balanced_tree=False, compact_nodes=False).query(
+        query.detach().double().numpy(), workers=-1)[1] for query, ref in zip(p1, p2)]  # the tree works in float64
     return torch.stack([torch.from_numpy(idx).long() for idx in found])
 
 

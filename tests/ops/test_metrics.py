@@ -38,6 +38,20 @@ def test_kdtree_method_matches_numpy_brute_force():
     np.testing.assert_allclose(distances.numpy(), full.min(-1), rtol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["brute", "kdtree"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_clouds_find_the_float64_nearest(method, dtype):
+    # points ~100 apart: |b|^2 - 2ab overflows float16, and NumPy has no bfloat16
+    generator = torch.Generator().manual_seed(0)
+    p1 = (torch.randn(3, 50, 3, generator=generator) * 100).to(dtype)
+    p2 = (torch.randn(3, 50, 3, generator=generator) * 100).to(dtype)
+    distances, indices = nearest_distances(p1, p2, method=method)
+    full = ((p1.double()[:, :, None] - p2.double()[:, None]) ** 2).sum(-1)
+    assert distances.dtype == dtype
+    assert torch.equal(indices, full.argmin(-1))
+    assert torch.allclose(distances.double(), full.min(-1).values, rtol=2e-2)
+
+
 @pytest.mark.parametrize("squared", [True, False])
 def test_chamfer_distance_matches_kdtree(squared):
     p1, p2 = _clouds()
