@@ -14,6 +14,7 @@ camera from code.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import math
@@ -25,7 +26,8 @@ import torch
 from kaolin_pipeline.errors import ConfigError
 from kaolin_pipeline.ops.quaternion import quat_from_angle_axis, quat_rotate
 
-__all__ = ["BaseVisualizer", "Canvas", "camera_drag_delta", "encode_image", "rotate_around_axis", "safe_zoom", "widgets_available"]
+__all__ = ["BaseVisualizer", "Canvas", "camera_drag_delta", "encode_image", "new_canvas", "rotate_around_axis", "safe_zoom",
+           "widgets_available"]
 
 
 def widgets_available(*modules: str) -> bool:
@@ -79,23 +81,56 @@ def safe_zoom(camera, amount) -> None:
 
 
 class Canvas:
-    """Where a controller draws: ``height`` and ``width`` in pixels, ``value`` the last encoded image, and
-    ``widget`` the ``ipywidgets.Image`` showing it (None without ipywidgets)."""
+    """Where a controller draws without a front end: ``height`` and ``width`` in pixels and ``value``, the last
+    encoded image; ``widget`` is None. With ipywidgets, :func:`new_canvas` makes an :class:`ipywidgets.Image`
+    with the same interface instead."""
+
+    widget = None
 
     def __init__(self, height: int, width: int, img_format: str = "PNG"):
         self.height, self.width = int(height), int(width)
         self.value: Optional[bytes] = None
-        self.widget = None
-        if widgets_available("ipywidgets"):
-            import ipywidgets
-
-            self.widget = ipywidgets.Image(format=img_format.lower(), width=self.width, height=self.height)
 
     def draw(self, image: bytes) -> None:
         """Show ``image`` (encoded bytes)."""
         self.value = image
-        if self.widget is not None:
-            self.widget.value = image
+
+
+@functools.cache
+def _image_canvas_class():
+    """:class:`Canvas`'s interface on an ``ipywidgets.Image``, so the canvas goes into the user's own layout
+    (``HBox([visualizer.canvas, sliders])``, as Kaolin's notebooks place its ``ipycanvas.Canvas``)."""
+    import ipywidgets
+    import traitlets
+
+    class ImageCanvas(ipywidgets.Image):
+        # pixel sizes as ints (Image's are strings), not synced: the layout gives the shown size, so a
+        # fast_render's smaller image is scaled up to the canvas
+        height = traitlets.Int()
+        width = traitlets.Int()
+
+        def __init__(self, height: int, width: int, img_format: str = "PNG"):
+            super().__init__(format=img_format.lower(), layout=ipywidgets.Layout(height=f"{int(height)}px",
+                                                                                 width=f"{int(width)}px"))
+            self.height, self.width = int(height), int(width)
+
+        @property
+        def widget(self):
+            return self
+
+        def draw(self, image: bytes) -> None:
+            self.value = image
+
+    return ImageCanvas
+
+
+def new_canvas(height: int, width: int, img_format: str = "PNG"):
+    """A canvas of ``height`` × ``width`` pixels: an ``ipywidgets.Image`` where ipywidgets imports, else a
+    :class:`Canvas`. Both have ``height``, ``width``, ``value`` (the last image's bytes), ``draw(bytes)`` and
+    ``widget`` (the widget, or None)."""
+    if widgets_available("ipywidgets"):
+        return _image_canvas_class()(height, width, img_format)
+    return Canvas(height, width, img_format)
 
 
 def _as_output(output) -> dict:
@@ -140,7 +175,7 @@ class BaseVisualizer:
         self.watched_events = list(watched_events)
         self.max_fps = max_fps
         self.img_format, self.img_quality = img_format, img_quality
-        self.canvas = canvas or Canvas(height, width, img_format)
+        self.canvas = canvas or new_canvas(height, width, img_format)
         self.current_output: Optional[dict] = None
         if widgets_available("ipywidgets"):
             import ipywidgets
@@ -148,6 +183,15 @@ class BaseVisualizer:
             self.out = ipywidgets.Output()
         else:
             self.out = contextlib.nullcontext()
+        self.event = None
+        if widgets_available() and self.canvas.widget is not None:
+            # listening from the start, as Kaolin's viewers do: a canvas the user lays out themselves follows the mouse
+            import ipyevents
+
+            wait = 0 if max_fps is None else int(1000.0 / max_fps)
+            self.event = ipyevents.Event(source=self.canvas.widget, watched_events=self.watched_events,
+                                         prevent_default_action=True, wait=wait)
+            self.event.on_dom_event(self._handle_event)
 
     # ------------------------------------------------------------------ drawing
 
@@ -166,10 +210,10 @@ class BaseVisualizer:
             self._draw(_as_output(self.fast_render(self.camera))["img"])
 
     def _repr_png_(self) -> Optional[bytes]:
-        return self.canvas.value if self.img_format.upper() == "PNG" else None
+        return (self.canvas.value or None) if self.img_format.upper() == "PNG" else None
 
     def _repr_jpeg_(self) -> Optional[bytes]:
-        return self.canvas.value if self.img_format.upper() in ("JPEG", "JPG") else None
+        return (self.canvas.value or None) if self.img_format.upper() in ("JPEG", "JPG") else None
 
     def show(self):
         """Render and display: the interactive canvas with ipywidgets + ipyevents, else a still image of the
@@ -186,14 +230,9 @@ class BaseVisualizer:
         return still
 
     def _show_widget(self):
-        import ipyevents
         import ipywidgets
         from IPython.display import display
 
-        wait = 0 if self.max_fps is None else int(1000.0 / self.max_fps)
-        self.event = ipyevents.Event(source=self.canvas.widget, watched_events=self.watched_events,
-                                     prevent_default_action=True, wait=wait)
-        self.event.on_dom_event(self._handle_event)
         box = ipywidgets.VBox([self.canvas.widget, self.out])
         display(box)
         return box

@@ -159,6 +159,19 @@ def test_without_a_front_end_show_displays_a_still_image(monkeypatch):
     assert (np.asarray(Image.open(io.BytesIO(float_image))) == 128).all()
 
 
+def test_the_canvas_goes_into_the_users_own_widget_layout():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    camera = _camera([2.0, 0.0, 0.0])
+    view = kal.visualize.IpyTurntableVisualizer(4, 6, camera, _Render(), world_up_axis=1, img_format="PNG")
+    box = ipywidgets.HBox([view.canvas, ipywidgets.FloatSlider()])  # Kaolin's gltf_viz layout
+    assert box.children[0] is view.canvas and view.canvas.widget is view.canvas
+    assert (view.canvas.height, view.canvas.width) == (4, 6) and view._repr_png_() is None
+    view.render_update()
+    pixels = np.asarray(Image.open(io.BytesIO(view.canvas.value)))
+    assert pixels.shape == (4, 6, 3) and (pixels[..., 0] == 20).all() and view._repr_png_() == view.canvas.value
+    assert view.canvas.layout.width == "6px" and view.canvas.layout.height == "4px"
+
+
 def test_image_grid_and_quick_viz():
     imgs = torch.stack([torch.full((1, 2, 3), v) for v in (0.1, 0.2, 0.3)])  # (3, 1, 2, 3)
     tiled = grid.image_grid(imgs, nrow=2)
