@@ -183,7 +183,9 @@ def main() -> int:
     parser.add_argument("kaolin", type=Path, help="a checkout of NVIDIAGameWorks/kaolin")
     parser.add_argument("--only", nargs="*", help="run only the test files whose path contains one of these")
     parser.add_argument("--exclude", nargs="*", default=[], help="skip the test files whose path contains one of these")
-    parser.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
+    parser.add_argument("-n", "--workers", type=int, default=1,
+                        help="pytest-xdist workers; each file's tests stay in one worker "
+                             "(Kaolin's fixtures share a folder per file and remove it)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "kaolin_tests.json")
     args = parser.parse_args()
     if not (args.kaolin / TESTS).is_dir():
@@ -197,7 +199,7 @@ def main() -> int:
         report_xml = scratch / "report.xml"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:dash",
                    "--rootdir", str(scratch), "--continue-on-collection-errors", f"--junitxml={report_xml}", "-o", "junit_family=xunit1",
-                   *(["-n", str(args.workers)] if args.workers > 1 else []), *[str(TESTS / name) for name in files]]
+                   *(["-n", str(args.workers), "--dist", "loadfile"] if args.workers > 1 else []), *[str(TESTS / name) for name in files]]
         done = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
         if not report_xml.is_file():
             print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")

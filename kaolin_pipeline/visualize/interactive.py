@@ -154,7 +154,7 @@ class BaseVisualizer:
         fast_render: used while dragging or holding a key (default ``render``).
         watched_events: ipyevents event names the front end listens to.
         max_fps: most events handled per second by the front end (None: every one).
-        canvas: a :class:`Canvas` to draw on (default a new one of ``height`` × ``width``).
+        canvas: a canvas to draw on (default :func:`new_canvas` of ``height`` × ``width``).
         img_format, img_quality: ``'PNG'`` or ``'JPEG'`` (with its quality) for the shown images.
 
     Attributes:
