@@ -1,11 +1,13 @@
 """``python -m kaolin_pipeline.kaolin SCRIPT.py [args]`` (or ``-m MODULE [args]``): run code written for Kaolin
-with ``import kaolin`` resolving to :mod:`kaolin_pipeline.kaolin`."""
+with ``import kaolin`` resolving to :mod:`kaolin_pipeline.kaolin`, and freed memory kept in the process
+(:func:`kaolin_pipeline.allocator.keep_freed_memory`: Kaolin's training loops reuse large tensors every step)."""
 from __future__ import annotations
 
 import runpy
 import sys
 from pathlib import Path
 
+from kaolin_pipeline.allocator import keep_freed_memory
 from kaolin_pipeline.errors import PipelineError
 from kaolin_pipeline.kaolin import alias
 
@@ -22,6 +24,7 @@ def main(argv: list[str]) -> int:
     except PipelineError as error:
         print(f"kaolin_pipeline.kaolin: {error}", file=sys.stderr)
         return 2
+    keep_freed_memory()
     if argv[0] == "-m":
         sys.argv = [argv[1], *argv[2:]]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)

@@ -5,6 +5,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -320,6 +321,23 @@ def test_runner_aliases_kaolin_for_a_script_and_a_module(tmp_path):
                                    "kaolin_pipeline.kaolin.render.mesh.dibr", "['a',", "'--b']"]
     as_module = _run(["-m", "uses_kaolin", "x"], tmp_path, extra_path=[tmp_path])
     assert as_module.returncode == 0 and as_module.stdout.split()[-1] == "['x']"
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the allocator setting is glibc's mallopt")
+def test_runner_keeps_freed_memory_so_a_second_large_tensor_faults_in_no_new_pages(tmp_path):
+    script = tmp_path / "refill.py"
+    script.write_text("import resource, torch\n"
+                      "def page_faults_of_a_fresh_64_mib():\n"
+                      "    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+                      "    torch.ones(16 * 2**20).add_(1)\n"
+                      "    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before\n"
+                      "page_faults_of_a_fresh_64_mib()\n"
+                      "print(page_faults_of_a_fresh_64_mib())\n")
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    launched = _run([str(script)], tmp_path)
+    assert plain.returncode == 0 and launched.returncode == 0, plain.stderr + launched.stderr
+    assert int(plain.stdout) >= 2**14 * 3 // 4  # 64 MiB of 4 KiB pages, unmapped and mapped again
+    assert int(launched.stdout) < 2**14 // 16  # the same pages, reused
 
 
 def test_runner_refuses_where_the_real_kaolin_is_importable(tmp_path):
