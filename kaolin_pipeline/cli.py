@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from kaolin_pipeline.allocator import keep_freed_memory
 from kaolin_pipeline.errors import ConfigError, LoadError, PipelineError
 
 RUNS_DIR = Path("runs")
@@ -279,6 +280,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     # 144 s instead of 11 s on 2 cores beside one busy process. Passive waiting, unless the user chose,
     # set before the commands import torch.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Freed blocks stay in the process: 40 fit steps on the Stanford bunny faulted in 281k pages instead of 816k.
+    keep_freed_memory()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # key=value overrides may come after options (argparse stops filling positionals at the first option).

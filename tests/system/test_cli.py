@@ -1,6 +1,7 @@
 """The command line: exit codes, one-line errors, info on each kind of file, a tiny fit end to end."""
 import os
 import json
+import platform
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import trimesh
 from kaolin_pipeline.cli import main
 from kaolin_pipeline.io import save_pointcloud, save_voxelgrid
 from kaolin_pipeline.structures import PointCloud, VoxelGrid
+from page_faults import steady_page_faults
 
 
 def _run(*args):
@@ -104,3 +106,11 @@ def test_commands_wait_passively_for_openmp_unless_the_user_chose(monkeypatch):
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
     assert main(["doctor"]) == 0
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the allocator setting is glibc's mallopt")
+def test_commands_keep_freed_memory_so_a_training_loop_reuses_its_pages():
+    plain = steady_page_faults()
+    assert plain > 4 * 50_000  # each step maps its activations again
+    after_a_command = "from kaolin_pipeline.cli import main\nassert main(['doctor']) == 0\n"
+    assert steady_page_faults(after_a_command) < plain / 10
