@@ -70,7 +70,7 @@ EXAMPLES = [
             seconds=2400),  # 2,500 steps: ~300-400 s of one core
     Example("tutorial/diffuse_lighting.ipynb", seconds=2400),  # 1,100 steps: ~300 s of one core; 1,743 s busy
     Example("tutorial/dmtet_tutorial.ipynb", rf"Iteration \d+ - loss: (?:tensor\()?{_NUMBER}",
-            seconds=36000),  # 5,000 steps of 3-6.5 s of one core (an MLP on 277k grid vertices, 50k x 89k chamfer)
+            seconds=36000),  # 5,000 steps, about 1 s each on 2 cores (an MLP on 277k grid vertices, 50k x 89k chamfer)
     Example("tutorial/gltf_viz.ipynb"),
     Example("tutorial/quaternion_tutorial.ipynb"),
     Example("tutorial/sg_specular_lighting.ipynb", seconds=3000),  # 500 steps: ~350 s of one core
